@@ -1,0 +1,255 @@
+"""`motcua`: the command-line tool of Một Cửa. Every subcommand has --help."""
+import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from shared import config
+
+log = logging.getLogger("motcua")
+
+DEV_TOKENS = (("counter", {"agency": "000.00.06.H56", "sub": "canbo.motcua"}),
+              ("officer", {"department": "QLDT", "sub": "chuyenvien.qldt"}),
+              ("officer", {"department": "LANHDAO", "sub": "lanhdao"}),
+              ("officer", {"department": "TUPHAP", "sub": "chuyenvien.tuphap"}),
+              ("portal", {"sub": "dichvucong"}),
+              ("admin", {"sub": "quantri"}))
+
+
+def cmd_serve(args):
+    from shared import runner
+    runner.serve(args.service)
+
+
+def cmd_migrate(args):
+    from shared import db, migrations
+    for service in args.services or config.SERVICES:
+        url = db.database_url(service)
+        print(f"migrating {service}: {url.render_as_string(hide_password=True)}")
+        migrations.upgrade(service, url)
+
+
+def cmd_token_issue(args):
+    from shared import auth
+    try:
+        print(auth.issue(args.role, sub=args.sub, agency=args.agency, department=args.department, hours=args.hours))
+    except ValueError as exc:
+        sys.exit(f"motcua token issue: {exc}")
+
+
+def _amqp_uri():
+    return os.environ.get("MOTCUA_AMQP_URI", config.DEFAULT_AMQP_URI)
+
+
+def cmd_dlq_list(args):
+    from shared import dlq
+    parked = dlq.list_parked(_amqp_uri(), args.service or config.SERVICES)
+    if args.json:
+        print(json.dumps(parked, ensure_ascii=False, indent=2))
+        return
+    if not parked:
+        print("no parked messages")
+        return
+    for p in parked:
+        print(f"[{p['service']}] {p['event_type']} {p['event_id']} dossier={p['dossier_code']} "
+              f"queue={p['queue']} attempts={p['attempts']} parked_at={p['parked_at']}\n    error: {p['error']}")
+    print(f"{len(parked)} parked message(s)")
+
+
+def cmd_dlq_replay(args):
+    from shared import dlq
+    replayed = dlq.replay(_amqp_uri(), args.service or config.SERVICES, event_id=args.event_id)
+    for p in replayed:
+        print(f"replayed [{p['service']}] {p['event_type']} {p['event_id']} -> {p['queue']}")
+    print(f"{len(replayed)} message(s) sent back to their queues")
+
+
+def cmd_carrier_sim(args):
+    from services.postal.simulator import CarrierSimulator, make_server
+    logging.basicConfig(level=logging.INFO, format="carrier-sim: %(message)s")
+    sim = CarrierSimulator(args.secret, step_seconds=args.step_seconds, failure_rate=args.failure_rate)
+    server = make_server(sim, args.host, args.port)
+    print(f"carrier simulator on http://{args.host}:{args.port} (step {args.step_seconds}s, "
+          f"failure rate {args.failure_rate})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def _wait_healthy(urls, processes, timeout):
+    import requests
+    deadline = time.monotonic() + timeout
+    waiting = dict(urls)
+    while waiting and time.monotonic() < deadline:
+        for name, proc in processes.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {proc.returncode} while starting")
+        for name, url in list(waiting.items()):
+            try:
+                if requests.get(url, timeout=1).status_code == 200:
+                    print(f"  {name:<11} healthy  {url}", flush=True)
+                    del waiting[name]
+            except requests.RequestException:
+                pass
+        time.sleep(0.3)
+    if waiting:
+        raise RuntimeError(f"not healthy after {timeout:.0f}s: {', '.join(waiting)}")
+
+
+def _die_with_parent():
+    """Children of `motcua up` get SIGTERM if it dies (Linux), so none is left behind."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def cmd_up(args):
+    from shared import auth, runner
+    signal.signal(signal.SIGTERM, _interrupt)
+    ports = {s: config.port(s) for s in config.SERVICES}
+    sim_port = int(os.environ.get("MOTCUA_CARRIER_SIM_PORT", 8010))
+    busy = [f"{name} ({port})" for name, port in list(ports.items()) + [("carrier-sim", sim_port)]
+            if not runner.port_is_free(port)]
+    if busy:
+        sys.exit(f"motcua up: port(s) already in use: {', '.join(busy)}. Is Một Cửa already running? "
+                 "Stop it, or move a port with MOTCUA_<SERVICE>_PORT.")
+    env = dict(os.environ)
+    env.setdefault("MOTCUA_CARRIER_URL", f"http://127.0.0.1:{sim_port}")
+    env.setdefault("MOTCUA_POSTAL_CALLBACK_URL", f"http://127.0.0.1:{ports['postal']}/api/carrier/callback")
+    where = "PostgreSQL (MOTCUA_DATABASE_URL)" if env.get("MOTCUA_DATABASE_URL") else f"SQLite files in {config.var_dir()}"
+    print(f"Một Cửa: starting 4 services on {where}, broker {env.get('MOTCUA_AMQP_URI', config.DEFAULT_AMQP_URI)}",
+          flush=True)
+    exe = [sys.executable, "-m", "shared.cli"]
+    processes = {}
+    try:
+        if not args.no_carrier_sim:
+            processes["carrier-sim"] = subprocess.Popen(
+                exe + ["carrier-sim", "--port", str(sim_port), "--step-seconds", str(args.carrier_step_seconds)],
+                env=env, cwd=config.ROOT, preexec_fn=_die_with_parent)
+        for service in config.SERVICES:
+            processes[service] = subprocess.Popen(exe + ["serve", service], env=env, cwd=config.ROOT,
+                                                  preexec_fn=_die_with_parent)
+        urls = {s: f"http://127.0.0.1:{p}/health" for s, p in ports.items()}
+        if not args.no_carrier_sim:
+            urls["carrier-sim"] = f"http://127.0.0.1:{sim_port}/health"
+        _wait_healthy(urls, processes, args.timeout)
+        print("\nAll services are up:")
+        for service, port in ports.items():
+            print(f"  {service:<11} http://127.0.0.1:{port}")
+        label = "DEVELOPMENT tokens (signed with the development secret)" if auth.using_dev_secret() \
+            else "Tokens (signed with MOTCUA_JWT_SECRET)"
+        print(f"\n{label}:")
+        for role, claims in DEV_TOKENS:
+            detail = claims.get("agency") or claims.get("department") or ""
+            print(f"  {role:<8} {detail:<14} {auth.issue(role, **claims)}")
+        print("\nPress Ctrl-C to stop everything.", flush=True)
+        while all(p.poll() is None for p in processes.values()):
+            time.sleep(0.5)
+        dead = [n for n, p in processes.items() if p.poll() is not None]
+        print(f"motcua up: {', '.join(dead)} stopped; stopping the rest", file=sys.stderr)
+        return_code = 1
+    except KeyboardInterrupt:
+        return_code = 0
+    except RuntimeError as exc:
+        print(f"motcua up: {exc}", file=sys.stderr)
+        return_code = 1
+    finally:
+        _stop_all(processes)
+    sys.exit(return_code)
+
+
+def _stop_all(processes):
+    for proc in processes.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for proc in processes.values():
+        try:
+            proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="motcua", description="Một Cửa: the one-stop dossier system.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = sub.add_parser("up", help="run all four services (and the carrier simulator) with local defaults",
+                        description="Start intake, processing, postal and notify, wait until each /health "
+                                    "answers, print URLs and development tokens; Ctrl-C stops everything.")
+    up.add_argument("--timeout", type=float, default=60, help="seconds to wait for health (default 60)")
+    up.add_argument("--no-carrier-sim", action="store_true", help="do not start the carrier simulator")
+    up.add_argument("--carrier-step-seconds", type=float, default=2.0,
+                    help="seconds between the simulator's tracking updates (default 2)")
+    up.set_defaults(func=cmd_up)
+
+    serve = sub.add_parser("serve", help="run one service in the foreground",
+                           description="Migrate the service's database and run it.")
+    serve.add_argument("service", choices=config.SERVICES)
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations",
+                             description="Apply each service's Alembic migrations (all services by default).")
+    migrate.add_argument("services", nargs="*", choices=config.SERVICES + ((),), metavar="SERVICE")
+    migrate.set_defaults(func=cmd_migrate)
+
+    token = sub.add_parser("token", help="JWT tokens", description="Issue tokens for the HTTP API.")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    issue = token_sub.add_parser("issue", help="print a signed token",
+                                 description="Print a token signed with MOTCUA_JWT_SECRET (or the development secret).")
+    issue.add_argument("--role", required=True, choices=("counter", "officer", "portal", "admin"))
+    issue.add_argument("--agency", help="agency code (required for counter), e.g. 000.00.06.H56")
+    issue.add_argument("--department", help="department code (required for officer), e.g. QLDT")
+    issue.add_argument("--sub", help="the user's identifier (default: <role>-user)")
+    issue.add_argument("--hours", type=int, default=12, help="validity in hours (default 12)")
+    issue.set_defaults(func=cmd_token_issue)
+
+    dlq = sub.add_parser("dlq", help="dead-letter queues", description="Inspect and replay parked messages.")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
+    dlq_list = dlq_sub.add_parser("list", help="show parked messages with their error",
+                                  description="Show messages parked in the services' dead-letter queues.")
+    dlq_list.add_argument("--service", action="append", choices=config.SERVICES, help="only this service (repeatable)")
+    dlq_list.add_argument("--json", action="store_true", help="print JSON")
+    dlq_list.set_defaults(func=cmd_dlq_list)
+    dlq_replay = dlq_sub.add_parser("replay", help="send parked messages back to their queues",
+                                    description="Send parked messages back to the queue they failed in.")
+    dlq_replay.add_argument("--service", action="append", choices=config.SERVICES, help="only this service")
+    dlq_replay.add_argument("--event-id", help="only the message of this event")
+    dlq_replay.set_defaults(func=cmd_dlq_replay)
+
+    sim = sub.add_parser("carrier-sim", help="run the postal carrier simulator",
+                         description="A local HTTP server that plays the postal carrier: takes orders and "
+                                     "sends signed tracking callbacks.")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=int(os.environ.get("MOTCUA_CARRIER_SIM_PORT", 8010)))
+    sim.add_argument("--secret", default=os.environ.get("MOTCUA_CARRIER_SECRET", "dev-carrier-secret"),
+                     help="HMAC secret for callbacks (MOTCUA_CARRIER_SECRET)")
+    sim.add_argument("--step-seconds", type=float, default=2.0, help="seconds between tracking updates")
+    sim.add_argument("--failure-rate", type=float, default=0.0, help="probability that a delivery attempt fails")
+    sim.set_defaults(func=cmd_carrier_sim)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except (ConnectionError, OSError) as exc:
+        sys.exit(f"motcua {args.command}: cannot reach a backend: {exc}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Service configuration: each service's config.yaml with ${MOTCUA_*:default} values."""
+import os
+from pathlib import Path
+
+import yaml
+from nameko.cli.main import setup_yaml_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("intake", "processing", "postal", "notify")
+DEFAULT_PORTS = {"intake": 8001, "processing": 8002, "postal": 8003, "notify": 8004}
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+DEV_JWT_SECRET = "motcua-development-secret-change-me"
+
+setup_yaml_parser()
+
+
+def service_dir(service):
+    return ROOT / "services" / service
+
+
+def load_config(service):
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+    with open(service_dir(service) / "config.yaml", encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    config["SERVICE"] = service
+    return config
+
+
+def port(service):
+    return int(os.environ.get(f"MOTCUA_{service.upper()}_PORT", DEFAULT_PORTS[service]))
+
+
+def var_dir():
+    path = Path(os.environ.get("MOTCUA_VAR_DIR", ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

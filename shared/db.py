@@ -1,0 +1,155 @@
+"""One database per service, and a unit of work around every change.
+
+With MOTCUA_DATABASE_URL (a PostgreSQL server) each service uses its own database
+`<prefix><service>` there (prefix `motcua_` unless MOTCUA_DATABASE_PREFIX says
+otherwise), created when missing. Without it, a SQLite file under var/.
+
+`Database` is a nameko dependency: `with self.db.transaction() as session:` commits
+when the block ends and rolls back on error. The commit happens inside the
+entrypoint, before nameko acknowledges the message or sends the HTTP answer, so an
+answer or an ack never runs ahead of what was stored.
+"""
+import logging
+import os
+from contextlib import contextmanager
+
+import eventlet.semaphore
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+from shared import clock
+from shared.config import var_dir
+
+log = logging.getLogger(__name__)
+
+
+def database_url(service):
+    server = os.environ.get("MOTCUA_DATABASE_URL")
+    if not server:
+        return make_url(f"sqlite:///{var_dir() / (service + '.db')}")
+    prefix = os.environ.get("MOTCUA_DATABASE_PREFIX", "motcua_")
+    return make_url(server).set(database=f"{prefix}{service}")
+
+
+def is_sqlite(url):
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def ensure_database(url):
+    """Create the service's PostgreSQL database when it does not exist yet."""
+    url = make_url(url)
+    if is_sqlite(url):
+        return
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                 {"n": url.database})
+            if not exists:
+                try:
+                    conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+                    log.info("created database %s", url.database)
+                except sa.exc.ProgrammingError as exc:  # another instance won the race
+                    if "already exists" not in str(exc):
+                        raise
+    finally:
+        admin.dispose()
+
+
+def make_engine(url, pool_size=10):
+    url = make_url(url)
+    if is_sqlite(url):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+            dbapi_conn.execute("PRAGMA foreign_keys=ON")
+        return engine
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                            pool_pre_ping=True, pool_recycle=1800)
+
+
+class Moment(sa.types.TypeDecorator):
+    """A point in time, always handed back aware in Asia/Ho_Chi_Minh (SQLite keeps
+    no offset, so it stores the local wall time)."""
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every moment must carry its offset")
+        value = value.astimezone(clock.TZ)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=clock.TZ) if value.tzinfo is None else value.astimezone(clock.TZ)
+
+
+class Base(DeclarativeBase):
+    """Base of every service's tables (each service's database holds its own)."""
+
+
+class UnitOfWork:
+    """Sessions over one engine. SQLite blocks the whole process while it waits for
+    a lock, so under eventlet its transactions are taken one at a time per process;
+    PostgreSQL transactions run concurrently."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.Session = sessionmaker(engine, expire_on_commit=False)
+        self._serial = eventlet.semaphore.Semaphore(1) if is_sqlite(engine.url) else None
+        self.on_commit = []  # callables run after a commit that wrote outbox events
+
+    @contextmanager
+    def transaction(self):
+        if self._serial:
+            self._serial.acquire()
+        session = self.Session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            wrote_events = session.info.pop("outbox_written", False)
+            session.close()
+            if self._serial:
+                self._serial.release()
+        if wrote_events:
+            for callback in self.on_commit:
+                callback()
+
+
+class Database(DependencyProvider):
+    """The service's database: migrated at start-up by the runner, one unit of work per use."""
+
+    def setup(self):
+        service = self.container.config["SERVICE"]
+        url = self.container.config.get("DATABASE_URL") or database_url(service)
+        self.uow = UnitOfWork(make_engine(url, pool_size=int(self.container.config.get("DB_POOL_SIZE", 10))))
+
+    def stop(self):
+        self.uow.engine.dispose()
+
+    def kill(self):
+        self.uow.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        return self.uow
+
+
+def dialect_insert(session):
+    """INSERT ... ON CONFLICT for the session's dialect (PostgreSQL or SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

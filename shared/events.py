@@ -1,0 +1,203 @@
+"""The event contract: one envelope, one marshmallow schema per event type.
+
+A service cannot publish a malformed event (`envelope()` validates the data and
+raises), and consumers accept unknown fields (schemas INCLUDE them).
+"""
+import uuid
+
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+
+from shared import clock, logs
+
+VERSION = 1
+RETURN_METHODS = ("counter", "postal")
+CHANNELS = ("counter", "online", "postal")
+
+
+class _Open(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+class Contacts(_Open):
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    full_name = fields.String(allow_none=True)
+
+
+class Channels(_Open):
+    sms = fields.Boolean(load_default=False)
+    email = fields.Boolean(load_default=False)
+
+
+class RouteStep(_Open):
+    department = fields.String(required=True)
+    days = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+class DossierReceived(_Open):
+    procedure_code = fields.String(required=True)
+    procedure_version = fields.Integer(required=True)
+    procedure_name = fields.String()
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    received_at = fields.AwareDateTime(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    route = fields.List(fields.Nested(RouteStep), required=True, validate=validate.Length(min=1))
+    supplement_clock = fields.String(load_default="restart")
+    return_method = fields.String(required=True, validate=validate.OneOf(RETURN_METHODS))
+    postal_address = fields.String(allow_none=True)
+    contacts = fields.Nested(Contacts, required=True)
+    notify = fields.Nested(Channels, required=True)
+
+
+class Reason(_Open):
+    reason = fields.String(required=True)
+
+
+class DossierSupplemented(_Open):
+    received_at = fields.AwareDateTime(required=True)
+
+
+class DossierReturned(_Open):
+    returned_at = fields.AwareDateTime(required=True)
+    where = fields.String(required=True, validate=validate.OneOf(RETURN_METHODS))
+
+
+class ProcessingStarted(_Open):
+    department = fields.String(required=True)
+    step = fields.Integer(required=True)
+    due_at = fields.AwareDateTime()
+
+
+class DossierTransferred(_Open):
+    from_department = fields.String(required=True)
+    to_department = fields.String(required=True)
+    reason = fields.String()
+
+
+class SupplementItem(_Open):
+    name = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class SupplementRequested(_Open):
+    items = fields.List(fields.Nested(SupplementItem), required=True, validate=validate.Length(min=1))
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class DeadlineExtended(_Open):
+    reason = fields.String(required=True)
+    old_due_at = fields.AwareDateTime(required=True)
+    new_due_at = fields.AwareDateTime(required=True)
+
+
+class DossierOverdue(_Open):
+    due_at = fields.AwareDateTime(required=True)
+
+
+class ResultReady(_Open):
+    finished_at = fields.AwareDateTime(required=True)
+    summary = fields.String(required=True)
+    return_method = fields.String(required=True, validate=validate.OneOf(RETURN_METHODS))
+    postal_address = fields.String(allow_none=True)
+
+
+class ShipmentCreated(_Open):
+    waybill = fields.String(required=True)
+    expected_delivery = fields.Date(required=True)
+
+
+class ShipmentDelivered(_Open):
+    delivered_at = fields.AwareDateTime(required=True)
+    waybill = fields.String()
+
+
+class ShipmentFailed(_Open):
+    attempt = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
+class ShipmentReturned(_Open):
+    waybill = fields.String()
+
+
+class PickupCompleted(_Open):
+    handed_over_at = fields.AwareDateTime(required=True)
+
+
+class NotificationOutcome(_Open):
+    channel = fields.String(required=True)
+    template = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+
+
+# (source service, event type) -> schema of `data`
+EVENTS = {
+    "dossier_received": ("intake", DossierReceived),
+    "dossier_refused": ("intake", Reason),
+    "dossier_supplemented": ("intake", DossierSupplemented),
+    "dossier_withdrawn": ("intake", Reason),
+    "dossier_returned": ("intake", DossierReturned),
+    "processing_started": ("processing", ProcessingStarted),
+    "dossier_transferred": ("processing", DossierTransferred),
+    "supplement_requested": ("processing", SupplementRequested),
+    "dossier_rejected": ("processing", Reason),
+    "deadline_extended": ("processing", DeadlineExtended),
+    "dossier_overdue": ("processing", DossierOverdue),
+    "result_ready": ("processing", ResultReady),
+    "shipment_created": ("postal", ShipmentCreated),
+    "shipment_delivered": ("postal", ShipmentDelivered),
+    "shipment_failed": ("postal", ShipmentFailed),
+    "shipment_returned": ("postal", ShipmentReturned),
+    "pickup_completed": ("postal", PickupCompleted),
+    "notification_sent": ("notify", NotificationOutcome),
+    "notification_failed": ("notify", NotificationOutcome),
+}
+
+
+class Envelope(_Open):
+    event_id = fields.UUID(required=True)
+    event_type = fields.String(required=True)
+    version = fields.Integer(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    dossier_code = fields.String(required=True)
+    correlation_id = fields.String(allow_none=True)
+    data = fields.Dict(required=True)
+
+
+def source_of(event_type):
+    return EVENTS[event_type][0]
+
+
+def envelope(event_type, dossier_code, data, correlation_id=None, source=None):
+    """Build a validated envelope (JSON-ready dict). Raises ValidationError when the
+    data does not satisfy the event's schema, or ValueError for an unknown type."""
+    if event_type not in EVENTS:
+        raise ValueError(f"unknown event type {event_type!r}")
+    owner, schema = EVENTS[event_type]
+    if source and source != owner:
+        raise ValueError(f"{source} may not publish {event_type} (owned by {owner})")
+    schema_instance = schema()
+    dumped = schema_instance.dump(data)
+    problems = schema_instance.validate(dumped)
+    if problems:
+        raise ValidationError({"data": problems})
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "version": VERSION,
+        "occurred_at": clock.now().isoformat(),
+        "dossier_code": dossier_code,
+        "correlation_id": correlation_id or logs.current_correlation_id() or str(uuid.uuid4()),
+        "data": {**data, **dumped},
+    }
+
+
+def load(payload):
+    """Validate a received envelope; returns it with `data` loaded (datetimes parsed).
+    Unknown fields stay in place. Raises ValidationError for a malformed event."""
+    env = Envelope().load(payload)
+    env["event_id"] = str(env["event_id"])
+    if env["event_type"] in EVENTS:
+        env["data"] = EVENTS[env["event_type"]][1]().load(env["data"])
+    return env

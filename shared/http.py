@@ -1,0 +1,75 @@
+"""HTTP helpers: the JSON error shape of CONTRACT.md, body parsing, one decorator
+that turns every failure into that shape (never a stack trace, never a 500 for
+bad input)."""
+import functools
+import json
+import logging
+from datetime import date, datetime
+
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message, fields=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+def _default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_response(status, body, headers=None):
+    return Response(json.dumps(body, ensure_ascii=False, default=_default), status=status,
+                    mimetype="application/json", headers=headers)
+
+
+def error_response(status, code, message, fields=None):
+    return json_response(status, {"error": {"code": code, "message": message, "fields": fields or {}}})
+
+
+def read_json(request):
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise ApiError(413, "body_too_large", f"Dữ liệu gửi lên vượt quá {MAX_BODY_BYTES // 1024} KB")
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "body_too_large", f"Dữ liệu gửi lên vượt quá {MAX_BODY_BYTES // 1024} KB")
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "malformed_json", "Nội dung không phải JSON hợp lệ (UTF-8)")
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed_json", "Nội dung phải là một đối tượng JSON")
+    return body
+
+
+def load(schema, body):
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        raise ApiError(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", fields=exc.messages)
+
+
+def api(fn):
+    """Wrap an @http method: ApiError and validation errors become JSON errors; any
+    other exception is logged and answered 500 without internals."""
+    @functools.wraps(fn)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return fn(self, request, *args, **kwargs)
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.fields)
+        except ValidationError as exc:
+            return error_response(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", exc.messages)
+        except Exception:
+            log.exception("unexpected error in %s", fn.__name__)
+            return error_response(500, "internal_error", "Lỗi hệ thống; yêu cầu chưa được thực hiện")
+    return wrapper

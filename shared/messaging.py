@@ -1,0 +1,242 @@
+"""RabbitMQ topology and the reliable event handler.
+
+Every handler consumes a durable quorum queue. A handler that raises is retried
+after a delay (the message waits in a TTL queue of the service that dead-letters it
+back), and after the last attempt it is parked in the service's dead-letter queue
+with the error, where `motcua dlq list|replay` finds it. The quorum queue's
+delivery limit is the backstop for a process that dies on a message every time.
+"""
+import json
+import logging
+import socket
+import traceback
+from datetime import datetime, timezone
+
+import amqp
+import eventlet.semaphore
+import kombu
+from kombu import Exchange, Queue
+from marshmallow import ValidationError
+from nameko.events import EventHandler
+
+from shared import events, logs
+
+log = logging.getLogger(__name__)
+
+JSON = "application/json"
+DELIVERY_LIMIT = 20           # backstop only: crashes mid-handler, not handler errors
+DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000)
+PERSISTENT = 2
+
+
+def event_exchange(source):
+    # Same declaration as nameko's own, so both sides agree on the exchange.
+    return Exchange(f"{source}.events", type="topic", durable=True, delivery_mode=PERSISTENT)
+
+
+def dead_letter_queue_name(service):
+    return f"{service}.dead-letters"
+
+
+def retry_exchange_name(service, delay_ms):
+    return f"{service}.retry.{delay_ms}ms"
+
+
+def consumer_queue_name(source, event_type, service, method):
+    # nameko's naming for service-pool handlers, so operators recognise it
+    return f"evt-{source}-{event_type}--{service}.{method}"
+
+
+def consumer_queue(source, event_type, service, method):
+    return Queue(
+        consumer_queue_name(source, event_type, service, method),
+        exchange=event_exchange(source), routing_key=event_type, durable=True,
+        queue_arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": dead_letter_queue_name(service),
+        })
+
+
+def service_queues(service, retry_delays_ms):
+    """The dead-letter queue and the retry queues of a service."""
+    queues = [Queue(dead_letter_queue_name(service), durable=True)]
+    for delay in retry_delays_ms:
+        name = retry_exchange_name(service, delay)
+        # Fanout: the routing key (the consumer queue's name) survives, and the
+        # default exchange uses it to send the expired message back to its queue.
+        queues.append(Queue(name, exchange=Exchange(name, type="fanout", durable=True), durable=True,
+                            queue_arguments={"x-message-ttl": int(delay), "x-dead-letter-exchange": ""}))
+    return queues
+
+
+def declare(connection, entities):
+    channel = connection.channel()
+    try:
+        for entity in entities:
+            entity.maybe_bind(channel)
+            entity.declare()
+    finally:
+        channel.close()
+
+
+class ConfirmingPublisher:
+    """Publishes persistent JSON messages and waits for the broker's confirms of a
+    whole batch at once (pipelined), which is several times faster than waiting for
+    each message."""
+
+    def __init__(self, amqp_uri, confirm_timeout=30):
+        self.amqp_uri = amqp_uri
+        self.confirm_timeout = confirm_timeout
+        self.connection = None
+        self.channel = None
+        self.declared = set()
+        self._lock = eventlet.semaphore.Semaphore(1)  # one batch at a time on the channel
+
+    def _open(self):
+        if self.channel is not None:
+            return
+        self.connection = kombu.Connection(self.amqp_uri, heartbeat=0)
+        self.connection.ensure_connection(max_retries=1)
+        self.channel = self.connection.channel()
+        self.channel.confirm_select()
+        self._next_tag = 1
+        self._acked = 0
+        self._nacked = []
+        self.channel.events["basic_ack"].add(self._on_ack)
+        self.channel.events["basic_nack"].add(self._on_nack)
+        self.declared = set()
+
+    def _on_ack(self, tag, multiple):
+        self._acked = max(self._acked, tag)
+
+    def _on_nack(self, tag, multiple):
+        self._nacked.append(tag)
+        self._acked = max(self._acked, tag)
+
+    def close(self):
+        try:
+            if self.connection is not None:
+                self.connection.release()
+        except Exception:  # closing a dead connection
+            pass
+        self.connection = self.channel = None
+
+    def publish_batch(self, messages):
+        """messages: iterable of (exchange, routing_key, body: bytes, headers).
+        Returns when every message is confirmed; raises if any was refused or the
+        connection failed (then nothing is known to be published: retry the batch)."""
+        with self._lock:
+            self._publish_batch(messages)
+
+    def _publish_batch(self, messages):
+        try:
+            self._open()
+            first = self._next_tag
+            for exchange, routing_key, body, headers in messages:
+                if exchange and exchange.name not in self.declared:
+                    exchange.maybe_bind(self.channel)
+                    exchange.declare()
+                    self.declared.add(exchange.name)
+                msg = amqp.Message(body, content_type=JSON, content_encoding="utf-8",
+                                   delivery_mode=PERSISTENT, application_headers=headers or {})
+                self.channel.basic_publish(msg, exchange=exchange.name if exchange else "",
+                                           routing_key=routing_key)
+                self._next_tag += 1
+            last = self._next_tag - 1
+            while self._acked < last:
+                self.connection.drain_events(timeout=self.confirm_timeout)
+            refused = [t for t in self._nacked if first <= t <= last]
+            self._nacked.clear()
+            if refused:
+                raise RuntimeError(f"broker refused {len(refused)} message(s)")
+        except (OSError, socket.timeout, amqp.exceptions.AMQPError, kombu.exceptions.KombuError, RuntimeError):
+            self.close()
+            raise
+
+
+def parse_body(body):
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode("utf-8")
+    return json.loads(body) if isinstance(body, str) else body
+
+
+class ReliableEventHandler(EventHandler):
+    """`@handles("intake", "dossier_received")`: a nameko event handler on a quorum
+    queue, with the envelope validated before the method sees it, delayed retries and
+    a dead-letter queue. The method receives the loaded envelope."""
+
+    def __init__(self, source_service, event_type, **kwargs):
+        super().__init__(source_service, event_type, requeue_on_error=True, **kwargs)
+
+    def setup(self):
+        super().setup()
+        service = self.container.service_name
+        self.queue = consumer_queue(self.source_service, self.event_type, service, self.method_name)
+        self.retry_delays = [int(d) for d in self.container.config.get("RETRY_DELAYS_MS", DEFAULT_RETRY_DELAYS_MS)]
+        self.publisher = ConfirmingPublisher(self.container.config["AMQP_URI"])
+        with kombu.Connection(self.container.config["AMQP_URI"]) as conn:
+            declare(conn, [self.queue] + service_queues(service, self.retry_delays))
+
+    def stop(self):
+        super().stop()
+        self.publisher.close()
+
+    def handle_message(self, body, message):
+        try:
+            env = events.load(parse_body(body))
+        except (ValidationError, ValueError, TypeError) as exc:
+            # a malformed event can never succeed: park it at once
+            self._park(message, f"malformed event: {exc}", attempt=0)
+            return
+        args = (env,)
+        context_data = self.unpack_message_headers(message)
+        context_data.update(dossier_code=env["dossier_code"], correlation_id=env.get("correlation_id"))
+        handle_result = lambda worker_ctx, result=None, exc_info=None: self.handle_result(  # noqa: E731
+            message, worker_ctx, result, exc_info)
+        try:
+            self.container.spawn_worker(self, args, {}, context_data=context_data, handle_result=handle_result)
+        except Exception:  # container being killed: leave the message to the broker
+            self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        attempt = int((message.headers or {}).get("x-motcua-attempt", 0)) + 1
+        with logs.about(worker_ctx.data.get("dossier_code"), worker_ctx.data.get("correlation_id")):
+            if attempt > len(self.retry_delays):
+                log.error("%s failed %d times, parked in %s: %s", self.queue.name, attempt,
+                          dead_letter_queue_name(self.container.service_name), error)
+                self._park(message, error, attempt)
+            else:
+                delay = self.retry_delays[attempt - 1]
+                log.warning("%s failed (attempt %d), retrying in %d ms: %s", self.queue.name, attempt, delay, error)
+                self._forward(message, Exchange(retry_exchange_name(self.container.service_name, delay), type="fanout",
+                                                durable=True), self.queue.name,
+                              {"x-motcua-attempt": attempt, "x-motcua-error": error[:2000]})
+        return result, exc_info
+
+    def _park(self, message, error, attempt):
+        service = self.container.service_name
+        self._forward(message, None, dead_letter_queue_name(service), {
+            "x-motcua-attempt": attempt, "x-motcua-error": error[:2000], "x-motcua-queue": self.queue.name,
+            "x-motcua-parked-at": datetime.now(timezone.utc).isoformat()})
+
+    def _forward(self, message, exchange, routing_key, extra_headers):
+        """Move a message on, acking the original only once the copy is confirmed."""
+        headers = dict(message.headers or {})
+        headers.pop("x-death", None)
+        headers.update(extra_headers)
+        try:
+            self.publisher.publish_batch([(exchange, routing_key, message.body, headers)])
+        except Exception:
+            log.exception("could not move a failed message on; the broker will redeliver it")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+handles = ReliableEventHandler.decorator

@@ -1,0 +1,134 @@
+"""The outbox relay: publishes what services committed to their outbox.
+
+It wakes right after a commit that wrote events and polls as a fallback; publishes
+in outbox order (so per dossier in order) in batches whose confirms are awaited
+together, and marks the rows published in the same transaction that read them. A
+crash between publish and mark means the batch is published again: consumers
+dedupe through their inbox. On PostgreSQL an advisory lock keeps one relay of a
+service active at a time, which keeps the order when several instances run.
+"""
+import importlib
+import inspect
+import logging
+
+import eventlet
+import kombu
+import sqlalchemy as sa
+from eventlet.queue import Empty, LightQueue
+from nameko.extensions import DependencyProvider
+
+from shared import events, messaging, reliability
+from shared.config import SERVICES
+from shared.db import Database
+
+log = logging.getLogger(__name__)
+
+RELAY_LOCK_KEY = 0x6D6F7463  # arbitrary constant: one relay per service database
+
+
+def relay_once(uow, publisher, batch_size=200):
+    """Publish up to batch_size pending events; returns how many were published."""
+    with uow.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            if not session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))):
+                return 0
+        rows = reliability.pending(session, batch_size)
+        if not rows:
+            return 0
+        publisher.publish_batch([
+            (messaging.event_exchange(events.source_of(row.event_type)), row.event_type,
+             row.payload.encode("utf-8"), {"x-motcua-dossier-code": row.dossier_code})
+            for row in rows])
+        reliability.mark_published(session, [row.id for row in rows])
+    return len(rows)
+
+
+def system_consumer_queues():
+    """Every handler queue of every service, so that an event published before its
+    consumer ever started still has a queue to wait in."""
+    queues = []
+    for service in SERVICES:
+        module = importlib.import_module(f"services.{service}.service")
+        for cls in vars(module).values():
+            if not (inspect.isclass(cls) and getattr(cls, "name", None) == service):
+                continue
+            for method_name, method in inspect.getmembers(cls, inspect.isfunction):
+                for entrypoint in getattr(method, "nameko_entrypoints", ()):
+                    if isinstance(entrypoint, messaging.ReliableEventHandler):
+                        queues.append(messaging.consumer_queue(entrypoint.source_service, entrypoint.event_type,
+                                                               service, method_name))
+    return queues
+
+
+class OutboxRelay(DependencyProvider):
+    """Runs the relay inside a service container; the dependency (if injected) lets
+    an entrypoint report the outbox lag."""
+
+    def setup(self):
+        config = self.container.config
+        self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
+        self.batch_size = int(config.get("OUTBOX_BATCH", 200))
+        self.publisher = messaging.ConfirmingPublisher(config["AMQP_URI"])
+        self.wakeup = LightQueue(maxsize=1)
+        self.running = False
+        self.thread = None
+
+    def _database(self):
+        for provider in self.container.dependencies:
+            if isinstance(provider, Database):
+                return provider.uow
+        raise RuntimeError("OutboxRelay needs a Database dependency in the same service")
+
+    def start(self):
+        self.uow = self._database()
+        self.uow.on_commit.append(self.wake)
+        self.running = True
+        self.thread = self.container.spawn_managed_thread(self._run)
+
+    def stop(self):
+        self.running = False
+        self.wake()
+        if self.thread is not None:
+            self.thread.wait()
+        self.publisher.close()
+
+    def kill(self):
+        self.running = False
+        if self.thread is not None:
+            self.thread.kill()
+        self.publisher.close()
+
+    def wake(self):
+        try:
+            self.wakeup.put_nowait(True)
+        except eventlet.queue.Full:
+            pass
+
+    def _declare_topology(self):
+        with kombu.Connection(self.container.config["AMQP_URI"]) as conn:
+            messaging.declare(conn, system_consumer_queues())
+
+    def _run(self):
+        declared = False
+        failures = 0
+        while self.running:
+            try:
+                if not declared:
+                    self._declare_topology()
+                    declared = True
+                published = relay_once(self.uow, self.publisher, self.batch_size)
+                failures = 0
+            except Exception as exc:  # broker or database away: keep the rows, try later
+                failures += 1
+                delay = min(0.2 * 2 ** failures, 10.0)
+                log.warning("outbox relay could not publish (%s); retrying in %.1fs", exc, delay)
+                eventlet.sleep(delay)
+                continue
+            if published < self.batch_size:
+                try:
+                    self.wakeup.get(timeout=self.poll_seconds)
+                except Empty:
+                    pass
+
+    def get_dependency(self, worker_ctx):
+        return self

@@ -1,0 +1,80 @@
+"""Outbox and inbox tables, present in every service's database.
+
+Outbox: a change and the events it owes are written in one transaction; the relay
+publishes them later (shared.relay). Inbox: a consumer records the event_id it
+handled in the same transaction as the effect, so a redelivered event is skipped.
+"""
+import json
+import logging
+
+import sqlalchemy as sa
+
+from shared import clock, events
+from shared.db import Moment, dialect_insert
+
+log = logging.getLogger(__name__)
+
+metadata = sa.MetaData()
+BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("dossier_code", sa.String(40), nullable=False, index=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", Moment(), nullable=False),
+    sa.Column("published_at", Moment()),
+    sa.Index("ix_outbox_pending", "id",
+             postgresql_where=sa.text("published_at IS NULL"),
+             sqlite_where=sa.text("published_at IS NULL")),
+)
+
+inbox = sa.Table(
+    "inbox", metadata,
+    sa.Column("consumer", sa.String(160), primary_key=True),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("dossier_code", sa.String(40)),
+    sa.Column("handled_at", Moment(), nullable=False),
+)
+
+
+def emit(session, source, event_type, dossier_code, data, correlation_id=None):
+    """Owe an event: validated now, written with the change, published after commit."""
+    env = events.envelope(event_type, dossier_code, data, correlation_id, source=source)
+    session.execute(outbox.insert().values(
+        event_id=env["event_id"], event_type=event_type, dossier_code=dossier_code,
+        payload=json.dumps(env, ensure_ascii=False), created_at=clock.now()))
+    session.info["outbox_written"] = True
+    return env
+
+
+def first_time(session, consumer, env):
+    """Record that `consumer` handles this event; False when it already has."""
+    insert = dialect_insert(session)
+    result = session.execute(
+        insert(inbox).values(consumer=consumer, event_id=env["event_id"], event_type=env["event_type"],
+                             dossier_code=env.get("dossier_code"), handled_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"]))
+    return result.rowcount == 1
+
+
+def pending(session, limit):
+    return session.execute(
+        sa.select(outbox.c.id, outbox.c.event_type, outbox.c.dossier_code, outbox.c.payload)
+        .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(limit)).all()
+
+
+def mark_published(session, ids):
+    session.execute(outbox.update().where(outbox.c.id.in_(ids)).values(published_at=clock.now()))
+
+
+def lag(session):
+    """(events waiting, age in seconds of the oldest) for monitoring."""
+    count, oldest = session.execute(
+        sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))).one()
+    if oldest is None:
+        return count, 0.0
+    return count, (clock.now() - oldest).total_seconds()

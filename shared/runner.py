@@ -1,0 +1,60 @@
+"""Start one service in this process: migrate its database, check its port, run it."""
+import importlib
+import inspect
+import logging
+import socket
+import sys
+
+from shared import auth, config, db, logs, migrations
+
+log = logging.getLogger(__name__)
+
+
+def service_class(service):
+    module = importlib.import_module(f"services.{service}.service")
+    for cls in vars(module).values():
+        if inspect.isclass(cls) and getattr(cls, "name", None) == service:
+            return cls
+    raise LookupError(f"services.{service}.service defines no nameko service named {service!r}")
+
+
+def port_is_free(port, host="0.0.0.0"):
+    """nameko binds with SO_REUSEPORT, so a stale instance would silently share the
+    port: test with a bind without it first."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # ignore TIME_WAIT, not listeners
+    try:
+        probe.bind((host, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+def serve(service):
+    import eventlet
+    eventlet.monkey_patch()
+    from psycogreen.eventlet import patch_psycopg
+    patch_psycopg()
+    from nameko.cli.run import run
+
+    logs.setup(service)
+    cfg = config.load_config(service)
+    port = config.port(service)
+    if not port_is_free(port):
+        log.error("port %d is already in use: is another %s running? Stop it or set MOTCUA_%s_PORT",
+                  port, service, service.upper())
+        sys.exit(2)
+    if auth.using_dev_secret():
+        log.warning("using the DEVELOPMENT JWT secret; set MOTCUA_JWT_SECRET in production")
+    url = db.database_url(service)
+    log.info("migrating %s", url.render_as_string(hide_password=True))
+    migrations.upgrade(service, url)
+    module = importlib.import_module(f"services.{service}.service")
+    if hasattr(module, "on_start"):
+        uow = db.UnitOfWork(db.make_engine(url, pool_size=1))
+        module.on_start(uow, cfg)
+        uow.engine.dispose()
+    log.info("%s listening on %s", service, cfg["WEB_SERVER_ADDRESS"])
+    run([service_class(service)], cfg)
