@@ -68,6 +68,16 @@ def cmd_dlq_replay(args):
     print(f"{len(replayed)} message(s) sent back to their queues")
 
 
+def cmd_dlq_discard(args):
+    from shared import dlq
+    if not (args.event_id or args.all):
+        sys.exit("motcua dlq discard: name the message with --event-id, or pass --all")
+    discarded = dlq.discard(_amqp_uri(), args.service or config.SERVICES, event_id=args.event_id)
+    for p in discarded:
+        print(f"discarded [{p['service']}] {p['event_type']} {p['event_id']}")
+    print(f"{len(discarded)} message(s) discarded")
+
+
 def cmd_carrier_sim(args):
     from services.postal.simulator import CarrierSimulator, make_server
     logging.basicConfig(level=logging.INFO, format="carrier-sim: %(message)s")
@@ -227,6 +237,12 @@ def build_parser():
     dlq_replay.add_argument("--service", action="append", choices=config.SERVICES, help="only this service")
     dlq_replay.add_argument("--event-id", help="only the message of this event")
     dlq_replay.set_defaults(func=cmd_dlq_replay)
+    dlq_discard = dlq_sub.add_parser("discard", help="delete parked messages that can never succeed",
+                                     description="Delete parked messages (one with --event-id, or --all).")
+    dlq_discard.add_argument("--service", action="append", choices=config.SERVICES, help="only this service")
+    dlq_discard.add_argument("--event-id", help="only the message of this event")
+    dlq_discard.add_argument("--all", action="store_true", help="every parked message of the chosen services")
+    dlq_discard.set_defaults(func=cmd_dlq_discard)
 
     sim = sub.add_parser("carrier-sim", help="run the postal carrier simulator",
                          description="A local HTTP server that plays the postal carrier: takes orders and "

@@ -1,8 +1,9 @@
 """The one clock of the system.
 
-Every rule asks `now()`; tests move it with `set_now()`, and a whole process can be
-started at a chosen moment with MOTCUA_CLOCK_START (it then runs on from there in
-real time), so end-to-end tests can pin the calendar without touching the host.
+Every rule asks `now()`; tests freeze it with `set_now()`, and whole processes can
+be shifted by MOTCUA_CLOCK_OFFSET_SECONDS (the same offset for every process of a
+run, so they agree and a restarted one carries on), which lets end-to-end tests
+pin the calendar to a working morning without touching the host.
 """
 import os
 import time
@@ -11,18 +12,8 @@ from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
-_offset = 0.0  # seconds added to the wall clock
+_offset = float(os.environ.get("MOTCUA_CLOCK_OFFSET_SECONDS") or 0)  # added to the wall clock
 _frozen = None
-
-
-def _start_from_env():
-    start = os.environ.get("MOTCUA_CLOCK_START")
-    if start:
-        return datetime.fromisoformat(start).timestamp() - time.time()
-    return 0.0
-
-
-_offset = _start_from_env()
 
 
 def now():
@@ -35,6 +26,11 @@ def set_now(moment):
     """Freeze the clock at `moment` (aware datetime); None unfreezes it."""
     global _frozen
     _frozen = moment.astimezone(TZ) if moment is not None else None
+
+
+def offset_to(moment):
+    """The MOTCUA_CLOCK_OFFSET_SECONDS that makes the clock read `moment` now."""
+    return moment.timestamp() - time.time()
 
 
 def local(moment):

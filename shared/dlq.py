@@ -56,30 +56,48 @@ def list_parked(amqp_uri, services=config.SERVICES):
     return parked
 
 
+def _take(amqp_uri, services, event_id, act):
+    """Apply act(service, raw message, description) to each parked message (or the
+    one of event_id) and remove it from the dead-letter queue once act returns."""
+    taken = []
+    with kombu.Connection(amqp_uri) as conn:
+        for service in services:
+            channel = conn.channel()
+            try:
+                for raw in _drain(channel, messaging.dead_letter_queue_name(service)):
+                    info = _describe(service, raw)
+                    if event_id and info["event_id"] != event_id:
+                        continue
+                    if act(raw, info) is False:
+                        continue
+                    channel.basic_ack(raw.delivery_tag)
+                    taken.append(info)
+            finally:
+                channel.close()  # the others go back to the queue, in order
+    return taken
+
+
 def replay(amqp_uri, services=config.SERVICES, event_id=None):
     """Send parked messages back to the queue they came from (all, or one event).
     Each is removed from the dead-letter queue only after the broker confirmed the copy."""
-    replayed = []
     publisher = messaging.ConfirmingPublisher(amqp_uri)
+
+    def send_back(raw, info):
+        if not info["queue"]:
+            return False
+        headers = {k: v for k, v in (raw.headers or {}).items() if not k.startswith(_BROKER_DEATH_HEADERS)}
+        headers.update({"x-motcua-attempt": 0, "x-motcua-replayed-at": datetime.now(timezone.utc).isoformat()})
+        publisher.publish_batch([(None, info["queue"], raw.body, headers)])
+
     try:
-        with kombu.Connection(amqp_uri) as conn:
-            for service in services:
-                channel = conn.channel()
-                try:
-                    for raw in _drain(channel, messaging.dead_letter_queue_name(service)):
-                        info = _describe(service, raw)
-                        if event_id and info["event_id"] != event_id or not info["queue"]:
-                            continue
-                        headers = {k: v for k, v in (raw.headers or {}).items()
-                                   if not k.startswith("x-death") and not k.startswith("x-first-death")
-                                   and not k.startswith("x-last-death")}
-                        headers.update({"x-motcua-attempt": 0, "x-motcua-replayed-at":
-                                        datetime.now(timezone.utc).isoformat()})
-                        publisher.publish_batch([(None, info["queue"], raw.body, headers)])
-                        channel.basic_ack(raw.delivery_tag)
-                        replayed.append(info)
-                finally:
-                    channel.close()
+        return _take(amqp_uri, services, event_id, send_back)
     finally:
         publisher.close()
-    return replayed
+
+
+def discard(amqp_uri, services=config.SERVICES, event_id=None):
+    """Delete parked messages that can never succeed (after an operator read them)."""
+    return _take(amqp_uri, services, event_id, lambda raw, info: None)
+
+
+_BROKER_DEATH_HEADERS = ("x-death", "x-first-death", "x-last-death")

@@ -26,9 +26,13 @@ def _default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def to_json(body):
+    """JSON text as the API answers it (times ISO 8601 with offset)."""
+    return json.dumps(body, ensure_ascii=False, default=_default)
+
+
 def json_response(status, body, headers=None):
-    return Response(json.dumps(body, ensure_ascii=False, default=_default), status=status,
-                    mimetype="application/json", headers=headers)
+    return Response(to_json(body), status=status, mimetype="application/json", headers=headers)
 
 
 def error_response(status, code, message, fields=None):

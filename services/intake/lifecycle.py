@@ -31,4 +31,4 @@ def may_move(current, current_at, new, new_at):
         return False
     if new_stage != current_stage:
         return new_stage > current_stage
-    return new != current and new_at >= current_at
+    return new_at >= current_at  # e.g. in_progress again: the next department took it

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from shared import clock, logs
 from shared.calendar import WorkingCalendar, parse_time
-from shared.http import ApiError
+from shared.http import ApiError, to_json
 from shared.reliability import emit
 from services.intake import catalog, codes, lifecycle
 from services.intake.models import Dossier, DossierHistory, IdempotentRequest
@@ -39,7 +39,7 @@ def replay_idempotent(session, caller, key, body):
 def remember_idempotent(session, caller, key, body, status, response):
     if key:
         session.add(IdempotentRequest(caller=caller, key=key, request_hash=request_hash(body), status=status,
-                                      response=json.dumps(response, ensure_ascii=False, default=str),
+                                      response=to_json(response),
                                       created_at=clock.now()))
 
 

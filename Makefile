@@ -1,0 +1,40 @@
+# Một Cửa: the entry points the README names.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+# Without a Docker engine (testcontainers), the tests use the local RabbitMQ and
+# PostgreSQL unless told otherwise.
+ifeq ($(shell docker info >/dev/null 2>&1 && echo yes),)
+export MOTCUA_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
+export MOTCUA_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+endif
+
+.PHONY: install run test test-fast bench help
+
+help:
+	@echo "make install    create $(VENV) and install Một Cửa with its pinned dependencies"
+	@echo "make run        run all four services with local defaults (motcua up)"
+	@echo "make test       run the whole test suite against a real RabbitMQ and PostgreSQL"
+	@echo "make test-fast  the suite without the slow fault tests"
+	@echo "make bench      run the benchmarks (figures beside a baseline of the same run)"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+run: install
+	$(BIN)/motcua up
+
+test: install
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+bench: install
+	$(BIN)/python -m bench.outbox_relay

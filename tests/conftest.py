@@ -1,0 +1,145 @@
+"""Test harness: a real RabbitMQ and a real PostgreSQL, isolated per run.
+
+The broker and the database come from MOTCUA_TEST_AMQP_URI and
+MOTCUA_TEST_DATABASE_URL when set, else from testcontainers when a Docker engine
+answers. Each run gets its own RabbitMQ virtual host and its own databases
+(prefix motcua_t<run id>_), removed at the end.
+"""
+import shared  # noqa: F401  (first: it silences eventlet's deprecation notice)
+import eventlet
+
+# Patched before anything else imports socket or threading: nameko containers run
+# in this process for the spine tests.
+
+eventlet.monkey_patch()
+
+from psycogreen.eventlet import patch_psycopg
+
+patch_psycopg()
+
+import os
+import shutil
+import subprocess
+import uuid
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def _docker_available():
+    try:
+        import docker
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def backends():
+    """(amqp server uri, postgresql server url) of the servers the tests use."""
+    amqp_uri = os.environ.get("MOTCUA_TEST_AMQP_URI")
+    db_url = os.environ.get("MOTCUA_TEST_DATABASE_URL")
+    containers = []
+    if not (amqp_uri and db_url) and _docker_available():
+        from testcontainers.core.container import DockerContainer
+        from testcontainers.core.waiting_utils import wait_for_logs
+        if not amqp_uri:
+            rabbit = DockerContainer("rabbitmq:3.13-management").with_exposed_ports(5672, 15672)
+            rabbit.start()
+            wait_for_logs(rabbit, "Server startup complete", timeout=120)
+            containers.append(rabbit)
+            amqp_uri = f"amqp://guest:guest@{rabbit.get_container_host_ip()}:{rabbit.get_exposed_port(5672)}/"
+            os.environ["MOTCUA_TEST_RABBIT_API"] = \
+                f"http://guest:guest@{rabbit.get_container_host_ip()}:{rabbit.get_exposed_port(15672)}"
+        if not db_url:
+            pg = (DockerContainer("postgres:15").with_exposed_ports(5432)
+                  .with_env("POSTGRES_HOST_AUTH_METHOD", "trust"))
+            pg.start()
+            wait_for_logs(pg, "database system is ready to accept connections", timeout=120)
+            containers.append(pg)
+            db_url = f"postgresql://postgres@{pg.get_container_host_ip()}:{pg.get_exposed_port(5432)}/postgres"
+    if not (amqp_uri and db_url):
+        pytest.exit("no broker or database for the tests: set MOTCUA_TEST_AMQP_URI (a RabbitMQ, e.g. "
+                    "amqp://guest:guest@127.0.0.1:5672/) and MOTCUA_TEST_DATABASE_URL (a PostgreSQL server, e.g. "
+                    "postgresql://postgres@127.0.0.1:5432/postgres), or run where a Docker engine is available "
+                    "for testcontainers", returncode=3)
+    yield amqp_uri, db_url
+    for container in containers:
+        container.stop()
+
+
+def _vhost_admin(amqp_uri, action, vhost):
+    """Create or delete a virtual host: rabbitmqctl when the broker is local, else
+    the management HTTP API (MOTCUA_TEST_RABBIT_API)."""
+    api = os.environ.get("MOTCUA_TEST_RABBIT_API")
+    if api:
+        parts = urlsplit(api)
+        base = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), "", "", ""))
+        auth = (parts.username or "guest", parts.password or "guest")
+        url = f"{base}/api/vhosts/{quote(vhost, safe='')}"
+        if action == "add":
+            requests.put(url, auth=auth, timeout=10).raise_for_status()
+            requests.put(f"{base}/api/permissions/{quote(vhost, safe='')}/{auth[0]}", auth=auth, timeout=10,
+                         json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        else:
+            requests.delete(url, auth=auth, timeout=10)
+        return
+    ctl = shutil.which("rabbitmqctl")
+    if not ctl:
+        pytest.exit("cannot create a RabbitMQ virtual host for the tests: no rabbitmqctl here; set "
+                    "MOTCUA_TEST_RABBIT_API to the broker's management API (http://user:pass@host:15672)",
+                    returncode=3)
+    user = urlsplit(amqp_uri).username or "guest"
+    if action == "add":
+        subprocess.run([ctl, "-q", "add_vhost", vhost], check=True, capture_output=True)
+        subprocess.run([ctl, "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
+                       capture_output=True)
+    else:
+        subprocess.run([ctl, "-q", "delete_vhost", vhost], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri(backends):
+    """A RabbitMQ virtual host of this run only."""
+    server = backends[0]
+    vhost = f"motcua_test_{RUN_ID}"
+    _vhost_admin(server, "add", vhost)
+    parts = urlsplit(server)
+    yield urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
+    _vhost_admin(server, "delete", vhost)
+
+
+@pytest.fixture(scope="session")
+def database_server(backends):
+    """The PostgreSQL server; every database this run creates there is dropped at the end."""
+    server = backends[1]
+    prefix = f"motcua_t{RUN_ID}_"
+    yield server, prefix
+    admin = sa.create_engine(sa.engine.make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        names = conn.scalars(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                             {"p": prefix + "%"}).all()
+        for name in names:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_env(database_server, monkeypatch_session):
+    """Point shared.db at this run's databases (for in-process containers)."""
+    server, prefix = database_server
+    monkeypatch_session.setenv("MOTCUA_DATABASE_URL", server)
+    monkeypatch_session.setenv("MOTCUA_DATABASE_PREFIX", prefix)
+    return server, prefix
+
+
+@pytest.fixture(scope="session")
+def monkeypatch_session():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()

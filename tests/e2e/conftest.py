@@ -1,0 +1,195 @@
+"""The four services as real processes (and the carrier simulator), on this run's
+PostgreSQL databases and RabbitMQ virtual host."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from datetime import datetime
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from shared import auth, clock
+from shared.config import ROOT, SERVICES
+from tests.helpers import wait_for
+
+TEST_SECRET = "e2e-test-secret-of-at-least-32-bytes"
+AGENCY = "000.00.06.H56"
+# A Thursday morning: every test of a run sees the same working day.
+BUSINESS_MORNING = datetime(2026, 11, 26, 8, 0, tzinfo=clock.TZ)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class System:
+    """Starts, kills and restarts the processes of one Một Cửa installation."""
+
+    def __init__(self, amqp_uri, db_server, db_prefix, logdir):
+        self.ports = {s: free_port() for s in SERVICES}
+        self.sim_port = free_port()
+        self.db_server, self.db_prefix = db_server, db_prefix
+        self.logdir = logdir
+        self.env = {
+            **os.environ,
+            "MOTCUA_AMQP_URI": amqp_uri, "MOTCUA_DATABASE_URL": db_server, "MOTCUA_DATABASE_PREFIX": db_prefix,
+            "MOTCUA_JWT_SECRET": TEST_SECRET, "MOTCUA_BIND": "127.0.0.1",
+            "MOTCUA_RETRY_DELAYS_MS": "[200, 500, 1000, 2000]", "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
+            "MOTCUA_CLAIM_IDLE_SECONDS": "5", "MOTCUA_NOTIFY_SWEEP_SECONDS": "2",
+            "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
+            "MOTCUA_CARRIER_URL": f"http://127.0.0.1:{self.sim_port}",
+            "MOTCUA_CARRIER_SECRET": "e2e-carrier-secret",
+            "MOTCUA_POSTAL_CALLBACK_URL": f"http://127.0.0.1:{self.ports['postal']}/api/carrier/callback",
+            "MOTCUA_VAR_DIR": str(logdir),
+            **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
+        }
+        self.processes = {}
+        self.engines = {}
+
+    def command(self, name):
+        if name == "carrier-sim":
+            return ["carrier-sim", "--port", str(self.sim_port), "--step-seconds", "0.2",
+                    "--secret", "e2e-carrier-secret"]
+        return ["serve", name]
+
+    def start(self, name):
+        log = open(self.logdir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen([sys.executable, "-m", "shared.cli", *self.command(name)],
+                                                env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+    def kill(self, name, sig=signal.SIGKILL):
+        proc = self.processes.pop(name)
+        proc.send_signal(sig)
+        proc.wait(timeout=20)
+
+    def health_url(self, name):
+        port = self.sim_port if name == "carrier-sim" else self.ports[name]
+        return f"http://127.0.0.1:{port}/health"
+
+    def wait_healthy(self, names, timeout=60):
+        def healthy():
+            for name in names:
+                proc = self.processes[name]
+                if proc.poll() is not None:
+                    raise AssertionError(f"{name} exited ({proc.returncode}); see {self.logdir / (name + '.log')}")
+                try:
+                    if requests.get(self.health_url(name), timeout=1).status_code != 200:
+                        return False
+                except requests.RequestException:
+                    return False
+            return True
+        wait_for(healthy, timeout=timeout, interval=0.3, message=f"{', '.join(names)} healthy")
+
+    def restart(self, name):
+        self.start(name)
+        self.wait_healthy([name])
+
+    def url(self, service, path):
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def engine(self, service):
+        if service not in self.engines:
+            self.engines[service] = sa.create_engine(
+                sa.engine.make_url(self.db_server).set(database=self.db_prefix + service))
+        return self.engines[service]
+
+    def scalar(self, service, sql, **params):
+        with self.engine(service).connect() as conn:
+            return conn.scalar(sa.text(sql), params)
+
+    def stop_all(self):
+        for name in list(self.processes):
+            proc = self.processes.pop(name)
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        for engine in self.engines.values():
+            engine.dispose()
+
+
+def token(role, **claims):
+    return {"Authorization": "Bearer " + auth.issue(role, key=TEST_SECRET, **claims)}
+
+
+COUNTER = token("counter", agency=AGENCY, sub="canbo.motcua")
+ADMIN = token("admin", sub="quantri")
+
+
+def officer(department):
+    return token("officer", department=department, sub=f"may.{department.lower()}")
+
+
+@pytest.fixture(scope="session")
+def system(amqp_uri, database_server, tmp_path_factory):
+    server, prefix = database_server
+    sys_ = System(amqp_uri, server, prefix + "e2e_", tmp_path_factory.mktemp("system"))
+    try:
+        for name in ("carrier-sim", *SERVICES):
+            sys_.start(name)
+        sys_.wait_healthy(["carrier-sim", *SERVICES])
+        yield sys_
+    finally:
+        sys_.stop_all()
+
+
+def dossier_body(procedure="2.000635", return_method="counter", sms=True, email=False, **overrides):
+    body = {
+        "procedure_code": procedure, "channel": "counter",
+        "applicant": {"full_name": "Nguyễn Thị Hoa", "id_number": "031190001234", "phone": "0912345678",
+                      "email": "hoa@example.vn", "address": "15 Lạch Tray, Ngô Quyền, Hải Phòng"},
+        "documents": [{"name": "Tờ khai", "copies": 1}], "return_method": return_method,
+        "notify": {"sms": sms, "email": email},
+    }
+    if return_method == "postal":
+        body["delivery_address"] = "15 Lạch Tray, Ngô Quyền, Hải Phòng"
+    body.update(overrides)
+    return body
+
+
+def call(method, url, retry_until=30, **kwargs):
+    """An HTTP call that waits out a service being restarted (connection refused)."""
+    def attempt():
+        try:
+            return [requests.request(method, url, timeout=10, **kwargs)]  # a 4xx Response is falsy
+        except requests.ConnectionError:
+            return None
+    return wait_for(attempt, timeout=retry_until, interval=0.2, message=f"{method} {url}")[0]
+
+
+def submit(system, body):
+    """Submit with an Idempotency-Key, retrying through restarts: one dossier whatever happens."""
+    key = str(uuid.uuid4())
+    response = call("POST", system.url("intake", "/api/dossiers"), json=body,
+                    headers={**COUNTER, "Idempotency-Key": key})
+    assert response.status_code == 201, response.text
+    return response.json()["code"]
+
+
+def dossier(system, code):
+    return call("GET", system.url("intake", f"/api/dossiers/{code}"), headers=COUNTER).json()
+
+
+def work_through(system, department, max_items=1000):
+    """The department's machine officer: claim and approve everything waiting."""
+    done = 0
+    while done < max_items:
+        claim = call("POST", system.url("processing", f"/api/departments/{department}/claim"),
+                     headers=officer(department))
+        if claim.status_code == 404:
+            return done
+        assert claim.status_code == 200, claim.text
+        decision = call("POST", system.url("processing", f"/api/tasks/{claim.json()['task_id']}/decision"),
+                        json={"action": "approve", "note": "đủ điều kiện"}, headers=officer(department))
+        assert decision.status_code in (200, 409), decision.text  # 409: a decision lost in a restart
+        done += 1
+    return done

@@ -1,0 +1,86 @@
+"""The quick start: `motcua up` on the SQLite default runs the whole lifecycle, and
+Ctrl-C stops everything."""
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from shared import clock
+from shared.config import ROOT, SERVICES
+from shared.runner import port_is_free
+from tests.e2e.conftest import BUSINESS_MORNING, dossier_body, free_port
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def motcua_up(amqp_uri, tmp_path):
+    ports = {s: free_port() for s in SERVICES}
+    env = {k: v for k, v in os.environ.items() if k not in ("MOTCUA_DATABASE_URL", "MOTCUA_JWT_SECRET")}
+    env.update({"MOTCUA_AMQP_URI": amqp_uri, "MOTCUA_VAR_DIR": str(tmp_path / "var"),
+                "MOTCUA_CARRIER_SIM_PORT": str(free_port()), "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
+                "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
+                **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()}})
+    out = open(tmp_path / "up.log", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "up", "--carrier-step-seconds", "0.2"],
+                            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+    def log():
+        out.seek(0)
+        return out.read()
+    try:
+        wait_for(lambda: "Press Ctrl-C" in log() or proc.poll() is not None, timeout=60, interval=0.3,
+                 message="motcua up to report healthy")
+        assert proc.poll() is None, log()
+        yield proc, ports, log
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+        out.close()
+
+
+def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
+    proc, ports, log = motcua_up
+    text = log()
+    assert "SQLite files in" in text and "DEVELOPMENT tokens" in text
+    tokens = dict(re.findall(r"^\s+(counter|officer|admin|portal)\s+(?:\S+\s+)?(eyJ\S+)$", text, re.M))
+    counter = {"Authorization": f"Bearer {tokens['counter']}"}
+    officer_line = re.search(r"^\s+officer\s+TUPHAP\s+(eyJ\S+)$", text, re.M)
+    officer = {"Authorization": f"Bearer {officer_line.group(1)}"}
+    intake, processing = f"http://127.0.0.1:{ports['intake']}", f"http://127.0.0.1:{ports['processing']}"
+
+    code = requests.post(f"{intake}/api/dossiers", json=dossier_body(), headers=counter, timeout=10).json()["code"]
+    claim = wait_for(lambda: (lambda r: r if r.status_code == 200 else None)(
+        requests.post(f"{processing}/api/departments/TUPHAP/claim", headers=officer, timeout=10)),
+        message="the dossier in TUPHAP's queue")
+    decision = requests.post(f"{processing}/api/tasks/{claim.json()['task_id']}/decision",
+                             json={"action": "approve"}, headers=officer, timeout=10)
+    assert decision.status_code == 200
+    wait_for(lambda: requests.get(f"{intake}/api/dossiers/{code}", headers=counter, timeout=10)
+             .json()["status"] == "result_ready", message="result ready")
+    assert requests.post(f"{intake}/api/dossiers/{code}/return", headers=counter, timeout=10).status_code == 200
+    notify = f"http://127.0.0.1:{ports['notify']}/api/notifications?dossier_code={code}"
+    wait_for(lambda: sorted(m["event_type"] for m in requests.get(notify, headers=counter, timeout=10)
+                            .json()["notifications"] if m["status"] == "delivered")
+             == ["dossier_received", "dossier_returned", "result_ready"], message="three messages recorded")
+    assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [f"{s}.db" for s in sorted(SERVICES)]
+
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    assert all(port_is_free(p) for p in ports.values())
+
+
+def test_motcua_up_refuses_a_taken_port(motcua_up, amqp_uri):
+    _, ports, _ = motcua_up
+    env = {**os.environ, "MOTCUA_AMQP_URI": amqp_uri,
+           **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()}}
+    second = subprocess.run([sys.executable, "-m", "shared.cli", "up"], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=30)
+    assert second.returncode != 0
+    assert "already in use" in second.stderr and "intake" in second.stderr
