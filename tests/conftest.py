@@ -104,14 +104,27 @@ def _vhost_admin(amqp_uri, action, vhost):
 
 
 @pytest.fixture(scope="session")
-def amqp_uri(backends):
-    """A RabbitMQ virtual host of this run only."""
+def new_vhost(backends):
+    """new_vhost(name) -> AMQP URI of a fresh virtual host of this run (deleted at the end):
+    installations that must not share queues each get their own."""
     server = backends[0]
-    vhost = f"motcua_test_{RUN_ID}"
-    _vhost_admin(server, "add", vhost)
-    parts = urlsplit(server)
-    yield urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
-    _vhost_admin(server, "delete", vhost)
+    created = []
+
+    def make(name):
+        vhost = f"motcua_test_{RUN_ID}_{name}"
+        _vhost_admin(server, "add", vhost)
+        created.append(vhost)
+        parts = urlsplit(server)
+        return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
+    yield make
+    for vhost in created:
+        _vhost_admin(server, "delete", vhost)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri(new_vhost):
+    """The run's main RabbitMQ virtual host."""
+    return new_vhost("main")
 
 
 @pytest.fixture(scope="session")

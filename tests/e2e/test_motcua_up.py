@@ -18,11 +18,16 @@ from tests.helpers import wait_for
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(scope="module")
+def up_vhost(new_vhost):
+    return new_vhost("up")  # its own broker namespace: no queue shared with other installations
+
+
 @pytest.fixture
-def motcua_up(amqp_uri, tmp_path):
+def motcua_up(up_vhost, tmp_path):
     ports = {s: free_port() for s in SERVICES}
     env = {k: v for k, v in os.environ.items() if k not in ("MOTCUA_DATABASE_URL", "MOTCUA_JWT_SECRET")}
-    env.update({"MOTCUA_AMQP_URI": amqp_uri, "MOTCUA_VAR_DIR": str(tmp_path / "var"),
+    env.update({"MOTCUA_AMQP_URI": up_vhost, "MOTCUA_VAR_DIR": str(tmp_path / "var"),
                 "MOTCUA_CARRIER_SIM_PORT": str(free_port()), "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
                 "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
                 **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()}})
@@ -76,9 +81,9 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
     assert all(port_is_free(p) for p in ports.values())
 
 
-def test_motcua_up_refuses_a_taken_port(motcua_up, amqp_uri):
+def test_motcua_up_refuses_a_taken_port(motcua_up, up_vhost):
     _, ports, _ = motcua_up
-    env = {**os.environ, "MOTCUA_AMQP_URI": amqp_uri,
+    env = {**os.environ, "MOTCUA_AMQP_URI": up_vhost,
            **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()}}
     second = subprocess.run([sys.executable, "-m", "shared.cli", "up"], env=env, cwd=ROOT, capture_output=True,
                             text=True, timeout=30)
