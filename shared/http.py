@@ -7,6 +7,9 @@ import logging
 from datetime import date, datetime
 
 from marshmallow import ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 log = logging.getLogger(__name__)
@@ -77,3 +80,28 @@ def api(fn):
             log.exception("unexpected error in %s", fn.__name__)
             return error_response(500, "internal_error", "Lỗi hệ thống; yêu cầu chưa được thực hiện")
     return wrapper
+
+
+class _JsonErrorsApp(WsgiApp):
+    """Unknown paths and methods answer in the contract's JSON error shape too."""
+
+    def __call__(self, environ, start_response):
+        try:
+            self.url_map.bind_to_environ(environ).match()
+        except HTTPException as exc:
+            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code, "bad_request")
+            return error_response(exc.code, code, exc.description or exc.name)(environ, start_response)
+        return super().__call__(environ, start_response)
+
+
+class _JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return _JsonErrorsApp(self)
+
+
+class _HttpEntrypoint(HttpRequestHandler):
+    server = _JsonWebServer()
+
+
+# `@http("GET", "/path")`: nameko's HTTP entrypoint with JSON errors for unknown routes.
+http = _HttpEntrypoint.decorator

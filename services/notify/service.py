@@ -3,12 +3,11 @@ import logging
 
 from nameko.timer import timer
 from nameko.dependency_providers import Config
-from nameko.web.handlers import http
 
 from shared import health, logs
 from shared.auth import Auth
 from shared.db import Database
-from shared.http import ApiError, api, json_response
+from shared.http import ApiError, api, http, json_response
 from shared.messaging import handles
 from shared.reliability import first_time
 from shared.relay import OutboxRelay

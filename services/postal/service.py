@@ -3,12 +3,11 @@ import logging
 import time
 
 from nameko.dependency_providers import Config
-from nameko.web.handlers import http
 
 from shared import health, logs
 from shared.auth import Auth
 from shared.db import Database
-from shared.http import ApiError, api, error_response, json_response, load, read_json
+from shared.http import ApiError, api, error_response, http, json_response, load, read_json
 from shared.messaging import handles
 from shared.reliability import first_time
 from shared.relay import OutboxRelay

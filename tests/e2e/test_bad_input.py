@@ -75,3 +75,10 @@ def test_code_has_the_legal_format(system):
     code = response.json()["code"]
     agency, day, number = code.rsplit("-", 2)
     assert agency == AGENCY and day == "261126" and len(number) == 4 and number.isdigit()
+
+
+@pytest.mark.parametrize("method,path,status", [("GET", "/api/nothing-here", 404), ("DELETE", "/api/dossiers", 405)])
+def test_unknown_routes_answer_json_errors(system, method, path, status):
+    response = requests.request(method, system.url("intake", path), headers=COUNTER, timeout=10)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] in ("not_found", "method_not_allowed")
