@@ -125,6 +125,13 @@ class PickupCompleted(_Open):
     handed_over_at = fields.AwareDateTime(required=True)
 
 
+class CalendarChanged(_Open):
+    """The whole set of administrator overrides after an edit (dossier_code "-")."""
+    version = fields.Integer(required=True)
+    days_off = fields.List(fields.Date(), required=True)
+    working_days = fields.List(fields.Date(), required=True)
+
+
 class NotificationOutcome(_Open):
     channel = fields.String(required=True)
     template = fields.String(required=True)
@@ -138,6 +145,7 @@ EVENTS = {
     "dossier_supplemented": ("intake", DossierSupplemented),
     "dossier_withdrawn": ("intake", Reason),
     "dossier_returned": ("intake", DossierReturned),
+    "calendar_changed": ("intake", CalendarChanged),
     "processing_started": ("processing", ProcessingStarted),
     "dossier_transferred": ("processing", DossierTransferred),
     "supplement_requested": ("processing", SupplementRequested),

@@ -6,7 +6,7 @@ from alembic.config import Config
 from sqlalchemy import pool, text
 from sqlalchemy.engine import make_url
 
-from shared import reliability
+from shared import calendar_store, reliability  # noqa: F401  (calendar_store adds its table)
 from shared.config import service_dir
 from shared.db import ensure_database, make_engine
 

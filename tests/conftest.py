@@ -156,3 +156,19 @@ def monkeypatch_session():
     mp = pytest.MonkeyPatch()
     yield mp
     mp.undo()
+
+
+@pytest.fixture(scope="session")
+def system(amqp_uri, database_server, tmp_path_factory):
+    """One running installation (four services and the carrier simulator) per run."""
+    from shared.config import SERVICES
+    from tests.system import System
+    server, prefix = database_server
+    installation = System(amqp_uri, server, prefix + "e2e_", tmp_path_factory.mktemp("system"))
+    try:
+        for name in ("carrier-sim", *SERVICES):
+            installation.start(name)
+        installation.wait_healthy(["carrier-sim", *SERVICES])
+        yield installation
+    finally:
+        installation.stop_all()

@@ -9,8 +9,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from shared import clock, logs
-from shared.calendar import WorkingCalendar, parse_time
+from shared import calendar_store, clock, logs
+from shared.calendar import parse_time
 from shared.http import ApiError, to_json
 from shared.reliability import emit
 from services.intake import catalog, codes, lifecycle
@@ -46,7 +46,7 @@ def remember_idempotent(session, caller, key, body, status, response):
 def submit(session, data, claims, calendar=None):
     """Register a dossier. A counter submission is received at once (code, due date,
     dossier_received); online and postal ones wait as `submitted` for the counter."""
-    calendar = calendar or WorkingCalendar()
+    calendar = calendar or calendar_store.load(session)
     now = clock.now()
     channel = data["channel"]
     if channel == "counter" and claims["role"] != "counter":

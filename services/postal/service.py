@@ -4,7 +4,7 @@ import time
 
 from nameko.dependency_providers import Config
 
-from shared import health, logs
+from shared import calendar_store, health, logs
 from shared.auth import Auth
 from shared.db import Database
 from shared.http import ApiError, api, error_response, http, json_response, load, read_json
@@ -78,3 +78,9 @@ class PostalService:
             raise ApiError(400, "invalid_input", "Cần mã hồ sơ", {"dossier_code": ["Bắt buộc"]})
         with self.db.transaction() as session:
             return json_response(200, {"dossier_code": code, "shipments": shipping.shipments_view(session, code)})
+
+    @handles("intake", "calendar_changed")
+    def on_calendar_changed(self, env):
+        with self.db.transaction() as session:
+            if first_time(session, "postal.calendar", env):
+                calendar_store.store(session, env["data"])

@@ -8,8 +8,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from shared import clock
-from shared.calendar import WorkingCalendar
+from shared import calendar_store, clock
 from shared.http import ApiError
 from shared.reliability import emit
 from services.postal.models import Shipment, TrackingEvent
@@ -43,7 +42,7 @@ def pending_shipment(session, env):
 
 def record_order(session, shipment_id, order, calendar=None):
     """Store the carrier's waybill and owe shipment_created (once)."""
-    calendar = calendar or WorkingCalendar()
+    calendar = calendar or calendar_store.load(session)
     shipment = session.scalars(sa.select(Shipment).where(Shipment.id == shipment_id).with_for_update()).one()
     if shipment.status != "pending":
         return shipment

@@ -3,7 +3,7 @@ import logging
 
 from nameko.dependency_providers import Config
 
-from shared import health, logs
+from shared import calendar_store, health, logs
 from shared.auth import Auth
 from shared.db import Database
 from shared.http import ApiError, api, error_response, http, json_response, load, read_json
@@ -73,3 +73,9 @@ class ProcessingService:
                 log.info("%s by %s at step %d", decision["action"], claims["sub"], task.step)
             view = workflow.task_view(task)
         return json_response(200, view)
+
+    @handles("intake", "calendar_changed")
+    def on_calendar_changed(self, env):
+        with self.db.transaction() as session:
+            if first_time(session, "processing.calendar", env):
+                calendar_store.store(session, env["data"])

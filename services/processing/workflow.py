@@ -8,8 +8,7 @@ from datetime import time, timedelta
 
 import sqlalchemy as sa
 
-from shared import clock
-from shared.calendar import WorkingCalendar
+from shared import calendar_store, clock
 from shared.http import ApiError
 from shared.reliability import emit
 from services.processing.models import Case, HandOff, Task
@@ -35,7 +34,7 @@ def transfer_moment(calendar, received_at):
 
 def plan(session, env, calendar=None):
     """dossier_received: the route becomes the plan; the first step enters its queue."""
-    calendar = calendar or WorkingCalendar()
+    calendar = calendar or calendar_store.load(session)
     data = env["data"]
     code = env["dossier_code"]
     if session.get(Case, code) is not None:
@@ -96,7 +95,7 @@ def claim(session, department, officer, idle_seconds=1800):
 
 
 def decide(session, task_id, decision, claims, calendar=None):
-    calendar = calendar or WorkingCalendar()
+    calendar = calendar or calendar_store.load(session)
     task = session.scalars(sa.select(Task).where(Task.id == task_id).with_for_update()).first()
     if task is None:
         raise ApiError(404, "not_found", f"Không có việc {task_id}")

@@ -2,7 +2,7 @@
 import pytest
 import requests
 
-from tests.e2e.conftest import AGENCY, COUNTER, dossier_body, officer, token
+from tests.system import AGENCY, COUNTER, dossier_body, officer, token
 
 pytestmark = pytest.mark.e2e
 

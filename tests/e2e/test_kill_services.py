@@ -5,7 +5,7 @@ import pytest
 
 from shared import dlq
 from shared.config import SERVICES
-from tests.e2e.conftest import COUNTER, call, dossier, dossier_body, submit, work_through
+from tests.system import COUNTER, call, dossier, dossier_body, submit, work_through
 from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -1,7 +1,7 @@
 """One dossier at a time through the whole system, over HTTP, on PostgreSQL."""
 import pytest
 
-from tests.e2e.conftest import COUNTER, call, dossier, dossier_body, submit, work_through
+from tests.system import COUNTER, call, dossier, dossier_body, submit, work_through
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.e2e

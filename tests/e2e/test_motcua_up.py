@@ -12,7 +12,7 @@ import requests
 from shared import clock
 from shared.config import ROOT, SERVICES
 from shared.runner import port_is_free
-from tests.e2e.conftest import BUSINESS_MORNING, dossier_body, free_port
+from tests.system import BUSINESS_MORNING, dossier_body, free_port
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.e2e

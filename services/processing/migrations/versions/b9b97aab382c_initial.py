@@ -1,15 +1,15 @@
-"""initial
+"""initial tables (with the shared outbox, inbox and calendar snapshot)
 
-Revision ID: 03f8d31fb305
+Revision ID: b9b97aab382c
 Revises: 
-Create Date: 2026-11-26 03:46:10.219910
+Create Date: 2026-11-26 04:05:09.132650
 """
 from alembic import op
 import sqlalchemy as sa
 import shared.db
 
 
-revision = '03f8d31fb305'
+revision = 'b9b97aab382c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -67,6 +67,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tasks_dossier_code'), ['dossier_code'], unique=False)
         batch_op.create_index('ix_tasks_queue', ['department', 'status', 'due_at'], unique=False)
 
+    op.create_table('calendar_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('days_off', sa.JSON(), nullable=False),
+    sa.Column('working_days', sa.JSON(), nullable=False),
+    sa.Column('updated_at', shared.db.Moment(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('inbox',
     sa.Column('consumer', sa.String(length=160), nullable=False),
     sa.Column('event_id', sa.String(length=36), nullable=False),
@@ -101,6 +109,7 @@ def downgrade():
 
     op.drop_table('outbox')
     op.drop_table('inbox')
+    op.drop_table('calendar_snapshot')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_tasks_queue')
         batch_op.drop_index(batch_op.f('ix_tasks_dossier_code'))

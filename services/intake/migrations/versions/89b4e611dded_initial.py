@@ -1,15 +1,15 @@
-"""initial
+"""initial tables (with the shared outbox, inbox and calendar snapshot)
 
-Revision ID: eaa2d3398657
+Revision ID: 89b4e611dded
 Revises: 
-Create Date: 2026-11-26 03:46:09.296789
+Create Date: 2026-11-26 04:05:08.383132
 """
 from alembic import op
 import sqlalchemy as sa
 import shared.db
 
 
-revision = 'eaa2d3398657'
+revision = '89b4e611dded'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -103,6 +103,14 @@ def upgrade():
     with op.batch_alter_table('dossier_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dossier_history_dossier_code'), ['dossier_code'], unique=False)
 
+    op.create_table('calendar_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('days_off', sa.JSON(), nullable=False),
+    sa.Column('working_days', sa.JSON(), nullable=False),
+    sa.Column('updated_at', shared.db.Moment(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('inbox',
     sa.Column('consumer', sa.String(length=160), nullable=False),
     sa.Column('event_id', sa.String(length=36), nullable=False),
@@ -137,6 +145,7 @@ def downgrade():
 
     op.drop_table('outbox')
     op.drop_table('inbox')
+    op.drop_table('calendar_snapshot')
     with op.batch_alter_table('dossier_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dossier_history_dossier_code'))
 

@@ -1,5 +1,7 @@
 """The four services as real processes (and the carrier simulator), on this run's
-PostgreSQL databases and RabbitMQ virtual host."""
+PostgreSQL databases and RabbitMQ virtual host, with helpers that drive them over
+HTTP as the counter, the departments and the citizen would. The `system` fixture
+(tests/conftest.py) gives every test folder one running installation."""
 import os
 import signal
 import socket
@@ -8,7 +10,6 @@ import sys
 import uuid
 from datetime import datetime
 
-import pytest
 import requests
 import sqlalchemy as sa
 
@@ -127,19 +128,6 @@ ADMIN = token("admin", sub="quantri")
 
 def officer(department):
     return token("officer", department=department, sub=f"may.{department.lower()}")
-
-
-@pytest.fixture(scope="session")
-def system(amqp_uri, database_server, tmp_path_factory):
-    server, prefix = database_server
-    sys_ = System(amqp_uri, server, prefix + "e2e_", tmp_path_factory.mktemp("system"))
-    try:
-        for name in ("carrier-sim", *SERVICES):
-            sys_.start(name)
-        sys_.wait_healthy(["carrier-sim", *SERVICES])
-        yield sys_
-    finally:
-        sys_.stop_all()
 
 
 def dossier_body(procedure="2.000635", return_method="counter", sms=True, email=False, **overrides):

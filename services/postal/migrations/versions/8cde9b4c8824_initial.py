@@ -1,15 +1,15 @@
-"""initial
+"""initial tables (with the shared outbox, inbox and calendar snapshot)
 
-Revision ID: 5024062991c3
+Revision ID: 8cde9b4c8824
 Revises: 
-Create Date: 2026-11-26 03:47:33.108397
+Create Date: 2026-11-26 04:05:09.916757
 """
 from alembic import op
 import sqlalchemy as sa
 import shared.db
 
 
-revision = '5024062991c3'
+revision = '8cde9b4c8824'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -53,6 +53,14 @@ def upgrade():
     with op.batch_alter_table('tracking_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tracking_events_shipment_id'), ['shipment_id'], unique=False)
 
+    op.create_table('calendar_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('days_off', sa.JSON(), nullable=False),
+    sa.Column('working_days', sa.JSON(), nullable=False),
+    sa.Column('updated_at', shared.db.Moment(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('inbox',
     sa.Column('consumer', sa.String(length=160), nullable=False),
     sa.Column('event_id', sa.String(length=36), nullable=False),
@@ -87,6 +95,7 @@ def downgrade():
 
     op.drop_table('outbox')
     op.drop_table('inbox')
+    op.drop_table('calendar_snapshot')
     with op.batch_alter_table('tracking_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tracking_events_shipment_id'))
 

@@ -1,15 +1,15 @@
-"""initial
+"""initial tables (with the shared outbox, inbox and calendar snapshot)
 
-Revision ID: df75a5287362
+Revision ID: 03d261aa85a2
 Revises: 
-Create Date: 2026-11-26 03:47:33.955440
+Create Date: 2026-11-26 04:05:10.699188
 """
 from alembic import op
 import sqlalchemy as sa
 import shared.db
 
 
-revision = 'df75a5287362'
+revision = '03d261aa85a2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -57,6 +57,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], ),
     sa.PrimaryKeyConstraint('message_id')
     )
+    op.create_table('calendar_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('days_off', sa.JSON(), nullable=False),
+    sa.Column('working_days', sa.JSON(), nullable=False),
+    sa.Column('updated_at', shared.db.Moment(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('inbox',
     sa.Column('consumer', sa.String(length=160), nullable=False),
     sa.Column('event_id', sa.String(length=36), nullable=False),
@@ -91,6 +99,7 @@ def downgrade():
 
     op.drop_table('outbox')
     op.drop_table('inbox')
+    op.drop_table('calendar_snapshot')
     op.drop_table('local_deliveries')
     op.drop_table('recipients')
     with op.batch_alter_table('messages', schema=None) as batch_op:
