@@ -122,7 +122,12 @@ class ShipmentReturned(_Open):
 
 
 class PickupCompleted(_Open):
+    """A dossier collected by post and handed over at the counter (dossier_code "-":
+    intake gives the code). `submission` has the fields of POST /api/dossiers."""
     handed_over_at = fields.AwareDateTime(required=True)
+    pickup_id = fields.String(required=True)
+    waybill = fields.String(allow_none=True)
+    submission = fields.Dict(required=True)
 
 
 class CalendarChanged(_Open):
