@@ -1,14 +1,15 @@
 """Alembic, one history per service (services/<service>/migrations)."""
 import importlib
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import pool, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from shared import calendar_store, reliability  # noqa: F401  (calendar_store adds its table)
 from shared.config import service_dir
-from shared.db import ensure_database, make_engine
+from shared.db import Moment, ensure_database, make_engine
 
 MIGRATION_LOCK_KEY = 0x6D696772  # one migrating instance at a time per database
 
@@ -53,3 +54,42 @@ def run_env():
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
                 connection.commit()
     engine.dispose()
+
+
+def create_shared_tables():
+    """First version of the tables every service database has (outbox, inbox,
+    calendar snapshot); each service's initial migration calls it. A later change to
+    these tables is a new function, called by a new revision of every service."""
+    op.create_table(
+        "calendar_snapshot",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("days_off", sa.JSON(), nullable=False),
+        sa.Column("working_days", sa.JSON(), nullable=False),
+        sa.Column("updated_at", Moment(timezone=True), nullable=False))
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(length=160), primary_key=True),
+        sa.Column("event_id", sa.String(length=36), primary_key=True),
+        sa.Column("event_type", sa.String(length=64), nullable=False),
+        sa.Column("dossier_code", sa.String(length=40), nullable=True),
+        sa.Column("handled_at", Moment(timezone=True), nullable=False))
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(length=36), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(length=64), nullable=False),
+        sa.Column("dossier_code", sa.String(length=40), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", Moment(timezone=True), nullable=False),
+        sa.Column("published_at", Moment(timezone=True), nullable=True))
+    op.create_index("ix_outbox_dossier_code", "outbox", ["dossier_code"])
+    op.create_index("ix_outbox_pending", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL"),
+                    sqlite_where=sa.text("published_at IS NULL"))
+
+
+def drop_shared_tables():
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+    op.drop_index("ix_outbox_dossier_code", table_name="outbox")
+    for table in ("outbox", "inbox", "calendar_snapshot"):
+        op.drop_table(table)
