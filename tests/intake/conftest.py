@@ -20,7 +20,7 @@ def uow(database_server):
     server, prefix = database_server
     url = sa.engine.make_url(server).set(database=f"{prefix}intake_{uuid.uuid4().hex[:6]}")
     migrations.upgrade("intake", url)
-    unit = UnitOfWork(make_engine(url, pool_size=40))
+    unit = UnitOfWork(make_engine(url, pool_size=6))  # up to 12 connections: the server is shared
     with unit.transaction() as session:
         catalog.import_catalogue(session, json.loads(catalog.DEMO_FILE.read_text(encoding="utf-8")),
                                  THURSDAY_MORNING.date())
