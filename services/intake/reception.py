@@ -48,8 +48,8 @@ def claim_idempotency_key(session, caller, key, body):
 
 def remember_answer(session, caller, key, status, response):
     if key:
-        session.execute(sa.update(IdempotentRequest).where(IdempotentRequest.caller == caller,
-                                                           IdempotentRequest.key == key)
+        table = IdempotentRequest.__table__
+        session.execute(table.update().where(table.c.caller == caller, table.c.key == key)
                         .values(status=status, response=to_json(response)))
 
 
@@ -257,7 +257,7 @@ def register_pickup(session, env):
     data = env["data"]
     if session.scalar(sa.select(Dossier.code).where(Dossier.pickup_id == data["pickup_id"])):
         return None
-    submission = load(Submission(), {**data["submission"], "channel": "postal"})
+    submission = load(Submission, {**data["submission"], "channel": "postal"})
     handed = data["handed_over_at"].astimezone(clock.TZ)
     dossier, _ = register(session, submission, "postal", handed_over_at=handed, pickup_id=data["pickup_id"],
                           note=f"bưu chính bàn giao {handed:%H:%M %d/%m/%Y}, vận đơn {data.get('waybill') or '-'}")

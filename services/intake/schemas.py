@@ -38,8 +38,14 @@ def in_words(messages):
     return WORDS.get(messages, messages)
 
 
+_INSTANCES = {}
+
+
 def load(schema, body):
-    """Loaded data, or 400 with every problem named by its field."""
+    """Loaded data, or 400 with every problem named by its field. `schema` may be a
+    class: its one instance is reused (building a nested schema costs more than loading)."""
+    if isinstance(schema, type):
+        schema = _INSTANCES.get(schema) or _INSTANCES.setdefault(schema, schema())
     try:
         return schema.load(body)
     except ValidationError as exc:

@@ -61,7 +61,7 @@ class IntakeService:
     def submit(self, request):
         claims = self.auth.require(request, "counter", "portal")
         body = read_json(request)
-        data = load(Submission(), body)
+        data = load(Submission, body)
         key = request.headers.get("Idempotency-Key")
         with self.db.transaction() as session:
             earlier = reception.claim_idempotency_key(session, claims["sub"], key, body)
@@ -95,24 +95,24 @@ class IntakeService:
     @http("POST", "/api/dossiers/<string:code>/accept")
     @api
     def accept(self, request, code):
-        return self._counter_action(request, code, reception.accept, Acceptance())
+        return self._counter_action(request, code, reception.accept, Acceptance)
 
     @http("POST", "/api/dossiers/<string:code>/refuse")
     @api
     def refuse(self, request, code):
         return self._counter_action(request, code, lambda s, c, d, cl: reception.refuse(s, c, d["reason"], cl),
-                                    Reason())
+                                    Reason)
 
     @http("POST", "/api/dossiers/<string:code>/supplement")
     @api
     def supplement(self, request, code):
-        return self._counter_action(request, code, reception.supplement, Supplement())
+        return self._counter_action(request, code, reception.supplement, Supplement)
 
     @http("POST", "/api/dossiers/<string:code>/withdraw")
     @api
     def withdraw(self, request, code):
         return self._counter_action(request, code, lambda s, c, d, cl: reception.withdraw(s, c, d["reason"], cl),
-                                    Reason())
+                                    Reason)
 
     @http("POST", "/api/dossiers/<string:code>/return")
     @api
@@ -133,7 +133,7 @@ class IntakeService:
     @api
     def guidance(self, request):
         self.auth.require(request, "counter")
-        data = load(Guidance(), read_json(request))
+        data = load(Guidance, read_json(request))
         with self.db.transaction() as session:
             return json_response(200, reception.guidance(session, data))
 
@@ -188,7 +188,7 @@ class IntakeService:
     @api
     def expire_procedure(self, request, code):
         self.auth.require(request, "admin")
-        data = load(Expiry(), read_json(request))
+        data = load(Expiry, read_json(request))
         with self.db.transaction() as session:
             version = catalog.expire(session, code, data["last_day"])
             return json_response(200, catalog.procedure_view(version))
@@ -221,7 +221,7 @@ class IntakeService:
     @api
     def set_calendar_override(self, request, day):
         claims = self.auth.require(request, "admin")
-        data = load(CalendarOverrideBody(), read_json(request))
+        data = load(CalendarOverrideBody, read_json(request))
         with self.db.transaction() as session:
             override, version = calendar_admin.set_override(session, _day(day, "day"), data["kind"], data["note"],
                                                             claims["sub"])
