@@ -231,7 +231,8 @@ def supplement(session, code, data, claims):
     now = clock.now()
     dossier.documents = [*dossier.documents, *data["documents"]]
     names = ", ".join(d["name"] for d in data["documents"])
-    move(session, dossier, "in_progress", now, claims["sub"], f"bổ sung: {names}")
+    # the request's own time may be ahead of this clock; the supplement still comes after it
+    move(session, dossier, "in_progress", max(now, dossier.status_at), claims["sub"], f"bổ sung: {names}")
     emit(session, SOURCE, "dossier_supplemented", code, {"received_at": now, "documents": data["documents"]},
          correlation_id=dossier.correlation_id)
     return dossier

@@ -32,7 +32,8 @@ def _day(text, name):
 
 def _moment(text, name):
     try:
-        moment = datetime.fromisoformat(text)
+        # an unescaped "+" of the offset arrives as a space
+        moment = datetime.fromisoformat(text[:11] + text[11:].replace(" ", "+"))
     except (TypeError, ValueError):
         moment = None
     if moment is None or moment.tzinfo is None:
