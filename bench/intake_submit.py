@@ -15,7 +15,7 @@ import tempfile
 import uuid
 
 from shared import auth
-from bench.intake_common import (SECRET, closed_loop, drop_database, line, open_loop, scratch_vhost, servers,
+from bench.intake_common import (SECRET, Usage, closed_loop, drop_database, line, open_loop, scratch_vhost, servers,
                                  start_bare, start_intake, stop)
 from tests.system import dossier_body
 
@@ -53,11 +53,14 @@ def main():
         closed_loop(submit, 2, 1.5)  # warm up: connections, caches
         closed_loop(baseline, 2, 1.5)
         for clients in (int(c) for c in args.clients.split(",")):
+            usage = Usage(bare.pid)
             base_rate, base_lat, base_err = closed_loop(baseline, clients, args.seconds)
+            print(line(f"bare nameko @http, {clients:>2} clients", base_rate, base_lat, base_err)
+                  + usage.report(len(base_lat)))
+            usage = Usage(intake.pid)
             rate, lat, err = closed_loop(submit, clients, args.seconds)
-            print(line(f"bare nameko @http, {clients:>2} clients", base_rate, base_lat, base_err))
             print(line(f"POST /api/dossiers, {clients:>2} clients", rate, lat, err)
-                  + f"   = {rate / base_rate:5.1%} of bare")
+                  + f" = {rate / base_rate:4.0%} of bare" + usage.report(len(lat)))
         lat, err = open_loop(submit, args.steady_rate, args.steady_seconds)
         base_lat, base_err = open_loop(baseline, args.steady_rate, args.steady_seconds)
         print(line(f"bare nameko @http at a steady {args.steady_rate:g}/s", args.steady_rate, base_lat, base_err))
