@@ -87,7 +87,8 @@ class IntakeService:
 
     def _counter_action(self, request, code, action, schema=None):
         claims = self.auth.require(request, "counter")
-        data = load(schema, read_json(request)) if schema else None
+        # an empty body is an empty form (accept with nothing missing)
+        data = load(schema, read_json(request) if request.get_data(cache=True) else {}) if schema else None
         with self.db.transaction() as session:
             action(session, code, data, claims)
             view = reception.dossier_view(session, reception.get_dossier(session, code))
