@@ -42,13 +42,13 @@ def error_response(status, code, message, fields=None):
     return json_response(status, {"error": {"code": code, "message": message, "fields": fields or {}}})
 
 
-def read_json(request):
+def read_json(request, max_bytes=MAX_BODY_BYTES):
     length = request.content_length
-    if length is not None and length > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"Dữ liệu gửi lên vượt quá {MAX_BODY_BYTES // 1024} KB")
+    if length is not None and length > max_bytes:
+        raise ApiError(413, "body_too_large", f"Dữ liệu gửi lên vượt quá {max_bytes // 1024} KB")
     raw = request.get_data(cache=True)
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"Dữ liệu gửi lên vượt quá {MAX_BODY_BYTES // 1024} KB")
+    if len(raw) > max_bytes:
+        raise ApiError(413, "body_too_large", f"Dữ liệu gửi lên vượt quá {max_bytes // 1024} KB")
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

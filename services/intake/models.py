@@ -62,6 +62,11 @@ class Dossier(Base):
     postal_status: Mapped[str | None] = mapped_column(sa.String(30))
     received_by: Mapped[str | None] = mapped_column(sa.String(100))
     correlation_id: Mapped[str] = mapped_column(sa.String(36))
+    # A postal collection: the carrier's pickup (one dossier per pickup, whatever the
+    # redeliveries) and the signed hand-over, which is the legal reception time.
+    pickup_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
+    handed_over_at: Mapped[datetime | None] = mapped_column(Moment())
+    closing_reason: Mapped[str | None] = mapped_column(sa.Text)  # refusal (Form 03) or withdrawal
 
 
 class DossierHistory(Base):
@@ -95,3 +100,15 @@ class IdempotentRequest(Base):
     status: Mapped[int]
     response: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(Moment())
+
+
+class CalendarOverride(Base):
+    """An administrator's change to the official calendar: an extra day off, or a
+    make-up working day (ngày làm bù)."""
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))  # day_off | working_day
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    set_by: Mapped[str] = mapped_column(sa.String(100))
+    set_at: Mapped[datetime] = mapped_column(Moment())

@@ -10,11 +10,12 @@ import uuid
 import sqlalchemy as sa
 
 from shared import calendar_store, clock, logs
-from shared.calendar import parse_time
+from shared.db import dialect_insert
 from shared.http import ApiError, to_json
 from shared.reliability import emit
-from services.intake import catalog, codes, lifecycle
-from services.intake.models import Dossier, DossierHistory, IdempotentRequest
+from services.intake import calendar_admin, catalog, codes, lifecycle
+from services.intake.models import Dossier, DossierHistory, IdempotentRequest, Procedure
+from services.intake.schemas import Submission, load
 
 SOURCE = "intake"
 
@@ -23,64 +24,90 @@ def request_hash(body):
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def replay_idempotent(session, caller, key, body):
-    """(status, response) stored for this key, None when it is new; 409 when the
-    key was used for a different request."""
+def claim_idempotency_key(session, caller, key, body):
+    """None when this key is new (it is now held by this transaction), else the
+    first answer (status, body); 409 when the key was used for a different request.
+
+    The key is claimed by an INSERT before any work: a concurrent retry with the
+    same key waits on it (PostgreSQL) and then replays the committed answer, and a
+    request that fails rolls its claim back with everything else."""
     if not key:
         return None
-    record = session.get(IdempotentRequest, (caller, key))
-    if record is None:
+    claimed = session.execute(dialect_insert(session)(IdempotentRequest.__table__).values(
+        caller=caller, key=key, request_hash=request_hash(body), status=0, response="", created_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["caller", "key"])).rowcount
+    if claimed:
         return None
+    record = session.get(IdempotentRequest, (caller, key))
     if record.request_hash != request_hash(body):
         raise ApiError(409, "idempotency_key_reused", "Idempotency-Key này đã dùng cho một yêu cầu khác")
+    if not record.status:
+        raise ApiError(409, "request_in_progress", "Yêu cầu với Idempotency-Key này đang được xử lý")
     return record.status, json.loads(record.response)
 
 
-def remember_idempotent(session, caller, key, body, status, response):
+def remember_answer(session, caller, key, status, response):
     if key:
-        session.add(IdempotentRequest(caller=caller, key=key, request_hash=request_hash(body), status=status,
-                                      response=to_json(response),
-                                      created_at=clock.now()))
+        table = IdempotentRequest.__table__
+        session.execute(table.update().where(table.c.caller == caller, table.c.key == key)
+                        .values(status=status, response=to_json(response)))
 
 
-def submit(session, data, claims, calendar=None):
-    """Register a dossier. A counter submission is received at once (code, due date,
-    dossier_received); online and postal ones wait as `submitted` for the counter."""
-    calendar = calendar or calendar_store.load(session)
+def submit(session, data, claims):
+    """A dossier handed in over HTTP: a counter officer's submission is received at
+    once; the portal's (online) and a postal one typed in at the counter wait as
+    `submitted` for the counter's check."""
+    channel, role = data["channel"], claims["role"]
+    if role == "counter" and channel == "online":
+        raise ApiError(403, "forbidden", "Hồ sơ trực tuyến chỉ nộp qua Cổng dịch vụ công",
+                       {"channel": ["Cán bộ một cửa nhận kênh counter hoặc postal"]})
+    if role == "portal" and channel != "online":
+        raise ApiError(403, "forbidden", "Cổng dịch vụ công chỉ nộp hồ sơ trực tuyến",
+                       {"channel": ["Cổng dịch vụ công chỉ dùng kênh online"]})
+    return register(session, data, claims["sub"], agency=claims.get("agency") if role == "counter" else None)
+
+
+def register(session, data, actor, agency=None, handed_over_at=None, pickup_id=None, note=None):
+    """Put a dossier in the register under the procedure version in effect (on the
+    hand-over day for a postal collection). Counter dossiers are received now."""
     now = clock.now()
     channel = data["channel"]
-    if channel == "counter" and claims["role"] != "counter":
-        raise ApiError(403, "forbidden", "Chỉ cán bộ một cửa được tiếp nhận hồ sơ tại quầy")
-    if channel != "counter" and claims["role"] not in ("portal", "counter"):
-        raise ApiError(403, "forbidden", "Không được nộp hồ sơ qua kênh này")
-    procedure = catalog.in_effect(session, data["procedure_code"], now.date())
+    procedure = catalog.in_effect(session, data["procedure_code"], (handed_over_at or now).date())
     if data["return_method"] not in procedure.return_methods:
         raise ApiError(422, "return_method_not_allowed",
                        f"Thủ tục {procedure.code} không trả kết quả qua hình thức {data['return_method']}",
                        {"return_method": [f"Cho phép: {', '.join(procedure.return_methods)}"]})
-    agency = claims.get("agency") if claims["role"] == "counter" else procedure.agency_code
+    agency = agency or procedure.agency_code
     applicant = data["applicant"]
-    correlation_id = str(uuid.uuid4())
     code = codes.next_code(session, agency, now)
-    received = channel == "counter"
     dossier = Dossier(
         code=code, agency_code=agency, procedure_id=procedure.id, procedure_code=procedure.code,
-        procedure_version=procedure.version, channel=channel, status="received" if received else "submitted",
-        status_at=now, applicant_name=applicant["full_name"], id_number=applicant["id_number"],
+        procedure_version=procedure.version, channel=channel, status="submitted", status_at=now,
+        applicant_name=applicant["full_name"], id_number=applicant["id_number"],
         phone=applicant.get("phone"), email=applicant.get("email"), address=applicant.get("address"),
         documents=data["documents"], return_method=data["return_method"],
         delivery_address=data.get("delivery_address"), notify_sms=data["notify"].get("sms", False),
-        notify_email=data["notify"].get("email", False), submitted_at=now, correlation_id=correlation_id,
-        received_at=now if received else None,
-        due_at=calendar.due_at(now, procedure.duration_days, parse_time(procedure.cutoff)) if received else None,
-        received_by=claims["sub"] if received else None)
+        notify_email=data["notify"].get("email", False), submitted_at=now, correlation_id=str(uuid.uuid4()),
+        pickup_id=pickup_id, handed_over_at=handed_over_at)
     session.add(dossier)
-    session.add(DossierHistory(dossier_code=code, status=dossier.status, at=now, actor=claims["sub"],
-                               note=f"kênh {channel}"))
-    with logs.about(code, correlation_id):
-        if received:
-            emit_received(session, dossier, procedure)
+    if channel == "counter":
+        receive(session, dossier, procedure, actor, now, note="kênh counter")
+    else:
+        session.add(DossierHistory(dossier_code=code, status="submitted", at=now, actor=actor,
+                                   note=note or f"kênh {channel}"))
     return dossier, procedure
+
+
+def receive(session, dossier, procedure, actor, now, note=""):
+    """Reception (tiếp nhận): the legal reception time starts the deadline. For a
+    postal collection it is the signed hand-over, not the counter's check."""
+    dossier.received_at = dossier.handed_over_at or now
+    dossier.due_at = calendar_admin.appointment(calendar_store.load(session), procedure, dossier.received_at)
+    dossier.received_by = actor
+    dossier.status, dossier.status_at = "received", now
+    session.add(DossierHistory(dossier_code=dossier.code, status="received", at=now, actor=actor, note=note))
+    with logs.about(dossier.code, dossier.correlation_id):
+        emit_received(session, dossier, procedure)
 
 
 def emit_received(session, dossier, procedure):
@@ -125,16 +152,117 @@ def dossier_view(session, dossier):
     history = session.scalars(sa.select(DossierHistory).where(DossierHistory.dossier_code == dossier.code)
                               .order_by(DossierHistory.at, DossierHistory.id)).all()
     return {
-        "code": dossier.code, "status": dossier.status, "status_number": lifecycle.portal_number(dossier.status),
-        "channel": dossier.channel,
+        "code": dossier.code, "agency_code": dossier.agency_code, "status": dossier.status,
+        "status_number": lifecycle.portal_number(dossier.status), "channel": dossier.channel,
         "procedure": {"code": dossier.procedure_code, "version": dossier.procedure_version},
         "applicant": {"full_name": dossier.applicant_name, "id_number": logs.mask_id(dossier.id_number)},
+        "documents": dossier.documents,
+        "submitted_at": dossier.submitted_at, "handed_over_at": dossier.handed_over_at,
         "received_at": dossier.received_at, "due_at": dossier.due_at, "returned_at": dossier.returned_at,
-        "return_method": dossier.return_method,
+        "return_method": dossier.return_method, "reason": dossier.closing_reason,
         "flags": {"overdue": dossier.overdue, "rescheduled": dossier.rescheduled,
                   "return_method": dossier.return_method, "postal_status": dossier.postal_status},
         "history": [{"status": h.status, "at": h.at, "actor": h.actor, "note": h.note} for h in history],
     }
+
+
+def counter_dossier(session, code, claims, *statuses, action=""):
+    """The dossier locked for a counter action, when its agency and status allow it."""
+    dossier = get_dossier(session, code, lock=True)
+    check_agency(dossier, claims)
+    if dossier.status not in statuses:
+        raise ApiError(409, "wrong_status", f"Hồ sơ {code} đang ở trạng thái {dossier.status}: không thể {action}",
+                       {"status": [dossier.status]})
+    return dossier
+
+
+def missing_documents(procedure, documents, marked):
+    """One-time complete guidance (Form 02): every document of the procedure that the
+    officer marked missing or that the dossier does not contain, plus anything else
+    the officer marked; all at once, in the procedure's order."""
+    present = {d["name"].strip().casefold() for d in documents}
+    marked_keys = {m.strip().casefold() for m in marked}
+    missing = [d for d in procedure.documents
+               if d.strip().casefold() in marked_keys or d.strip().casefold() not in present]
+    known = {d.strip().casefold() for d in procedure.documents}
+    return missing + [m for m in marked if m.strip().casefold() not in known]
+
+
+def guidance_error(procedure, missing):
+    return ApiError(422, "dossier_incomplete",
+                    f"Hồ sơ chưa đầy đủ: cần bổ sung {len(missing)} giấy tờ (Mẫu 02, hướng dẫn một lần)",
+                    {"missing_documents": missing, "procedure_code": [f"{procedure.code} - {procedure.name}"]})
+
+
+def guidance(session, data):
+    """Form 02 for a dossier checked before it is submitted; nothing is written."""
+    procedure = catalog.in_effect(session, data["procedure_code"], clock.now().date())
+    missing = missing_documents(procedure, data["documents"], data["missing_documents"])
+    return {"form": "02", "procedure": {"code": procedure.code, "name": procedure.name,
+                                        "version": procedure.version},
+            "complete": not missing, "missing_documents": missing}
+
+
+def accept(session, code, data, claims):
+    """The counter accepts an online or postal dossier (Form 01), or answers with the
+    complete list of what is missing (Form 02) and receives nothing."""
+    dossier = counter_dossier(session, code, claims, "submitted", action="tiếp nhận")
+    procedure = session.get(Procedure, dossier.procedure_id)
+    if data["missing_documents"]:
+        raise guidance_error(procedure, missing_documents(procedure, dossier.documents, data["missing_documents"]))
+    receive(session, dossier, procedure, claims["sub"], clock.now(), note=data["note"] or f"kênh {dossier.channel}")
+    return dossier, procedure
+
+
+def refuse(session, code, reason, claims):
+    """Refusal with its reason (Form 03, từ chối tiếp nhận)."""
+    dossier = counter_dossier(session, code, claims, "submitted", action="từ chối")
+    now = clock.now()
+    move(session, dossier, "refused", now, claims["sub"], reason)
+    dossier.closing_reason = reason
+    emit(session, SOURCE, "dossier_refused", code, {"reason": reason}, correlation_id=dossier.correlation_id)
+    return dossier
+
+
+def supplement(session, code, data, claims):
+    """The citizen brings what processing asked for: the complete dossier is received
+    now and processing resumes (`dossier_supplemented`)."""
+    dossier = counter_dossier(session, code, claims, "supplement_requested", action="nhận bổ sung")
+    now = clock.now()
+    dossier.documents = [*dossier.documents, *data["documents"]]
+    names = ", ".join(d["name"] for d in data["documents"])
+    # the request's own time may be ahead of this clock; the supplement still comes after it
+    move(session, dossier, "in_progress", max(now, dossier.status_at), claims["sub"], f"bổ sung: {names}")
+    emit(session, SOURCE, "dossier_supplemented", code, {"received_at": now, "documents": data["documents"]},
+         correlation_id=dossier.correlation_id)
+    return dossier
+
+
+WITHDRAWABLE = ("submitted", "received", "in_progress", "supplement_requested", "awaiting_payment")
+
+
+def withdraw(session, code, reason, claims):
+    """The citizen withdraws the dossier (rút hồ sơ) before a result exists."""
+    dossier = counter_dossier(session, code, claims, *WITHDRAWABLE, action="rút")
+    was_received = dossier.received_at is not None
+    move(session, dossier, "withdrawn", clock.now(), claims["sub"], reason)
+    dossier.closing_reason = reason
+    if was_received:  # processing only knows received dossiers
+        emit(session, SOURCE, "dossier_withdrawn", code, {"reason": reason}, correlation_id=dossier.correlation_id)
+    return dossier
+
+
+def register_pickup(session, env):
+    """A dossier collected by post and handed over at the counter: registered as
+    `submitted` (channel postal), once per pickup, received as of the hand-over."""
+    data = env["data"]
+    if session.scalar(sa.select(Dossier.code).where(Dossier.pickup_id == data["pickup_id"])):
+        return None
+    submission = load(Submission, {**data["submission"], "channel": "postal"})
+    handed = data["handed_over_at"].astimezone(clock.TZ)
+    dossier, _ = register(session, submission, "postal", handed_over_at=handed, pickup_id=data["pickup_id"],
+                          note=f"bưu chính bàn giao {handed:%H:%M %d/%m/%Y}, vận đơn {data.get('waybill') or '-'}")
+    return dossier
 
 
 def hand_back(session, code, claims):

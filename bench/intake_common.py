@@ -1,0 +1,225 @@
+"""Helpers of the intake benchmarks: a scratch installation of intake as a real
+process, a bare nameko @http baseline beside it, and a threaded HTTP load generator.
+
+  python -m bench.intake_common bare PORT   (the baseline service, started by the benchmarks)
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+import sqlalchemy as sa
+
+from shared.config import DEFAULT_AMQP_URI, ROOT
+
+SECRET = "bench-secret-of-at-least-32-bytes-long"
+
+
+def servers():
+    amqp = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
+    db = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    return amqp, db
+
+
+def scratch_vhost(amqp, name):
+    """A RabbitMQ virtual host of its own (rabbitmqctl on a local broker), else the given one."""
+    ctl = shutil.which("rabbitmqctl")
+    if not ctl:
+        return amqp, lambda: None
+    vhost = f"motcua_bench_{name}"
+    subprocess.run([ctl, "-q", "add_vhost", vhost], capture_output=True)
+    subprocess.run([ctl, "-q", "set_permissions", "-p", vhost, urlsplit(amqp).username or "guest", ".*", ".*", ".*"],
+                   capture_output=True, check=True)
+    parts = urlsplit(amqp)
+    return (urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", "")),
+            lambda: subprocess.run([ctl, "-q", "delete_vhost", vhost], capture_output=True))
+
+
+def drop_database(server, name):
+    admin = sa.create_engine(sa.engine.make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url, proc, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{url}: process exited with {proc.returncode}")
+        try:
+            if requests.get(url, timeout=1).status_code in (200, 404, 405):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{url} not up after {timeout}s")
+
+
+def start_intake(amqp, db_server, prefix, logfile, **env):
+    port = free_port()
+    environment = {**os.environ, "MOTCUA_AMQP_URI": amqp, "MOTCUA_DATABASE_URL": db_server,
+                   "MOTCUA_DATABASE_PREFIX": prefix, "MOTCUA_JWT_SECRET": SECRET, "MOTCUA_BIND": "127.0.0.1",
+                   "MOTCUA_INTAKE_PORT": str(port), "MOTCUA_LOG_LEVEL": "WARNING", **env}
+    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", "intake"], env=environment, cwd=ROOT,
+                            stdout=logfile, stderr=subprocess.STDOUT)
+    wait_healthy(f"http://127.0.0.1:{port}/health", proc)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def start_bare(amqp, logfile):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.intake_common", "bare", str(port), amqp], cwd=ROOT,
+                            stdout=logfile, stderr=subprocess.STDOUT)
+    wait_healthy(f"http://127.0.0.1:{port}/bare", proc)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system) a process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy():
+    """(busy, total) jiffies of all cores so far: the share of the machine in use."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+class Usage:
+    """CPU used by a process, and by the whole machine, between start and stop."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.cpu, self.machine = cpu_seconds(pid), machine_busy()
+
+    def report(self, requests_done):
+        cpu = cpu_seconds(self.pid) - self.cpu
+        busy, total = (a - b for a, b in zip(machine_busy(), self.machine))
+        return (f"   server CPU {cpu / max(requests_done, 1) * 1000:4.1f} ms/req, "
+                f"machine {busy / max(total, 1):4.0%} busy")
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def closed_loop(make_request, clients, seconds):
+    """`clients` threads sending back to back for `seconds`; (requests/s, latencies ms, errors)."""
+    latencies, errors = [], []
+    stop_at = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def client(i):
+        session = requests.Session()
+        mine, bad = [], 0
+        n = 0
+        while time.perf_counter() < stop_at:
+            start = time.perf_counter()
+            ok = make_request(session, i, n)
+            mine.append((time.perf_counter() - start) * 1000)
+            bad += not ok
+            n += 1
+        with lock:
+            latencies.extend(mine)
+            errors.append(bad)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(latencies) / (time.perf_counter() - started), latencies, sum(errors)
+
+
+def open_loop(make_request, rate, seconds, clients=16):
+    """Requests started at a fixed `rate` (per second) whatever the answers; latencies ms."""
+    latencies, errors = [], [0]
+    lock = threading.Lock()
+    total = int(rate * seconds)
+    t0 = time.perf_counter() + 0.2
+    counter = iter(range(total))
+
+    def client(i):
+        session = requests.Session()
+        for n in counter:
+            due = t0 + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            ok = make_request(session, i, n)
+            elapsed = (time.perf_counter() - due) * 1000  # from when it should have started
+            with lock:
+                latencies.append(elapsed)
+                errors[0] += not ok
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0]
+
+
+def line(label, rate, latencies, errors):
+    return (f"{label:<44} {rate:8.0f} req/s   p50 {statistics.median(latencies):7.1f} ms   "
+            f"p99 {percentile(latencies, 99):7.1f} ms   errors {errors}")
+
+
+def run_bare(port, amqp):
+    import eventlet
+    eventlet.monkey_patch()
+    from nameko.runners import ServiceRunner
+    from nameko.web.handlers import http
+    from werkzeug.wrappers import Response
+
+    class BareService:
+        """The baseline: nameko's own @http endpoint that parses the same JSON."""
+        name = "bare"
+
+        @http("POST", "/bare")
+        def bare(self, request):
+            body = json.loads(request.get_data(as_text=True))
+            return Response(json.dumps({"code": "X", "status": "received", "n": len(body)}), status=201,
+                            mimetype="application/json")
+
+        @http("GET", "/bare")
+        def bare_get(self, request):
+            return Response(json.dumps({"status": "received", "code": request.args.get("code")}),
+                            mimetype="application/json")
+
+    runner = ServiceRunner({"AMQP_URI": amqp, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "max_workers": 10})
+    runner.add_service(BareService)
+    runner.start()
+    runner.wait()
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["bare"]:
+    run_bare(int(sys.argv[2]), sys.argv[3])
