@@ -38,3 +38,4 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m bench.outbox_relay
+	$(BIN)/python -m bench.notify_sms

@@ -54,6 +54,14 @@ class Reason(_Open):
     reason = fields.String(required=True)
 
 
+class DossierRefused(Reason):
+    """An online or postal dossier refused at the counter never had dossier_received:
+    its contacts and chosen channels come with the refusal (optional) so notify can
+    tell the citizen."""
+    contacts = fields.Nested(Contacts, allow_none=True)
+    notify = fields.Nested(Channels, allow_none=True)
+
+
 class DossierSupplemented(_Open):
     received_at = fields.AwareDateTime(required=True)
 
@@ -146,7 +154,7 @@ class NotificationOutcome(_Open):
 # (source service, event type) -> schema of `data`
 EVENTS = {
     "dossier_received": ("intake", DossierReceived),
-    "dossier_refused": ("intake", Reason),
+    "dossier_refused": ("intake", DossierRefused),
     "dossier_supplemented": ("intake", DossierSupplemented),
     "dossier_withdrawn": ("intake", Reason),
     "dossier_returned": ("intake", DossierReturned),

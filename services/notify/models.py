@@ -6,6 +6,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, Moment
 
+# created -> sending -> delivered; sending -> temporary-failure -> sending (retried
+# with backoff) | permanent-failure; technical-failure when our side failed.
+STATUSES = ("created", "sending", "delivered", "temporary-failure", "permanent-failure", "technical-failure")
+
 
 class Recipient(Base):
     """A dossier's contacts and chosen channels, from dossier_received (stored here only)."""
@@ -15,8 +19,9 @@ class Recipient(Base):
     full_name: Mapped[str | None] = mapped_column(sa.String(200))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     email: Mapped[str | None] = mapped_column(sa.String(200))
-    sms: Mapped[bool] = mapped_column(default=False)
-    email_enabled: Mapped[bool] = mapped_column(default=False)
+    # the chosen channels and the address on each: {"sms": "0912...", "email": "..."}
+    addresses: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    procedure_name: Mapped[str | None] = mapped_column(sa.String(300))
     correlation_id: Mapped[str] = mapped_column(sa.String(36))
 
 
@@ -32,12 +37,20 @@ class Message(Base):
     channel: Mapped[str] = mapped_column(sa.String(20))
     address: Mapped[str] = mapped_column(sa.String(200))
     template: Mapped[str] = mapped_column(sa.String(100))
+    template_version: Mapped[str | None] = mapped_column(sa.String(16))
     body: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(30), index=True)  # created | sending | delivered | ...
+    segments: Mapped[int | None] = mapped_column()          # SMS parts the body costs
+    encoding: Mapped[str | None] = mapped_column(sa.String(8))  # gsm7 | ucs2 (SMS)
+    status: Mapped[str] = mapped_column(sa.String(30), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(Moment())  # retry or end of quiet hours
+    provider_ref: Mapped[str | None] = mapped_column(sa.String(100))   # the provider's id, once accepted
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    correlation_id: Mapped[str | None] = mapped_column(sa.String(36))
     created_at: Mapped[datetime] = mapped_column(Moment())
-    sent_at: Mapped[datetime | None] = mapped_column(Moment())
+    sending_at: Mapped[datetime | None] = mapped_column(Moment())
+    sent_at: Mapped[datetime | None] = mapped_column(Moment())       # the provider took it
+    delivered_at: Mapped[datetime | None] = mapped_column(Moment())  # delivered (or receipt)
 
 
 class LocalDelivery(Base):

@@ -1,20 +1,17 @@
 """notify: messages to citizens (SMS and e-mail). Thin entrypoints only."""
-import logging
 
-from nameko.timer import timer
 from nameko.dependency_providers import Config
 
 from shared import health, logs
 from shared.auth import Auth
 from shared.db import Database
-from shared.http import ApiError, api, http, json_response
+from shared.http import ApiError, api, http, json_response, load, read_json
 from shared.messaging import handles
-from shared.reliability import first_time
 from shared.relay import OutboxRelay
 from services.notify import messages
-from services.notify.dependencies import TemplateStore
+from services.notify.dependencies import DispatchProvider, configured_timer
+from services.notify.receipts import ReceiptSchema, signature_ok
 
-log = logging.getLogger(__name__)
 
 
 class NotifyService:
@@ -24,47 +21,78 @@ class NotifyService:
     db = Database()
     relay = OutboxRelay()
     auth = Auth()
-    templates = TemplateStore()
+    dispatch = DispatchProvider()
 
     @http("GET", "/health")
     def health(self, request):
         return health.check(self.db, self.config["AMQP_URI"])
 
-    def _notify(self, env, remember=False):
+    def _notify(self, env):
         with logs.about(env["dossier_code"], env.get("correlation_id")):
-            with self.db.transaction() as session:
-                if not first_time(session, f"notify.{env['event_type']}", env):
-                    return
-                if remember:
-                    messages.remember_recipient(session, env)
-                ids = messages.compose(session, env, self.templates)
-            self._deliver(ids)
+            messages.handle(self.db, self.dispatch, env, f"notify.{env['event_type']}")
 
-    def _deliver(self, ids):
-        for message_id in ids:
-            with self.db.transaction() as session:
-                message = messages.deliver_locally(session, message_id)
-            if message:
-                log.info("%s message for %s delivered", message.channel, message.event_type)
-
+    # Every citizen-facing event of the contract (rules.CITIZEN_EVENTS).
     @handles("intake", "dossier_received")
     def on_dossier_received(self, env):
-        self._notify(env, remember=True)
+        self._notify(env)
+
+    @handles("intake", "dossier_refused")
+    def on_dossier_refused(self, env):
+        self._notify(env)
+
+    @handles("processing", "supplement_requested")
+    def on_supplement_requested(self, env):
+        self._notify(env)
+
+    @handles("processing", "dossier_rejected")
+    def on_dossier_rejected(self, env):
+        self._notify(env)
+
+    @handles("processing", "deadline_extended")
+    def on_deadline_extended(self, env):
+        self._notify(env)
 
     @handles("processing", "result_ready")
     def on_result_ready(self, env):
+        self._notify(env)
+
+    @handles("postal", "shipment_created")
+    def on_shipment_created(self, env):
+        self._notify(env)
+
+    @handles("postal", "shipment_delivered")
+    def on_shipment_delivered(self, env):
+        self._notify(env)
+
+    @handles("postal", "shipment_returned")
+    def on_shipment_returned(self, env):
         self._notify(env)
 
     @handles("intake", "dossier_returned")
     def on_dossier_returned(self, env):
         self._notify(env)
 
-    @timer(interval=5)
+    @configured_timer("SWEEP_SECONDS", 5)
     def sweep(self):
-        """Deliver messages that a crash left in `created`."""
+        """Send what is due: left in `created` by a crash, retries, held by quiet
+        hours, or cut off in `sending` by a restart."""
         with self.db.transaction() as session:
-            ids = messages.stuck(session, float(self.config.get("SWEEP_SECONDS", 5)))
-        self._deliver(ids)
+            batch = messages.due(session, self.dispatch.settings)
+        for message_id, channel, resume in batch:
+            messages.deliver(self.db, self.dispatch, message_id, channel, resume)
+
+    @http("POST", "/api/sms/receipts")
+    @api
+    def sms_receipt(self, request):
+        """The SMS gateway's delivery receipt, signed like carrier callbacks."""
+        raw = request.get_data(cache=True)
+        if not signature_ok(self.config.get("SMS_GATEWAY_SECRET") or "", raw, request.headers.get("X-Signature")):
+            raise ApiError(401, "bad_signature", "Chữ ký của báo cáo phát tin không hợp lệ")
+        receipt = load(ReceiptSchema(), read_json(request))
+        with self.db.transaction() as session:
+            message, changed = messages.apply_receipt(session, receipt)
+            answer = {"message_id": message.id, "status": message.status, "changed": changed}
+        return json_response(200, answer)
 
     @http("GET", "/api/notifications")
     @api

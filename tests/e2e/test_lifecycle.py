@@ -59,8 +59,9 @@ def test_postal_return_through_the_carrier(system):
     assert shipment["status"] == "delivered" and shipment["waybill"].endswith("VN")
     assert [t["status"] for t in shipment["tracking"]] == ["accepted", "in_transit", "delivered"]
 
-    expected = {"dossier_received", "result_ready", "dossier_returned"}
+    # delivered by post: shipment_delivered is the last step told (no second message for dossier_returned)
+    expected = {"dossier_received", "result_ready", "shipment_created", "shipment_delivered"}
     wait_for(lambda: {m["event_type"] for m in notifications(system, code) if m["status"] == "delivered"} == expected,
-             message="three SMS delivered")
+             message="four SMS delivered")
     bodies = {m["event_type"]: m["body"] for m in notifications(system, code)}
     assert "buu chinh" in bodies["result_ready"]

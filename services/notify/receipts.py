@@ -1,0 +1,30 @@
+"""Delivery receipts from the SMS gateway: HMAC-SHA256 over the raw body in
+X-Signature (the same scheme as the carrier's callbacks), and the body's schema."""
+import hashlib
+import hmac
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+
+def sign(secret, raw_body):
+    return hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret, raw_body, signature):
+    return bool(secret) and bool(signature) and hmac.compare_digest(sign(secret, raw_body), signature)
+
+
+class ReceiptSchema(Schema):
+    """{"reference": our message id, "id": the gateway's id, "status": delivered|failed, "reason": ...}"""
+    class Meta:
+        unknown = EXCLUDE  # gateways add fields of their own
+
+    reference = fields.String(load_default=None)
+    id = fields.String(load_default=None)
+    status = fields.String(required=True, validate=validate.OneOf(("delivered", "failed")))
+    reason = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def names_a_message(self, data, **kwargs):
+        if not (data.get("reference") or data.get("id")):
+            raise ValidationError("Cần reference (mã tin nhắn) hoặc id (mã của nhà mạng)", "reference")
