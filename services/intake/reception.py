@@ -116,10 +116,14 @@ def emit_received(session, dossier, procedure):
         "procedure_name": procedure.name, "channel": dossier.channel,
         "received_at": dossier.received_at, "due_at": dossier.due_at, "route": procedure.route,
         "supplement_clock": procedure.supplement_clock, "return_method": dossier.return_method,
-        "postal_address": dossier.delivery_address,
-        "contacts": {"phone": dossier.phone, "email": dossier.email, "full_name": dossier.applicant_name},
-        "notify": {"sms": dossier.notify_sms, "email": dossier.notify_email},
+        "postal_address": dossier.delivery_address, **citizen_contacts(dossier),
     }, correlation_id=dossier.correlation_id)
+
+
+def citizen_contacts(dossier):
+    """What notify needs to reach the citizen (it keeps them; later events carry none)."""
+    return {"contacts": {"phone": dossier.phone, "email": dossier.email, "full_name": dossier.applicant_name},
+            "notify": {"sms": dossier.notify_sms, "email": dossier.notify_email}}
 
 
 def submission_answer(dossier, procedure):
@@ -220,7 +224,9 @@ def refuse(session, code, reason, claims):
     now = clock.now()
     move(session, dossier, "refused", now, claims["sub"], reason)
     dossier.closing_reason = reason
-    emit(session, SOURCE, "dossier_refused", code, {"reason": reason}, correlation_id=dossier.correlation_id)
+    # never received, so notify has no contacts yet: they travel with the refusal
+    emit(session, SOURCE, "dossier_refused", code, {"reason": reason, **citizen_contacts(dossier)},
+         correlation_id=dossier.correlation_id)
     return dossier
 
 

@@ -86,6 +86,8 @@ def test_refusal_records_the_reason(uow, at):
     with uow.transaction() as session:
         [event] = outbox(session, "dossier_refused", code)
     assert event["data"]["reason"] == "Không thuộc thẩm quyền giải quyết"
+    # notify never saw this dossier received: the contacts and channels come with the refusal
+    assert event["data"]["contacts"]["phone"] == dossier.phone and "sms" in event["data"]["notify"]
 
 
 def test_a_counter_acts_only_for_its_agency(uow, at):
