@@ -68,6 +68,7 @@ class Task(Base):
     decision: Mapped[str | None] = mapped_column(sa.String(30))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     dispatched_at: Mapped[datetime | None] = mapped_column(Moment())  # published to the department's system
+    received_at: Mapped[datetime | None] = mapped_column(Moment())  # first taken by an officer or system
 
 
 class HandOff(Base):
@@ -82,7 +83,7 @@ class HandOff(Base):
     due_at: Mapped[datetime | None] = mapped_column(Moment())  # the receiving party's deadline
     note: Mapped[str] = mapped_column(sa.Text, default="")
     sender_due_at: Mapped[datetime | None] = mapped_column(Moment())  # ahead / on time / late against this
-    received_at: Mapped[datetime | None] = mapped_column(Moment())  # the receiving party took it
+    received_at: Mapped[datetime | None] = mapped_column(Moment())  # the counter took it (else: the task's)
     task_id: Mapped[str | None] = mapped_column(sa.String(36))  # the work item it handed to
 
 

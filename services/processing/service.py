@@ -80,6 +80,7 @@ class ProcessingService:
         with self.db.transaction() as session:
             if first_time(session, "processing.calendar", env):
                 calendar_store.store(session, env["data"])
+        workflow.forget_calendar()
 
     # --- timers ---
 

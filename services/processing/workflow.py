@@ -4,6 +4,7 @@ the apology (Form 04), deadline sweeps and the control slip (Form 05).
 Plain functions over a session; every change checks the dossier's current state
 first (under a row lock), so a stale or repeated decision changes nothing.
 """
+import time
 import uuid
 from datetime import timedelta
 
@@ -37,7 +38,6 @@ def plan(session, env, calendar=None):
                 supplement_late_allowed=bool(data.get("supplement_late_allowed")),
                 correlation_id=env["correlation_id"], plan_start=start, paused_seconds=0)
     session.add(case)
-    session.flush()
     return open_step(session, case, 1, COUNTER, start, calendar, sender_due=start)
 
 
@@ -70,21 +70,36 @@ def open_step(session, case, step, from_party, available_at, calendar, sender_du
 def queue(session, department, limit=100, calendar=None):
     """Open items of a department (waiting, and held with who holds them), earliest
     due first, with overdue / due-soon flags and the department's counts."""
-    calendar = calendar or calendar_store.load(session)
+    calendar = calendar or cached_calendar(session)
     now = clock.now()
     soon = deadlines.due_soon_limit(calendar, now)
-    tasks = session.scalars(
-        sa.select(Task).where(Task.department == department, Task.status.in_(OPEN))
+    # window counts: over every open item of the department, computed before the limit
+    counts = (sa.func.count().over(),
+              sa.func.count().filter(Task.status == "claimed").over(),
+              sa.func.count().filter(Task.due_at < now).over(),
+              sa.func.count().filter(Task.due_at >= now, Task.due_at <= soon).over())
+    rows = session.execute(
+        sa.select(Task, *counts).where(Task.department == department, Task.status.in_(OPEN))
         .order_by(Task.due_at, Task.id).limit(limit)).all()
-    counts = session.execute(
-        sa.select(sa.func.count(),
-                  sa.func.count().filter(Task.status == "claimed"),
-                  sa.func.count().filter(Task.due_at < now),
-                  sa.func.count().filter(Task.due_at >= now, Task.due_at <= soon))
-        .where(Task.department == department, Task.status.in_(OPEN))).one()
     return {"department": department,
-            "counts": dict(zip(("open", "claimed", "overdue", "due_soon"), counts)),
-            "items": [task_view(t, now, soon) for t in tasks]}
+            "counts": dict(zip(("open", "claimed", "overdue", "due_soon"), rows[0][1:] if rows else (0,) * 4)),
+            "items": [task_view(row[0], now, soon) for row in rows]}
+
+
+_calendar_cache = {"calendar": None, "loaded": 0.0}
+CALENDAR_TTL_SECONDS = 60
+
+
+def cached_calendar(session):
+    """The calendar for the queue's advisory flags, re-read at most once a minute
+    (and at once after this process stored a calendar_changed)."""
+    if _calendar_cache["calendar"] is None or time.monotonic() - _calendar_cache["loaded"] > CALENDAR_TTL_SECONDS:
+        _calendar_cache.update(calendar=calendar_store.load(session), loaded=time.monotonic())
+    return _calendar_cache["calendar"]
+
+
+def forget_calendar():
+    _calendar_cache["calendar"] = None
 
 
 def task_view(task, now=None, soon=None):
@@ -109,14 +124,13 @@ def claim(session, department, officer, idle_seconds=1800):
         .order_by(Task.due_at, Task.id).limit(1).with_for_update(skip_locked=True)).first()
     if task is None:
         return None
-    take(session, task, officer, now)
+    take(task, officer, now)
     return task
 
 
-def take(session, task, holder, now):
+def take(task, holder, now):
     task.status, task.claimed_by, task.claimed_at = "claimed", holder, now
-    session.execute(sa.update(HandOff).where(HandOff.dossier_code == task.dossier_code, HandOff.task_id == task.id,
-                                             HandOff.received_at.is_(None)).values(received_at=now))
+    task.received_at = task.received_at or now
 
 
 # --- decisions -----------------------------------------------------------------------
@@ -141,7 +155,7 @@ def check_holder(session, task, actor):
     if actor["role"] in ("officer", SYSTEM) and actor.get("department") != task.department:
         raise ApiError(403, "other_department", "Việc này thuộc phòng ban khác")
     if actor["role"] == SYSTEM and task.status == "waiting":
-        take(session, task, actor["sub"], clock.now())
+        take(task, actor["sub"], clock.now())
     if task.status != "claimed" or (actor["role"] in ("officer", SYSTEM) and task.claimed_by != actor["sub"]):
         raise ApiError(409, "task_not_held", f"Việc đang ở trạng thái {task.status}, không do bạn giữ")
 
@@ -313,12 +327,13 @@ def control_slip(session, code):
     if case is None:
         raise ApiError(404, "not_found", f"Không có hồ sơ {code}")
     rows = session.scalars(sa.select(HandOff).where(HandOff.dossier_code == code).order_by(HandOff.id)).all()
+    taken = dict(session.execute(sa.select(Task.id, Task.received_at).where(Task.dossier_code == code)).all())
     return {
         "dossier_code": code, "procedure_code": case.procedure_code, "status": case.status,
         "received_at": case.received_at, "due_at": case.due_at, "finished_at": case.finished_at,
         "extension": extension_view(case),
         "hand_offs": [{"from": r.from_party, "to": r.to_party, "handed_over_at": r.handed_over_at,
-                       "received_at": r.received_at, "due_at": r.due_at, "sender_due_at": r.sender_due_at,
+                       "received_at": r.received_at or taken.get(r.task_id), "due_at": r.due_at, "sender_due_at": r.sender_due_at,
                        "timeliness": deadlines.timeliness(r.handed_over_at, r.sender_due_at), "note": r.note}
                       for r in rows],
     }

@@ -41,6 +41,7 @@ def upgrade():
 
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dispatched_at', shared.db.Moment(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('received_at', shared.db.Moment(timezone=True), nullable=True))
         batch_op.create_index('ix_tasks_open', ['department', 'due_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('waiting', 'claimed')"), sqlite_where=sa.text("status IN ('waiting', 'claimed')"))
         batch_op.create_index('ix_tasks_undispatched', ['department', 'available_at'], unique=False, postgresql_where=sa.text("status = 'waiting' AND dispatched_at IS NULL"), sqlite_where=sa.text("status = 'waiting' AND dispatched_at IS NULL"))
 
@@ -50,6 +51,7 @@ def downgrade():
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_tasks_undispatched', postgresql_where=sa.text("status = 'waiting' AND dispatched_at IS NULL"), sqlite_where=sa.text("status = 'waiting' AND dispatched_at IS NULL"))
         batch_op.drop_index('ix_tasks_open', postgresql_where=sa.text("status IN ('waiting', 'claimed')"), sqlite_where=sa.text("status IN ('waiting', 'claimed')"))
+        batch_op.drop_column('received_at')
         batch_op.drop_column('dispatched_at')
 
     with op.batch_alter_table('hand_offs', schema=None) as batch_op:
