@@ -13,7 +13,9 @@ Prints:
 2. with --tasks waiting items over --departments departments (bulk-inserted with
    generate_series): GET queue and POST claim latency p50/p99 over HTTP, beside a
    404 of the same server (the HTTP stack without the database);
-3. 8 officers claiming concurrently in one department: claims and duplicates.
+3. 8 officers claiming concurrently in one department: claims and duplicates;
+4. an automated department: --auto-tasks of its waiting items published to
+   processing.tasks.<department> and approved over RPC by `motcua department-worker`.
 """
 import argparse
 import json
@@ -139,9 +141,9 @@ def processing_throughput(amqp_uri, engine, n, departments):
         time.sleep(0.05)
 
 
-def timed(session, method, url, headers, expect=(200,)):
+def timed(session, method, url, headers, expect=(200,), **kwargs):
     start = time.perf_counter()
-    answer = session.request(method, url, headers=headers, timeout=30)
+    answer = session.request(method, url, headers=headers, timeout=30, **kwargs)
     elapsed = time.perf_counter() - start
     assert answer.status_code in expect, answer.text
     return elapsed, answer
@@ -154,6 +156,7 @@ def main():
     parser.add_argument("--events", type=int, default=2000, help="dossier_received events (default 2000)")
     parser.add_argument("--requests", type=int, default=1000, help="queue listings measured (default 1000)")
     parser.add_argument("--claims", type=int, default=200, help="claims per officer, 8 officers (default 200)")
+    parser.add_argument("--auto-tasks", type=int, default=500, help="tasks the department worker answers (default 500)")
     args = parser.parse_args()
     server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     parts = urlsplit(os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI))
@@ -210,6 +213,10 @@ def main():
         print(f"baseline   404 of the same server            {percentiles(baseline)}")
         print(f"GET  queue (100 earliest due, flags, counts) {percentiles(listing)}")
 
+        one = [timed(session, "POST", f"{base}/api/departments/D06/claim", tokens["D06"])[0]
+               for _ in range(args.claims)]
+        print(f"POST claim, 1 officer in D06                 {percentiles(one)}")
+
         claimed, latencies, lock = [], [], threading.Lock()
 
         def officer(n):
@@ -229,6 +236,18 @@ def main():
             t.join()
         print(f"POST claim, 8 officers at once in D07        {percentiles(latencies)}")
         print(f"claims granted {len(claimed)}, duplicates {len(claimed) - len(set(claimed))}")
+
+        auto = f"D{args.departments - 1:02d}"
+        admin = {"Authorization": "Bearer " + auth.issue("admin", sub="bench", key=SECRET)}
+        start = time.time()
+        timed(session, "PUT", f"{base}/api/departments/{auto}/automation", admin, json={"automated": True})
+        worker = subprocess.run([sys.executable, "-m", "shared.cli", "department-worker", "--department", auto,
+                                 "--approve-all", "--max-tasks", str(args.auto_tasks), "--amqp-uri", amqp_uri],
+                                cwd=ROOT, capture_output=True, text=True, timeout=600)
+        secs = time.time() - start
+        approved = worker.stdout.count("approve -> ok")
+        print(f"automated department {auto}: {approved} tasks published and approved over RPC by the worker "
+              f"in {secs:.1f} s ({approved / secs:.0f} tasks/s, worker start-up included)")
         engine.dispose()
     finally:
         if proc is not None:

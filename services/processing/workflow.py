@@ -114,18 +114,18 @@ def task_view(task, now=None, soon=None):
 def claim(session, department, officer, idle_seconds=1800):
     """Give the officer the next waiting item, earliest due first (a claim left idle
     longer than idle_seconds counts as waiting again). Rows another transaction is
-    claiming are skipped, so two officers never get the same one."""
+    claiming are skipped, so two officers never get the same one; one statement."""
     now = clock.now()
     claimable = sa.or_(Task.status == "waiting",
                        sa.and_(Task.status == "claimed", Task.claimed_at < now - timedelta(seconds=idle_seconds)))
-    task = session.scalars(
-        sa.select(Task).where(Task.department == department, Task.status.in_(OPEN), claimable,
-                              Task.available_at <= now)
-        .order_by(Task.due_at, Task.id).limit(1).with_for_update(skip_locked=True)).first()
-    if task is None:
-        return None
-    take(task, officer, now)
-    return task
+    next_item = (sa.select(Task.id).where(Task.department == department, Task.status.in_(OPEN), claimable,
+                                          Task.available_at <= now)
+                 .order_by(Task.due_at, Task.id).limit(1).with_for_update(skip_locked=True).scalar_subquery())
+    return session.scalars(
+        sa.update(Task).where(Task.id == next_item)
+        .values(status="claimed", claimed_by=officer, claimed_at=now,
+                received_at=sa.func.coalesce(Task.received_at, now))
+        .returning(Task).execution_options(synchronize_session=False)).first()
 
 
 def take(task, holder, now):
