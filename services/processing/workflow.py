@@ -73,14 +73,13 @@ def queue(session, department, limit=100, calendar=None):
     calendar = calendar or cached_calendar(session)
     now = clock.now()
     soon = deadlines.due_soon_limit(calendar, now)
-    # window counts: over every open item of the department, computed before the limit
-    counts = (sa.func.count().over(),
-              sa.func.count().filter(Task.status == "claimed").over(),
-              sa.func.count().filter(Task.due_at < now).over(),
-              sa.func.count().filter(Task.due_at >= now, Task.due_at <= soon).over())
-    rows = session.execute(
-        sa.select(Task, *counts).where(Task.department == department, Task.status.in_(OPEN))
-        .order_by(Task.due_at, Task.id).limit(limit)).all()
+    in_queue = (Task.department == department, Task.status.in_(OPEN))
+    counts = sa.select(sa.func.count(),  # over every open item (an index-only scan), joined as one row
+                       sa.func.count().filter(Task.status == "claimed"),
+                       sa.func.count().filter(Task.due_at < now),
+                       sa.func.count().filter(Task.due_at >= now, Task.due_at <= soon)).where(*in_queue).subquery()
+    rows = session.execute(sa.select(Task, counts).join(counts, sa.true()).where(*in_queue)
+                           .order_by(Task.due_at, Task.id).limit(limit)).all()
     return {"department": department,
             "counts": dict(zip(("open", "claimed", "overdue", "due_soon"), rows[0][1:] if rows else (0,) * 4)),
             "items": [task_view(row[0], now, soon) for row in rows]}
