@@ -33,10 +33,6 @@ def check_department(claims, department):
         raise ApiError(403, "other_department", "Cán bộ chỉ làm việc trong phòng ban của mình")
 
 
-def html_response(body):
-    return Response(body, status=200, mimetype="text/html")
-
-
 class ProcessingService:
     name = "processing"
 
@@ -52,28 +48,25 @@ class ProcessingService:
 
     # --- events ---
 
+    def _apply(self, env, consumer, rule):
+        """Apply an event's rule once (inbox), logging the step it queued."""
+        with logs.about(env["dossier_code"], env.get("correlation_id")):
+            with self.db.transaction() as session:
+                task = rule(session, env) if first_time(session, consumer, env) else None
+            if task is not None:
+                log.info("step %d queued in %s, due %s", task.step, task.department, task.due_at.isoformat())
+
     @handles("intake", "dossier_received")
     def on_dossier_received(self, env):
-        with logs.about(env["dossier_code"], env.get("correlation_id")), self.db.transaction() as session:
-            if first_time(session, "processing.plan", env):
-                task = workflow.plan(session, env)
-                if task:
-                    log.info("step 1 queued in %s, due %s", task.department, task.due_at.isoformat())
+        self._apply(env, "processing.plan", workflow.plan)
 
     @handles("intake", "dossier_supplemented")
     def on_dossier_supplemented(self, env):
-        with logs.about(env["dossier_code"], env.get("correlation_id")), self.db.transaction() as session:
-            if first_time(session, "processing.supplemented", env):
-                task = workflow.supplemented(session, env)
-                if task:
-                    log.info("supplemented: step %d back in %s, due %s", task.step, task.department,
-                             task.due_at.isoformat())
+        self._apply(env, "processing.supplemented", workflow.supplemented)
 
     @handles("intake", "dossier_withdrawn")
     def on_dossier_withdrawn(self, env):
-        with logs.about(env["dossier_code"], env.get("correlation_id")), self.db.transaction() as session:
-            if first_time(session, "processing.withdrawn", env):
-                workflow.withdrawn(session, env)
+        self._apply(env, "processing.withdrawn", workflow.withdrawn)
 
     @handles("intake", "calendar_changed")
     def on_calendar_changed(self, env):
@@ -190,20 +183,18 @@ class ProcessingService:
     @http("GET", "/api/dossiers/<string:code>/extension")
     @api
     def extension(self, request, code):
-        self.auth.require(request, *STAFF)
-        with self.db.transaction() as session:
-            view = workflow.extension(session, code)
-        if forms.wants_html(request):
-            return html_response(forms.render("extension.html.j2", **view))
-        return json_response(200, view)
+        return self._printable(request, workflow.extension, code, "extension.html.j2")
 
     @http("GET", "/api/dossiers/<string:code>/control-slip")
     @api
     def control_slip(self, request, code):
+        return self._printable(request, workflow.control_slip, code, "control_slip.html.j2")
+
+    def _printable(self, request, read, code, template):
+        """JSON, or the printable form with ?format=html / Accept: text/html."""
         self.auth.require(request, *STAFF)
         with self.db.transaction() as session:
-            slip = workflow.control_slip(session, code)
+            view = read(session, code)
         if forms.wants_html(request):
-            return html_response(forms.render("control_slip.html.j2", **slip))
-        return json_response(200, slip)
-
+            return Response(forms.render(template, **view), status=200, mimetype="text/html")
+        return json_response(200, view)

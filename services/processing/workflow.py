@@ -255,11 +255,11 @@ def withdrawn(session, env):
     case = session.scalars(sa.select(Case).where(Case.dossier_code == env["dossier_code"])
                            .with_for_update()).first()
     if case is None or case.status not in ("in_progress", "supplement_requested"):
-        return 0
+        return None
     case.status, case.finished_at = "withdrawn", clock.now()
-    result = session.execute(sa.update(Task).where(Task.dossier_code == case.dossier_code, Task.status.in_(OPEN))
-                             .values(status="cancelled", note="công dân rút hồ sơ"))
-    return result.rowcount
+    session.execute(sa.update(Task).where(Task.dossier_code == case.dossier_code, Task.status.in_(OPEN))
+                    .values(status="cancelled", note="công dân rút hồ sơ"))
+    return None
 
 
 # --- deadlines -----------------------------------------------------------------------
