@@ -26,7 +26,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import timedelta
 from urllib.parse import quote, urlsplit, urlunsplit
 

@@ -18,7 +18,10 @@ def moment(value):
 
 
 def day(value):
-    return "" if value is None else f"ngày {value.astimezone(TZ):%d} tháng {value.astimezone(TZ):%m} năm {value.astimezone(TZ):%Y}"
+    if value is None:
+        return ""
+    value = value.astimezone(TZ)
+    return f"ngày {value:%d} tháng {value:%m} năm {value:%Y}"
 
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), undefined=StrictUndefined,

@@ -148,7 +148,7 @@ def locked_case(session, code):
     return case
 
 
-def check_holder(session, task, actor):
+def check_holder(task, actor):
     """Officers decide on what they hold; a department's system on what is waiting
     in its queue (or what it holds)."""
     if actor["role"] in ("officer", SYSTEM) and actor.get("department") != task.department:
@@ -162,7 +162,7 @@ def check_holder(session, task, actor):
 def decide(session, task_id, decision, actor, calendar=None):
     calendar = calendar or calendar_store.load(session)
     task = locked_task(session, task_id)
-    check_holder(session, task, actor)
+    check_holder(task, actor)
     case = locked_case(session, task.dossier_code)
     if case.status != "in_progress" or case.current_step != task.step:
         raise ApiError(409, "stale_decision", f"Hồ sơ {case.dossier_code} không còn chờ bước này")
@@ -254,17 +254,15 @@ def withdrawn(session, env):
     """dossier_withdrawn: the citizen took the dossier back; open work is cancelled."""
     case = session.scalars(sa.select(Case).where(Case.dossier_code == env["dossier_code"])
                            .with_for_update()).first()
-    if case is None or case.status not in ("in_progress", "supplement_requested"):
-        return None
-    case.status, case.finished_at = "withdrawn", clock.now()
-    session.execute(sa.update(Task).where(Task.dossier_code == case.dossier_code, Task.status.in_(OPEN))
-                    .values(status="cancelled", note="công dân rút hồ sơ"))
-    return None
+    if case is not None and case.status in ("in_progress", "supplement_requested"):
+        case.status, case.finished_at = "withdrawn", clock.now()
+        session.execute(sa.update(Task).where(Task.dossier_code == case.dossier_code, Task.status.in_(OPEN))
+                        .values(status="cancelled", note="công dân rút hồ sơ"))
 
 
 # --- deadlines -----------------------------------------------------------------------
 
-def extend(session, code, body, actor, calendar=None):
+def extend(session, code, body, actor):
     """The apology (Form 04): a new due date with a reason, once per dossier, only
     before the deadline has passed."""
     case = locked_case(session, code)
@@ -332,7 +330,8 @@ def control_slip(session, code):
         "received_at": case.received_at, "due_at": case.due_at, "finished_at": case.finished_at,
         "extension": extension_view(case),
         "hand_offs": [{"from": r.from_party, "to": r.to_party, "handed_over_at": r.handed_over_at,
-                       "received_at": r.received_at or taken.get(r.task_id), "due_at": r.due_at, "sender_due_at": r.sender_due_at,
+                       "received_at": r.received_at or taken.get(r.task_id), "due_at": r.due_at,
+                       "sender_due_at": r.sender_due_at,
                        "timeliness": deadlines.timeliness(r.handed_over_at, r.sender_due_at), "note": r.note}
                       for r in rows],
     }

@@ -7,6 +7,7 @@ import eventlet
 import pytest
 import sqlalchemy as sa
 
+from shared import events
 from shared.http import ApiError
 from services.processing import workflow
 from services.processing.models import Case, Task
@@ -201,7 +202,6 @@ def test_stale_decision_on_a_withdrawn_dossier(uow, now):
     env = received()
     code = env["dossier_code"]
     task = claim_own(uow, plan(uow, env).dossier_code, "QLDT")
-    from shared import events
     with uow.transaction() as session:
         workflow.withdrawn(session, events.load(events.envelope("dossier_withdrawn", code, {"reason": "rút"},
                                                                 source="intake")))
