@@ -26,6 +26,10 @@ class DepartmentWorker:
         self.handled = 0
 
     def handle(self, rpc, body, message):
+        if not (isinstance(body, dict) and body.get("task_id")):
+            log.error("not a task message, dropped: %.200r", body)
+            message.ack()
+            return
         try:
             answer = rpc.processing.decide_task(body["task_id"], self.decision, self.department)
         except Exception as exc:  # processing away or timed out: give the task back, try later
@@ -36,7 +40,7 @@ class DepartmentWorker:
         message.ack()
         self.handled += 1
         outcome = "ok" if answer["status"] == 200 else f"{answer['status']} {answer['error']['code']}"
-        self.out(f"{body['dossier_code']} step {body['step']} task {body['task_id']}: "
+        self.out(f"{body.get('dossier_code')} step {body.get('step')} task {body['task_id']}: "
                  f"{self.decision['action']} -> {outcome}", flush=True)
 
     def run(self, max_tasks=None):

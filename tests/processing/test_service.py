@@ -140,20 +140,31 @@ def test_an_automated_department_answers_over_amqp(service, broker, uow):
         env = received(route=route)
         codes.append(env["dossier_code"])
         publish(broker, env)
+    # AUTOA's system stops after 4 answers: its 3 tasks and a repeated one
     workers = [subprocess.Popen([sys.executable, "-m", "shared.cli", "department-worker", "--department", d,
-                                 "--approve-all", "--amqp-uri", broker], cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True) for d in ("AUTOA", "AUTOB")]
+                                 "--approve-all", "--amqp-uri", broker, *extra], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+               for d, extra in (("AUTOA", ["--max-tasks", "4"]), ("AUTOB", []))]
     try:
         wait_for(lambda: all(getattr(planned(uow, c), "status", None) == "finished" for c in codes), timeout=60,
                  interval=0.3, message="every dossier approved by both department systems")
+        with uow.transaction() as session:
+            task_id = session.execute(sa.text("SELECT id FROM tasks WHERE dossier_code = :c AND step = 1"),
+                                      {"c": codes[0]}).scalar()
+        repeat = json.dumps({"task_id": task_id, "dossier_code": codes[0], "step": 1}).encode()
+        publisher = ConfirmingPublisher(broker)
+        publisher.publish_batch([(None, "processing.tasks.AUTOA", repeat, {})])
+        publisher.close()
+        outputs = [workers[0].communicate(timeout=30)[0]]
     finally:
         for worker in workers:
             worker.terminate()
-        outputs = [worker.communicate(timeout=20)[0] for worker in workers]
+        outputs += [worker.communicate(timeout=20)[0] for worker in workers[1:]]
     for code in codes:
         assert [k for k, _ in outbox(uow, code)] == ["processing_started", "processing_started", "result_ready"]
         for output in outputs:
             assert f"{code} step" in output and "approve -> ok" in output
+    assert f"task {task_id}: approve -> 409 task_not_held" in outputs[0]  # answered once, acknowledged
     with uow.transaction() as session:
         holders = session.execute(sa.text("SELECT DISTINCT claimed_by FROM tasks WHERE dossier_code = ANY(:c)"),
                                   {"c": codes}).scalars().all()
