@@ -78,11 +78,12 @@ def queue(session, department, limit=100, calendar=None):
                        sa.func.count().filter(Task.status == "claimed"),
                        sa.func.count().filter(Task.due_at < now),
                        sa.func.count().filter(Task.due_at >= now, Task.due_at <= soon)).where(*in_queue).subquery()
-    rows = session.execute(sa.select(Task, counts).join(counts, sa.true()).where(*in_queue)
-                           .order_by(Task.due_at, Task.id).limit(limit)).all()
+    rows = session.execute(sa.select(*VIEW_COLUMNS, counts).select_from(Task).join(counts, sa.true())
+                           .where(*in_queue).order_by(Task.due_at, Task.id).limit(limit)).all()
     return {"department": department,
-            "counts": dict(zip(("open", "claimed", "overdue", "due_soon"), rows[0][1:] if rows else (0,) * 4)),
-            "items": [task_view(row[0], now, soon) for row in rows]}
+            "counts": dict(zip(("open", "claimed", "overdue", "due_soon"),
+                               rows[0][len(VIEW_COLUMNS):] if rows else (0,) * 4)),
+            "items": [task_view(row, now, soon) for row in rows]}
 
 
 _calendar_cache = {"calendar": None, "loaded": 0.0}
@@ -101,7 +102,13 @@ def forget_calendar():
     _calendar_cache["calendar"] = None
 
 
+# what task_view reads: plain rows are several times cheaper than loaded objects
+VIEW_COLUMNS = (Task.id, Task.dossier_code, Task.department, Task.step, Task.status, Task.available_at, Task.due_at,
+                Task.claimed_by, Task.claimed_at, Task.decision)
+
+
 def task_view(task, now=None, soon=None):
+    """A task (object or row of VIEW_COLUMNS) as the API shows it."""
     now = now or clock.now()
     view = {"task_id": task.id, "dossier_code": task.dossier_code, "department": task.department,
             "step": task.step, "status": task.status, "available_at": task.available_at, "due_at": task.due_at,
