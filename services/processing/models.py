@@ -10,6 +10,12 @@ from shared.db import Base, Moment
 class Case(Base):
     """A dossier as processing sees it: its route through departments and deadline."""
     __tablename__ = "cases"
+    __table_args__ = (
+        # the overdue sweep: running dossiers not yet announced overdue, by deadline
+        sa.Index("ix_cases_running_due", "due_at",
+                 postgresql_where=sa.text("status = 'in_progress' AND overdue_at IS NULL"),
+                 sqlite_where=sa.text("status = 'in_progress' AND overdue_at IS NULL")),
+    )
 
     dossier_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     procedure_code: Mapped[str] = mapped_column(sa.String(20))

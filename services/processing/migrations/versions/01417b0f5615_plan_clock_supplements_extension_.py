@@ -33,6 +33,9 @@ def upgrade():
         batch_op.add_column(sa.Column('old_due_at', shared.db.Moment(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('extended_by', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('overdue_at', shared.db.Moment(timezone=True), nullable=True))
+        batch_op.create_index('ix_cases_running_due', ['due_at'], unique=False,
+                              postgresql_where=sa.text("status = 'in_progress' AND overdue_at IS NULL"),
+                              sqlite_where=sa.text("status = 'in_progress' AND overdue_at IS NULL"))
 
     with op.batch_alter_table('hand_offs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sender_due_at', shared.db.Moment(timezone=True), nullable=True))
@@ -60,6 +63,9 @@ def downgrade():
         batch_op.drop_column('sender_due_at')
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_running_due',
+                            postgresql_where=sa.text("status = 'in_progress' AND overdue_at IS NULL"),
+                            sqlite_where=sa.text("status = 'in_progress' AND overdue_at IS NULL"))
         batch_op.drop_column('overdue_at')
         batch_op.drop_column('extended_by')
         batch_op.drop_column('old_due_at')
