@@ -4,6 +4,7 @@ printable forms, and an automated department answering over AMQP."""
 import json
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 import requests
@@ -15,7 +16,7 @@ from shared.messaging import ConfirmingPublisher, event_exchange
 from services.processing.service import ProcessingService
 from services.processing.models import Case
 from tests.helpers import wait_for
-from tests.processing.conftest import outbox, received
+from tests.processing.conftest import MORNING, outbox, received, supplemented
 from tests.system import free_port
 
 
@@ -169,3 +170,23 @@ def test_an_automated_department_answers_over_amqp(service, broker, uow):
         holders = session.execute(sa.text("SELECT DISTINCT claimed_by FROM tasks WHERE dossier_code = ANY(:c)"),
                                   {"c": codes}).scalars().all()
     assert sorted(holders) == ["system.AUTOA", "system.AUTOB"]
+
+
+def test_a_supplement_request_waits_for_dossier_supplemented_over_the_broker(service, broker, uow, now):
+    env = received(route=[{"department": "HTTPC", "days": 2}], supplement_clock="pause")
+    code = env["dossier_code"]
+    publish(broker, env)
+    wait_for(lambda: planned(uow, code), message="dossier planned")
+    task = requests.post(f"{service}/api/departments/HTTPC/claim", headers=officer("HTTPC")).json()
+    asked = requests.post(f"{service}/api/tasks/{task['task_id']}/decision", headers=officer("HTTPC"), json={
+        "action": "request_supplement", "items": [{"name": "Sổ hộ khẩu", "reason": "bản sao chưa chứng thực"}]})
+    assert asked.status_code == 200, asked.text
+    assert planned(uow, code).status == "supplement_requested"
+    now.set(MORNING + timedelta(hours=2))  # the completed dossier arrives two working hours later
+    publish(broker, supplemented(code, MORNING + timedelta(hours=2)))
+    wait_for(lambda: planned(uow, code).status == "in_progress", message="resumed after the supplement")
+    back = requests.post(f"{service}/api/departments/HTTPC/claim", headers=officer("HTTPC")).json()
+    assert back["dossier_code"] == code and back["step"] == 1
+    # two working hours paused: the step and the dossier are due two working hours later
+    assert back["due_at"] == "2026-11-30T10:00:00+07:00"
+    assert planned(uow, code).due_at.isoformat() == "2026-12-02T10:00:00+07:00"
