@@ -44,6 +44,8 @@ class DossierReceived(_Open):
     due_at = fields.AwareDateTime(required=True)
     route = fields.List(fields.Nested(RouteStep), required=True, validate=validate.Length(min=1))
     supplement_clock = fields.String(load_default="restart")
+    # may a department ask for a supplement later than 3 working days after reception?
+    supplement_late_allowed = fields.Boolean(load_default=False)
     return_method = fields.String(required=True, validate=validate.OneOf(RETURN_METHODS))
     postal_address = fields.String(allow_none=True)
     contacts = fields.Nested(Contacts, required=True)
@@ -75,6 +77,7 @@ class ProcessingStarted(_Open):
     department = fields.String(required=True)
     step = fields.Integer(required=True)
     due_at = fields.AwareDateTime()
+    dossier_due_at = fields.AwareDateTime()  # the dossier's deadline, when a supplement moved it
 
 
 class DossierTransferred(_Open):

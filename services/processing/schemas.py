@@ -1,19 +1,49 @@
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+TEXT = validate.Length(max=2000)
+DEPARTMENT = validate.Regexp(r"^[A-Z0-9_.-]{1,40}$", error="Mã phòng ban gồm chữ in hoa, số, '.', '_' hoặc '-'")
 
-class Decision(Schema):
+
+class _Strict(Schema):
     class Meta:
         unknown = RAISE
 
+
+class SupplementItem(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class Decision(_Strict):
     action = fields.String(required=True, validate=validate.OneOf(
         ("approve", "transfer", "request_supplement", "reject"),
         error="Quyết định phải là approve, transfer, request_supplement hoặc reject"))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    to_department = fields.String(load_default=None, allow_none=True)
-    items = fields.List(fields.Dict(), load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True, validate=TEXT)
+    reason = fields.String(load_default=None, allow_none=True, validate=TEXT)
+    to_department = fields.String(load_default=None, allow_none=True, validate=DEPARTMENT)
+    items = fields.List(fields.Nested(SupplementItem), load_default=None, allow_none=True)
 
     @validates_schema
     def _needs(self, data, **_):
-        if data["action"] == "reject" and not (data.get("reason") or "").strip():
-            raise ValidationError("Cần nêu lý do từ chối", "reason")
+        action = data["action"]
+        if action in ("reject", "transfer") and not (data.get("reason") or "").strip():
+            raise ValidationError("Cần nêu lý do", "reason")
+        if action == "transfer" and not data.get("to_department"):
+            raise ValidationError("Cần nêu phòng ban nhận hồ sơ", "to_department")
+        if action == "request_supplement" and not data.get("items"):
+            raise ValidationError("Cần liệt kê giấy tờ cần bổ sung (tên và lý do)", "items")
+
+
+class Extension(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    new_due_at = fields.AwareDateTime(required=True, error_messages={
+        "invalid": "Ngày hẹn mới phải là thời điểm ISO 8601", "invalid_awareness": "Ngày hẹn mới phải có múi giờ"})
+
+    @validates_schema
+    def _reason(self, data, **_):
+        if not data["reason"].strip():
+            raise ValidationError("Cần nêu lý do chậm trễ", "reason")
+
+
+class Automation(_Strict):
+    automated = fields.Boolean(required=True)

@@ -1,0 +1,192 @@
+"""The processing service in this process (nameko container) on PostgreSQL and its
+own RabbitMQ virtual host: HTTP answers, roles and department isolation, the
+printable forms, and an automated department answering over AMQP."""
+import json
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from shared import auth, events
+from shared.config import ROOT
+from shared.messaging import ConfirmingPublisher, event_exchange
+from services.processing.service import ProcessingService
+from services.processing.models import Case
+from tests.helpers import wait_for
+from tests.processing.conftest import MORNING, outbox, received, supplemented
+from tests.system import free_port
+
+
+def headers(role, **claims):
+    return {"Authorization": "Bearer " + auth.issue(role, **claims)}
+
+
+def officer(department, sub=None):
+    return headers("officer", department=department, sub=sub or f"cv.{department.lower()}")
+
+
+ADMIN = headers("admin", sub="quantri")
+
+
+@pytest.fixture(scope="module")
+def broker(new_vhost):
+    return new_vhost("processing_service")
+
+
+@pytest.fixture
+def service(container_factory, broker, processing_url, now):
+    port = free_port()
+    container = container_factory(ProcessingService, {
+        "AMQP_URI": broker, "SERVICE": "processing", "DATABASE_URL": processing_url,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "RETRY_DELAYS_MS": [100, 200], "OUTBOX_POLL_SECONDS": 0.2,
+        "CLAIM_IDLE_SECONDS": 1800, "max_workers": 10})
+    container.start()
+    return f"http://127.0.0.1:{port}"
+
+
+def publish(broker, env):
+    """Send an event as intake would (only the data's JSON form crosses the wire)."""
+    raw = events.envelope(env["event_type"], env["dossier_code"], env["data"], source="intake")
+    publisher = ConfirmingPublisher(broker)
+    try:
+        publisher.publish_batch([(event_exchange("intake"), env["event_type"], json.dumps(raw).encode(), {})])
+    finally:
+        publisher.close()
+
+
+def planned(uow, code):
+    with uow.transaction() as session:
+        return session.get(Case, code)
+
+
+def test_officers_see_and_act_only_in_their_department(service, broker, uow):
+    env = received(route=[{"department": "HTTPA", "days": 2}])
+    code = env["dossier_code"]
+    publish(broker, env)
+    wait_for(lambda: planned(uow, code), message="dossier planned from dossier_received")
+
+    assert requests.get(f"{service}/api/departments/HTTPA/queue").status_code == 401
+    other = requests.get(f"{service}/api/departments/HTTPA/queue", headers=officer("QLDT"))
+    assert other.status_code == 403 and other.json()["error"]["code"] == "other_department"
+    assert requests.post(f"{service}/api/departments/HTTPA/claim", headers=officer("QLDT")).status_code == 403
+
+    listing = requests.get(f"{service}/api/departments/HTTPA/queue", headers=officer("HTTPA")).json()
+    assert [i["dossier_code"] for i in listing["items"]] == [code]
+    assert listing["items"][0]["due_at"] == "2026-11-30T08:00:00+07:00"
+    assert listing["counts"] == {"open": 1, "claimed": 0, "overdue": 0, "due_soon": 0}
+
+    task = requests.post(f"{service}/api/departments/HTTPA/claim", headers=officer("HTTPA")).json()
+    assert (task["dossier_code"], task["claimed_by"]) == (code, "cv.httpa")
+    empty = requests.post(f"{service}/api/departments/HTTPA/claim", headers=officer("HTTPA"))
+    assert empty.status_code == 404 and empty.json()["error"]["code"] == "queue_empty"
+
+    decision = f"{service}/api/tasks/{task['task_id']}/decision"
+    assert requests.post(decision, json={"action": "approve"}, headers=officer("QLDT")).status_code == 403
+    bad = requests.post(decision, json={"action": "request_supplement"}, headers=officer("HTTPA"))
+    assert bad.status_code == 400 and "items" in bad.json()["error"]["fields"]
+    unknown = requests.post(decision, json={"action": "approve", "colour": 1}, headers=officer("HTTPA"))
+    assert unknown.status_code == 400 and "colour" in unknown.json()["error"]["fields"]
+    ok = requests.post(decision, json={"action": "approve", "note": "đạt"}, headers=officer("HTTPA"))
+    assert ok.status_code == 200 and ok.json()["decision"] == "approve"
+    again = requests.post(decision, json={"action": "approve"}, headers=officer("HTTPA"))
+    assert again.status_code == 409 and again.json()["error"]["code"] == "task_not_held"
+    assert [k for k, _ in outbox(uow, code)] == ["processing_started", "result_ready"]
+
+
+def test_apology_and_control_slip_print_as_html(service, broker, uow):
+    env = received(route=[{"department": "HTTPB", "days": 4}])
+    code = env["dossier_code"]
+    publish(broker, env)
+    wait_for(lambda: planned(uow, code), message="dossier planned")
+    url = f"{service}/api/dossiers/{code}/extension"
+    body = {"reason": "Chờ kết quả đo đạc địa chính", "new_due_at": "2026-12-04T17:00:00+07:00"}
+    assert requests.get(url, headers=ADMIN).status_code == 404
+    bad = requests.post(url, json={"reason": "x", "new_due_at": "mai"}, headers=officer("HTTPB"))
+    assert bad.status_code == 400 and "new_due_at" in bad.json()["error"]["fields"]
+    made = requests.post(url, json=body, headers=officer("HTTPB"))
+    assert made.status_code == 200, made.text
+    assert made.json()["old_due_at"] == "2026-12-02T08:00:00+07:00"
+    twice = requests.post(url, json={**body, "new_due_at": "2026-12-08T17:00:00+07:00"}, headers=officer("HTTPB"))
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_extended"
+
+    page = requests.get(url + "?format=html", headers=ADMIN)
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in page.text
+    assert "Chờ kết quả đo đạc địa chính" in page.text and "17 giờ 00 phút, ngày 04/12/2026" in page.text
+
+    slip = requests.get(f"{service}/api/dossiers/{code}/control-slip", headers=ADMIN)
+    assert slip.json()["hand_offs"][0]["to"] == "HTTPB" and slip.json()["extension"]["reason"] == body["reason"]
+    printed = requests.get(f"{service}/api/dossiers/{code}/control-slip", headers={**ADMIN, "Accept": "text/html"})
+    assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in printed.text
+    assert "Bộ phận Một cửa" in printed.text and "Đúng hạn" in printed.text
+    assert requests.get(f"{service}/api/dossiers/nope/control-slip", headers=ADMIN).status_code == 404
+
+
+def test_an_automated_department_answers_over_amqp(service, broker, uow):
+    route = [{"department": "AUTOA", "days": 1}, {"department": "AUTOB", "days": 1}]
+    url = f"{service}/api/departments/AUTOA/automation"
+    assert requests.put(url, json={"automated": True}, headers=officer("AUTOA")).status_code == 403
+    for department in ("AUTOA", "AUTOB"):
+        answer = requests.put(f"{service}/api/departments/{department}/automation", json={"automated": True},
+                              headers=ADMIN)
+        assert answer.json() == {"department": department, "automated": True}
+    assert requests.get(f"{service}/api/departments/automated", headers=ADMIN).json()["departments"] == [
+        "AUTOA", "AUTOB"]
+
+    codes = []
+    for _ in range(3):
+        env = received(route=route)
+        codes.append(env["dossier_code"])
+        publish(broker, env)
+    # AUTOA's system stops after 4 answers: its 3 tasks and a repeated one
+    workers = [subprocess.Popen([sys.executable, "-m", "shared.cli", "department-worker", "--department", d,
+                                 "--approve-all", "--amqp-uri", broker, *extra], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+               for d, extra in (("AUTOA", ["--max-tasks", "4"]), ("AUTOB", []))]
+    try:
+        wait_for(lambda: all(getattr(planned(uow, c), "status", None) == "finished" for c in codes), timeout=60,
+                 interval=0.3, message="every dossier approved by both department systems")
+        with uow.transaction() as session:
+            task_id = session.execute(sa.text("SELECT id FROM tasks WHERE dossier_code = :c AND step = 1"),
+                                      {"c": codes[0]}).scalar()
+        repeat = json.dumps({"task_id": task_id, "dossier_code": codes[0], "step": 1}).encode()
+        publisher = ConfirmingPublisher(broker)
+        publisher.publish_batch([(None, "processing.tasks.AUTOA", repeat, {})])
+        publisher.close()
+        outputs = [workers[0].communicate(timeout=30)[0]]
+    finally:
+        for worker in workers:
+            worker.terminate()
+        outputs += [worker.communicate(timeout=20)[0] for worker in workers[1:]]
+    for code in codes:
+        assert [k for k, _ in outbox(uow, code)] == ["processing_started", "processing_started", "result_ready"]
+        for output in outputs:
+            assert f"{code} step" in output and "approve -> ok" in output
+    assert f"task {task_id}: approve -> 409 task_not_held" in outputs[0]  # answered once, acknowledged
+    with uow.transaction() as session:
+        holders = session.execute(sa.text("SELECT DISTINCT claimed_by FROM tasks WHERE dossier_code = ANY(:c)"),
+                                  {"c": codes}).scalars().all()
+    assert sorted(holders) == ["system.AUTOA", "system.AUTOB"]
+
+
+def test_a_supplement_request_waits_for_dossier_supplemented_over_the_broker(service, broker, uow, now):
+    env = received(route=[{"department": "HTTPC", "days": 2}], supplement_clock="pause")
+    code = env["dossier_code"]
+    publish(broker, env)
+    wait_for(lambda: planned(uow, code), message="dossier planned")
+    task = requests.post(f"{service}/api/departments/HTTPC/claim", headers=officer("HTTPC")).json()
+    asked = requests.post(f"{service}/api/tasks/{task['task_id']}/decision", headers=officer("HTTPC"), json={
+        "action": "request_supplement", "items": [{"name": "Sổ hộ khẩu", "reason": "bản sao chưa chứng thực"}]})
+    assert asked.status_code == 200, asked.text
+    assert planned(uow, code).status == "supplement_requested"
+    now.set(MORNING + timedelta(hours=2))  # the completed dossier arrives two working hours later
+    publish(broker, supplemented(code, MORNING + timedelta(hours=2)))
+    wait_for(lambda: planned(uow, code).status == "in_progress", message="resumed after the supplement")
+    back = requests.post(f"{service}/api/departments/HTTPC/claim", headers=officer("HTTPC")).json()
+    assert back["dossier_code"] == code and back["step"] == 1
+    # two working hours paused: the step and the dossier are due two working hours later
+    assert back["due_at"] == "2026-11-30T10:00:00+07:00"
+    assert planned(uow, code).due_at.isoformat() == "2026-12-02T10:00:00+07:00"
