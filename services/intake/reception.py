@@ -310,7 +310,9 @@ def follow(session, env):
     dossier = get_dossier(session, env["dossier_code"], lock=True)
     event_type, data, at = env["event_type"], env["data"], env["occurred_at"]
     if event_type in STATUS_OF_EVENT:
-        move(session, dossier, STATUS_OF_EVENT[event_type], at, "processing", data.get("department", ""))
+        moved = move(session, dossier, STATUS_OF_EVENT[event_type], at, "processing", data.get("department", ""))
+        if moved and data.get("dossier_due_at"):  # the deadline restarted or moved after a supplement
+            dossier.due_at = data["dossier_due_at"]
     elif event_type == "dossier_overdue":
         dossier.overdue = True
     elif event_type == "deadline_extended":

@@ -174,6 +174,11 @@ def test_supplement_resumes_processing_and_withdrawal_closes_the_dossier(uow, at
     with uow.transaction() as session:
         [event] = outbox(session, "dossier_supplemented", code)
     assert datetime.fromisoformat(event["data"]["received_at"]) == later
+    # processing restarts the clock and says so: the register shows the new appointment
+    new_due = datetime(2026, 12, 2, 10, 0, tzinfo=clock.TZ)
+    follow(uow, code, "processing_started", later + timedelta(minutes=5), department="TUPHAP", step=1,
+           dossier_due_at=new_due)
+    assert state(uow, code)[0].due_at == new_due
 
     act(uow, reception.withdraw, code, "Công dân xin rút hồ sơ", COUNTER_CLAIMS)
     _, view, _ = state(uow, code)
