@@ -1,13 +1,13 @@
 """The postal paths through the whole running system (real processes, the carrier
 simulator's real HTTP callbacks): a result that cannot be delivered comes back to
 the counter after two failed attempts and is handed over there."""
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import requests
 
 from tests.helpers import wait_for
-from tests.system import COUNTER, call, dossier, dossier_body, submit, work_through
+from tests.system import COUNTER, call, dossier, dossier_body, submit, token, work_through
 
 pytestmark = pytest.mark.e2e
 
@@ -59,3 +59,31 @@ def test_the_expected_delivery_is_announced_with_the_waybill(system):
     assert shipment["distance_class"] == "other_province"
     assert date.fromisoformat(shipment["expected_delivery"]) == date(2026, 12, 2)
     assert shipment["postage"] == 25000 and shipment["handed_over_at"] and shipment["delivered_at"]
+
+
+def _intake_registers_pickups():
+    from shared.messaging import ReliableEventHandler
+    from shared.runner import service_class
+    return any(isinstance(e, ReliableEventHandler) and e.event_type == "pickup_completed"
+               for method in vars(service_class("intake")).values()
+               for e in getattr(method, "nameko_entrypoints", ()))
+
+
+@pytest.mark.skipif(not _intake_registers_pickups(), reason="intake does not register collected dossiers yet")
+def test_a_dossier_collected_by_post_is_received_as_of_its_hand_over(system):
+    body = {**dossier_body(procedure="2.000635", return_method="counter"), "channel": "postal",
+            "pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng", "fees_to_collect": 8000}
+    answer = call("POST", system.url("postal", "/api/pickups"), json=body, headers=token("portal"))
+    assert answer.status_code == 201, answer.text
+    pickup_id = answer.json()["id"]
+    code = wait_for(lambda: system.scalar("intake", "SELECT code FROM dossiers WHERE pickup_id = :p", p=pickup_id),
+                    timeout=30, message="registered by intake")
+    pickup = call("GET", system.url("postal", f"/api/pickups/{pickup_id}"), headers=COUNTER).json()
+    handed_over_at = datetime.fromisoformat(pickup["handed_over_at"])
+    view = dossier(system, code)
+    assert (view["status"], view["channel"]) == ("submitted", "postal")
+    assert datetime.fromisoformat(view["handed_over_at"]) == handed_over_at
+
+    accepted = call("POST", system.url("intake", f"/api/dossiers/{code}/accept"), headers=COUNTER)
+    assert accepted.status_code == 200, accepted.text
+    assert datetime.fromisoformat(accepted.json()["received_at"]) == handed_over_at
