@@ -23,12 +23,12 @@ def request_hash(body):
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def request_pickup(session, data, claims, idempotency_key=None, body=None):
+def request_pickup(session, order, submission, claims, idempotency_key=None, body=None):
     """Record the pickup as pending (ordered from the carrier next). With an
     Idempotency-Key, the same request again finds the same pickup (created False);
     the key with a different body is a 409."""
     key = f"{claims['sub']}:{idempotency_key}"[:250] if idempotency_key else None
-    digest = request_hash(body if body is not None else data)
+    digest = request_hash(body if body is not None else {**submission, **order})
     if key:
         known = session.scalars(sa.select(Shipment).where(Shipment.request_key == key)).first()
         if known is not None:
@@ -36,9 +36,8 @@ def request_pickup(session, data, claims, idempotency_key=None, body=None):
                 raise ApiError(409, "idempotency_key_reused", "Idempotency-Key này đã dùng cho một yêu cầu khác")
             return known, False
     now = clock.now()
-    submission = {k: v for k, v in data.items() if k not in ("pickup_address", "fees_to_collect")}
     pickup = Shipment(id=str(uuid.uuid4()), dossier_code=None, purpose="pickup", status="pending",
-                      address=data["pickup_address"], fees_to_collect=data["fees_to_collect"], submission=submission,
+                      address=order["pickup_address"], fees_to_collect=order["fees_to_collect"], submission=submission,
                       request_key=key, request_hash=digest, next_try_at=now, created_at=now, updated_at=now,
                       attempts=0, order_tries=0, postage=0, fees_collected=0, correlation_id=str(uuid.uuid4()))
     session.add(pickup)

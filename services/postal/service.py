@@ -15,7 +15,7 @@ from shared.relay import OutboxRelay
 from services.postal import pickups, shipping
 from services.postal.carrier import CarrierError, signature_ok
 from services.postal.dependencies import CarrierAdapter, Rules, every
-from services.postal.schemas import PickupRequest, TrackingUpdate
+from services.postal.schemas import TrackingUpdate, load_pickup
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +88,10 @@ class PostalService:
     def request_pickup(self, request):
         claims = self.auth.require(request, "portal", "counter")
         body = read_json(request)
-        data = load(PickupRequest(), body)
+        order, submission = load_pickup(body)
         with self.db.transaction() as session:
-            pickup, created = pickups.request_pickup(session, data, claims, request.headers.get("Idempotency-Key"),
-                                                     body)
+            pickup, created = pickups.request_pickup(session, order, submission, claims,
+                                                     request.headers.get("Idempotency-Key"), body)
             pickup_id = pickup.id
         if created:
             self._place_order(pickup_id)  # carrier down: stays pending, retry_orders tries again

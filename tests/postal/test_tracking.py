@@ -146,12 +146,12 @@ SUBMISSION = {"procedure_code": "2.000635", "channel": "postal",
 
 def test_a_collected_dossier_handed_over_at_the_counter_owes_pickup_completed_once(session):
     claims = {"sub": "dichvucong", "role": "portal"}
-    data = {**SUBMISSION, "pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng", "fees_to_collect": 8000}
-    pickup, created = pickups.request_pickup(session, data, claims, "key-1", data)
-    again, created_again = pickups.request_pickup(session, data, claims, "key-1", data)
+    order = {"pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng", "fees_to_collect": 8000}
+    pickup, created = pickups.request_pickup(session, order, SUBMISSION, claims, "key-1")
+    again, created_again = pickups.request_pickup(session, order, SUBMISSION, claims, "key-1")
     assert created and not created_again and again.id == pickup.id
     with pytest.raises(ApiError) as reused:
-        pickups.request_pickup(session, {**data, "fees_to_collect": 0}, claims, "key-1", {**data, "fees_to_collect": 0})
+        pickups.request_pickup(session, {**order, "fees_to_collect": 0}, SUBMISSION, claims, "key-1")
     assert reused.value.status == 409
     session.flush()
     shipping.record_order(session, pickup.id, {"waybill": "EB555VN", "postage": 30000}, RULES)
