@@ -23,7 +23,7 @@ def request_hash(body):
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def request_pickup(session, order, submission, claims, idempotency_key=None, body=None):
+def request_pickup(session, order, submission, claims, rules, idempotency_key=None, body=None):
     """Record the pickup as pending (ordered from the carrier next). With an
     Idempotency-Key, the same request again finds the same pickup (created False);
     the key with a different body is a 409."""
@@ -38,7 +38,7 @@ def request_pickup(session, order, submission, claims, idempotency_key=None, bod
     now = clock.now()
     pickup = Shipment(id=str(uuid.uuid4()), dossier_code=None, purpose="pickup", status="pending",
                       address=order["pickup_address"], fees_to_collect=order["fees_to_collect"], submission=submission,
-                      request_key=key, request_hash=digest, next_try_at=now, created_at=now, updated_at=now,
+                      request_key=key, request_hash=digest, next_try_at=rules.next_try(1), created_at=now, updated_at=now,
                       attempts=0, order_tries=0, postage=0, fees_collected=0, correlation_id=str(uuid.uuid4()))
     session.add(pickup)
     return pickup, True

@@ -43,7 +43,7 @@ class PostalService:
             return
         with logs.about(env["dossier_code"], env.get("correlation_id")):
             with self.db.transaction() as session:
-                shipment_id = shipping.shipment_for_result(session, env)
+                shipment_id = shipping.shipment_for_result(session, env, self.rules)
             # A carrier that is down leaves the shipment pending; retry_orders tries again.
             shipment = self._place_order(shipment_id)
             if shipment is not None and shipment.waybill:
@@ -90,7 +90,7 @@ class PostalService:
         body = read_json(request)
         order, submission = load_pickup(body)
         with self.db.transaction() as session:
-            pickup, created = pickups.request_pickup(session, order, submission, claims,
+            pickup, created = pickups.request_pickup(session, order, submission, claims, self.rules,
                                                      request.headers.get("Idempotency-Key"), body)
             pickup_id = pickup.id
         if created:

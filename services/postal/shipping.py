@@ -45,14 +45,15 @@ def by_reference(session, ref):
     return session.scalars(sa.select(Shipment).where(Shipment.dossier_code == head, Shipment.purpose == tail)).first()
 
 
-def shipment_for_result(session, env):
+def shipment_for_result(session, env, rules):
     """Record the result's shipment as pending on first sight of result_ready;
-    a redelivered or repeated result_ready finds the same row. Returns its id."""
+    a redelivered or repeated result_ready finds the same row. Returns its id.
+    The retry sweep leaves it to the handler for a first while (next_try_at)."""
     code, now = env["dossier_code"], clock.now()
     insert = dialect_insert(session)
     session.execute(insert(Shipment).values(
         id=str(uuid.uuid4()), dossier_code=code, purpose="result", status="pending",
-        address=env["data"].get("postal_address") or "", next_try_at=now, created_at=now, updated_at=now,
+        address=env["data"].get("postal_address") or "", next_try_at=rules.next_try(1), created_at=now, updated_at=now,
         attempts=0, order_tries=0, postage=0, fees_to_collect=0, fees_collected=0,
         correlation_id=env["correlation_id"]).on_conflict_do_nothing(index_elements=["dossier_code", "purpose"]))
     return session.scalars(sa.select(Shipment.id).where(Shipment.dossier_code == code,

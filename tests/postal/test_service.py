@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from shared import clock
 from services.postal import shipping
 from services.postal.carrier import sign
+from services.postal.transit import PostalRules
 from tests.helpers import wait_for
 from tests.postal.conftest import ADDRESS, SECRET, new_code
 
@@ -97,7 +98,7 @@ def test_a_shipment_left_pending_by_a_crash_is_ordered_by_the_retry_sweep(postal
     code = new_code()
     with Session(postal.engine) as session, session.begin():
         shipping.shipment_for_result(session, {"dossier_code": code, "correlation_id": str(uuid.uuid4()),
-                                               "data": {"postal_address": ADDRESS}})
+                                               "data": {"postal_address": ADDRESS}}, PostalRules(retry_base_seconds=0.2))
     shipment = postal.shipment(code, "delivered")
     assert len(carrier.orders_for(f"{code}:result")) == 1 and shipment["order"]["tries"] == 0
     assert [e["event_type"] for e in postal.owed(code)] == ["shipment_created", "shipment_delivered"]

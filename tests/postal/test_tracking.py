@@ -45,7 +45,7 @@ def result_ready(code=CODE, address="15 Lạch Tray, Ngô Quyền, Hải Phòng"
 
 
 def ordered(session, waybill="EB100000001VN", **env):
-    shipment_id = shipping.shipment_for_result(session, result_ready(**env))
+    shipment_id = shipping.shipment_for_result(session, result_ready(**env), RULES)
     return shipping.record_order(session, shipment_id, {"waybill": waybill, "postage": 25000}, RULES,
                                  calendar=WorkingCalendar())
 
@@ -60,8 +60,8 @@ def track(session, *updates):
 
 
 def test_one_shipment_per_result_and_one_shipment_created(session):
-    first = shipping.shipment_for_result(session, result_ready())
-    again = shipping.shipment_for_result(session, result_ready())
+    first = shipping.shipment_for_result(session, result_ready(), RULES)
+    again = shipping.shipment_for_result(session, result_ready(), RULES)
     assert first == again
     shipment = shipping.record_order(session, first, {"waybill": "EB1VN", "postage": 25000}, RULES,
                                      calendar=WorkingCalendar())
@@ -128,7 +128,7 @@ def test_unknown_waybill_and_foreign_status_are_refused(session):
 
 
 def test_a_callback_that_beats_our_record_of_the_order_adopts_the_waybill(session):
-    shipment_id = shipping.shipment_for_result(session, result_ready())
+    shipment_id = shipping.shipment_for_result(session, result_ready(), RULES)
     track(session, update("accepted", waybill="EB777VN", reference=f"{CODE}:result", postage=25000))
     shipment = session.get(Shipment, shipment_id)
     assert (shipment.status, shipment.waybill, shipment.postage) == ("accepted", "EB777VN", 25000)
@@ -147,11 +147,11 @@ SUBMISSION = {"procedure_code": "2.000635", "channel": "postal",
 def test_a_collected_dossier_handed_over_at_the_counter_owes_pickup_completed_once(session):
     claims = {"sub": "dichvucong", "role": "portal"}
     order = {"pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng", "fees_to_collect": 8000}
-    pickup, created = pickups.request_pickup(session, order, SUBMISSION, claims, "key-1")
-    again, created_again = pickups.request_pickup(session, order, SUBMISSION, claims, "key-1")
+    pickup, created = pickups.request_pickup(session, order, SUBMISSION, claims, RULES, "key-1")
+    again, created_again = pickups.request_pickup(session, order, SUBMISSION, claims, RULES, "key-1")
     assert created and not created_again and again.id == pickup.id
     with pytest.raises(ApiError) as reused:
-        pickups.request_pickup(session, {**order, "fees_to_collect": 0}, SUBMISSION, claims, "key-1")
+        pickups.request_pickup(session, {**order, "fees_to_collect": 0}, SUBMISSION, claims, RULES, "key-1")
     assert reused.value.status == 409
     session.flush()
     shipping.record_order(session, pickup.id, {"waybill": "EB555VN", "postage": 30000}, RULES)
