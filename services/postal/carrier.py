@@ -1,10 +1,13 @@
 """The carrier adapter: the one place that speaks the postal carrier's API.
 
-`CarrierClient` talks to a VNPost-style HTTP API (create order with our reference,
-cancel, track). Our reference `<dossier_code>:<purpose>` is the carrier's
-idempotency key, so a retried order never becomes a second shipment. Tracking
-callbacks are signed with HMAC-SHA256 over the raw body (header X-Signature).
+`Carrier` is the interface the rules use (create order, cancel, track);
+`HttpCarrier` implements it for a VNPost-style HTTP API. Our reference
+(`<dossier_code>:result`, `pickup:<id>`) is the carrier's idempotency key, so a
+retried order (after a timeout, a restart, a redelivered event) never becomes a
+second shipment. Tracking callbacks are signed with HMAC-SHA256 over the raw body
+(header X-Signature).
 """
+import abc
 import hashlib
 import hmac
 
@@ -23,11 +26,32 @@ def signature_ok(secret, raw_body, signature):
     return bool(signature) and hmac.compare_digest(sign(secret, raw_body), signature)
 
 
-class CarrierClient:
-    def __init__(self, base_url, api_key, timeout=5.0):
+class Carrier(abc.ABC):
+    @abc.abstractmethod
+    def create_order(self, reference, kind, address, callback_url, collect_amount=0):
+        """Order a delivery (kind "delivery") or a collection (kind "pickup").
+        Returns {"waybill": ..., "postage": ...}; the same reference gives the same
+        waybill. Raises CarrierError."""
+
+    @abc.abstractmethod
+    def cancel(self, waybill):
+        """Cancel an order not yet collected. Raises CarrierError."""
+
+    @abc.abstractmethod
+    def track(self, waybill):
+        """The carrier's view of an order, with its tracking history. Raises CarrierError."""
+
+
+class HttpCarrier(Carrier):
+    def __init__(self, base_url, api_key, timeout=5.0, connect_timeout=3.0):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
-        self.timeout = timeout
+        self.timeout = (float(connect_timeout), float(timeout))
+
+    @classmethod
+    def from_config(cls, cfg):
+        return cls(cfg["CARRIER_URL"], cfg["CARRIER_API_KEY"], cfg.get("CARRIER_TIMEOUT_SECONDS", 5),
+                   cfg.get("CARRIER_CONNECT_TIMEOUT_SECONDS", 3))
 
     def _call(self, method, path, **kwargs):
         try:
@@ -37,15 +61,23 @@ class CarrierClient:
             raise CarrierError(f"carrier unreachable: {exc.__class__.__name__}") from exc
         if response.status_code >= 400:
             raise CarrierError(f"carrier answered {response.status_code}: {response.text[:200]}")
-        return response.json()
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise CarrierError("carrier answered something that is not JSON") from exc
 
-    def create_order(self, reference, address, callback_url):
-        """Returns {"waybill": ..., "postage": ...}; the same reference gives the same waybill."""
-        return self._call("POST", "/orders", json={"reference": reference, "address": address,
-                                                   "callback_url": callback_url})
+    def create_order(self, reference, kind, address, callback_url, collect_amount=0):
+        order = self._call("POST", "/orders", json={"reference": reference, "kind": kind, "address": address,
+                                                    "callback_url": callback_url, "collect_amount": collect_amount})
+        if not isinstance(order, dict) or not order.get("waybill"):
+            raise CarrierError("carrier answered without a waybill number")
+        return order
 
     def cancel(self, waybill):
         return self._call("POST", f"/orders/{waybill}/cancel")
 
     def track(self, waybill):
         return self._call("GET", f"/orders/{waybill}")
+
+
+CarrierClient = HttpCarrier  # the first slice's name

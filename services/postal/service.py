@@ -1,4 +1,5 @@
-"""postal: results by post and carrier tracking (bưu chính công ích). Thin entrypoints only."""
+"""postal: results by post, dossiers collected by post, carrier tracking (bưu chính
+công ích). Thin entrypoints only: the rules are in shipping, pickups and transit."""
 import logging
 import time
 
@@ -7,14 +8,14 @@ from nameko.dependency_providers import Config
 from shared import calendar_store, health, logs
 from shared.auth import Auth
 from shared.db import Database
-from shared.http import ApiError, api, error_response, http, json_response, load, read_json
+from shared.http import ApiError, api, http, json_response, load, read_json
 from shared.messaging import handles
 from shared.reliability import first_time
 from shared.relay import OutboxRelay
-from services.postal import shipping
+from services.postal import pickups, shipping
 from services.postal.carrier import CarrierError, signature_ok
-from services.postal.dependencies import Carrier
-from services.postal.schemas import TrackingUpdate
+from services.postal.dependencies import CarrierAdapter, Rules, every
+from services.postal.schemas import TrackingUpdate, load_pickup
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,15 @@ class PostalService:
     db = Database()
     relay = OutboxRelay()
     auth = Auth()
-    carrier = Carrier()
+    carrier = CarrierAdapter()
+    rules = Rules()
 
     @http("GET", "/health")
     def health(self, request):
         return health.check(self.db, self.config["AMQP_URI"])
+
+    def _place_order(self, shipment_id):
+        return shipping.place_order(self.db, self.carrier, shipment_id, self.config["CALLBACK_URL"], self.rules)
 
     @handles("processing", "result_ready")
     def on_result_ready(self, env):
@@ -38,36 +43,35 @@ class PostalService:
             return
         with logs.about(env["dossier_code"], env.get("correlation_id")):
             with self.db.transaction() as session:
-                shipment = shipping.pending_shipment(session, env)
-                if shipment.status != "pending":
-                    return  # already ordered: a redelivered result_ready
-                shipment_id, reference, address = shipment.id, shipping.reference(shipment), shipment.address
-            try:
-                order = self.carrier.create_order(reference, address, self.config["CALLBACK_URL"])
-            except CarrierError as exc:
-                with self.db.transaction() as session:
-                    shipping.note_failure(session, shipment_id, str(exc))
-                raise  # retried with backoff by the handler; the shipment stays pending
-            with self.db.transaction() as session:
-                shipment = shipping.record_order(session, shipment_id, order)
-            log.info("shipment %s created, expected %s", shipment.waybill, shipment.expected_delivery)
+                shipment_id = shipping.shipment_for_result(session, env, self.rules)
+            # A carrier that is down leaves the shipment pending; retry_orders tries again.
+            shipment = self._place_order(shipment_id)
+            if shipment is not None and shipment.waybill:
+                log.info("shipment %s, expected %s", shipment.waybill, shipment.expected_delivery)
+
+    @every("CARRIER_RETRY_POLL_SECONDS", 5)
+    def retry_orders(self):
+        with self.db.transaction() as session:
+            due = shipping.due_for_retry(session)
+        for shipment_id in due:
+            self._place_order(shipment_id)
 
     @http("POST", "/api/carrier/callback")
     @api
     def carrier_callback(self, request):
-        cfg = self.config
         raw = request.get_data(cache=True)
-        if not signature_ok(cfg["CARRIER_SECRET"], raw, request.headers.get("X-Signature")):
-            return error_response(401, "bad_signature", "Chữ ký không hợp lệ")
+        if not signature_ok(self.config["CARRIER_SECRET"], raw, request.headers.get("X-Signature")):
+            raise ApiError(401, "bad_signature", "Chữ ký không hợp lệ")
         update = load(TrackingUpdate(), read_json(request))
-        if abs(time.time() - update["timestamp"]) > float(cfg["CALLBACK_WINDOW_SECONDS"]):
-            return error_response(401, "stale_callback", "Thông báo đã quá hạn (timestamp ngoài khung cho phép)")
+        if abs(time.time() - update["timestamp"]) > float(self.config["CALLBACK_WINDOW_SECONDS"]):
+            raise ApiError(401, "stale_callback", "Thông báo đã quá hạn (timestamp ngoài khung cho phép)")
         with self.db.transaction() as session:
-            shipment, changed = shipping.apply_tracking(session, update)
-            dossier_code, correlation_id = shipment.dossier_code, shipment.correlation_id
-        with logs.about(dossier_code, correlation_id):
-            log.info("tracking %s: %s%s", update["waybill"], update["status"], "" if changed else " (already known)")
-        return json_response(200, {"waybill": update["waybill"], "status": update["status"], "recorded": changed})
+            shipment, recorded = shipping.apply_tracking(session, update, self.rules)
+            code, correlation_id, status = shipment.dossier_code, shipment.correlation_id, shipment.status
+        with logs.about(code, correlation_id):
+            log.info("tracking %s: %s%s", update["waybill"], update["status"], "" if recorded else " (already known)")
+        return json_response(200, {"waybill": update["waybill"], "status": update["status"], "recorded": recorded,
+                                   "shipment_status": status})
 
     @http("GET", "/api/shipments")
     @api
@@ -78,6 +82,45 @@ class PostalService:
             raise ApiError(400, "invalid_input", "Cần mã hồ sơ", {"dossier_code": ["Bắt buộc"]})
         with self.db.transaction() as session:
             return json_response(200, {"dossier_code": code, "shipments": shipping.shipments_view(session, code)})
+
+    @http("POST", "/api/pickups")
+    @api
+    def request_pickup(self, request):
+        claims = self.auth.require(request, "portal", "counter")
+        body = read_json(request)
+        order, submission = load_pickup(body)
+        with self.db.transaction() as session:
+            pickup, created = pickups.request_pickup(session, order, submission, claims, self.rules,
+                                                     request.headers.get("Idempotency-Key"), body)
+            pickup_id = pickup.id
+        if created:
+            self._place_order(pickup_id)  # carrier down: stays pending, retry_orders tries again
+        with self.db.transaction() as session:
+            view = shipping.shipment_view(session, pickups.get_pickup(session, pickup_id))
+        return json_response(201 if created else 200, view)
+
+    @http("GET", "/api/pickups/<string:pickup_id>")
+    @api
+    def pickup(self, request, pickup_id):
+        self.auth.require(request, "portal", "counter", "admin")
+        with self.db.transaction() as session:
+            return json_response(200, shipping.shipment_view(session, pickups.get_pickup(session, pickup_id)))
+
+    @http("POST", "/api/pickups/<string:pickup_id>/cancel")
+    @api
+    def cancel_pickup(self, request, pickup_id):
+        self.auth.require(request, "portal", "counter")
+        with self.db.transaction() as session:
+            pickup = pickups.get_pickup(session, pickup_id)
+            pickups.check_cancellable(pickup)
+            waybill = pickup.waybill
+        if waybill:
+            try:
+                self.carrier.cancel(waybill)
+            except CarrierError as exc:
+                raise ApiError(503, "carrier_unavailable", f"Bưu chính chưa nhận lệnh huỷ, thử lại sau ({exc})")
+        with self.db.transaction() as session:
+            return json_response(200, shipping.shipment_view(session, pickups.cancelled(session, pickup_id)))
 
     @handles("intake", "calendar_changed")
     def on_calendar_changed(self, env):
