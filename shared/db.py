@@ -17,7 +17,7 @@ import eventlet.semaphore
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from shared import clock
 from shared.config import var_dir
@@ -90,10 +90,6 @@ class Moment(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=clock.TZ) if value.tzinfo is None else value.astimezone(clock.TZ)
-
-
-class Base(DeclarativeBase):
-    """Base of every service's tables (each service's database holds its own)."""
 
 
 class UnitOfWork:

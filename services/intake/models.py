@@ -2,9 +2,13 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import Base, Moment
+from shared.db import Moment
+
+
+class Base(DeclarativeBase):
+    """intake's own tables (its database holds nothing of another service's)."""
 
 
 class Procedure(Base):

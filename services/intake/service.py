@@ -2,16 +2,13 @@
 import logging
 from datetime import date, datetime
 
-from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
 
-from shared import calendar_store, clock, health, logs
-from shared.auth import Auth
-from shared.db import Database
+from shared import calendar_store, clock, logs
 from shared.http import ApiError, api, http, json_response, read_json
 from shared.messaging import handles
 from shared.reliability import first_time
-from shared.relay import OutboxRelay
+from shared.service import ServiceBase
 from services.intake import calendar_admin, catalog, lookup, receipt, reception
 from services.intake.models import Procedure
 from services.intake.schemas import (Acceptance, CalendarOverrideBody, Expiry, Guidance, Reason, Submission,
@@ -42,18 +39,10 @@ def _moment(text, name):
     return moment
 
 
-class IntakeService:
+class IntakeService(ServiceBase):
     name = "intake"
 
-    config = Config()
-    db = Database()
-    relay = OutboxRelay()
-    auth = Auth()
     lookups = lookup.LookupLimiter()
-
-    @http("GET", "/health")
-    def health(self, request):
-        return health.check(self.db, self.config["AMQP_URI"])
 
     # --- dossiers -------------------------------------------------------------
 

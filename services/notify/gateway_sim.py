@@ -14,10 +14,11 @@ import logging
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import requests
 
+from shared.fake_server import JsonHandler
 from services.notify.receipts import sign
 
 log = logging.getLogger(__name__)
@@ -83,41 +84,24 @@ class GatewaySimulator:
 
 
 def make_server(sim, host="127.0.0.1", port=8011):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive: the client reuses its connections
-        disable_nagle_algorithm = True  # headers and body go out as separate writes
-
-        def _answer(self, status, body):
-            raw = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def _body(self):
-            try:
-                return json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-            except ValueError:
-                return None
-
+    class Handler(JsonHandler):
         def do_POST(self):
-            body = self._body()
+            body = self.json_body()
             if not isinstance(body, dict):
-                return self._answer(400, {"error": "malformed JSON"})
+                return self.answer(400, {"error": "malformed JSON"})
             if self.path == "/messages":
-                return self._answer(*sim.handle(self.headers, body))
+                return self.answer(*sim.handle(self.headers, body))
             if self.path == "/control/script":
                 sim.script(body["to"], body["answers"])
-                return self._answer(200, {})
-            self._answer(404, {"error": "not found"})
+                return self.answer(200, {})
+            self.answer(404, {"error": "not found"})
 
         def do_GET(self):
             if self.path == "/control/sent":
-                return self._answer(200, {"sent": sim.sent, "requests": len(sim.requests)})
+                return self.answer(200, {"sent": sim.sent, "requests": len(sim.requests)})
             if self.path == "/control/count":
-                return self._answer(200, {"sent": len(sim.sent), "requests": len(sim.requests)})
-            self._answer(404, {"error": "not found"})
+                return self.answer(200, {"sent": len(sim.sent), "requests": len(sim.requests)})
+            self.answer(404, {"error": "not found"})
 
         def log_message(self, fmt, *args):
             log.debug(fmt, *args)

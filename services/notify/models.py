@@ -2,13 +2,17 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import Base, Moment
+from shared.db import Moment
 
 # created -> sending -> delivered; sending -> temporary-failure -> sending (retried
 # with backoff) | permanent-failure; technical-failure when our side failed.
 STATUSES = ("created", "sending", "delivered", "temporary-failure", "permanent-failure", "technical-failure")
+
+
+class Base(DeclarativeBase):
+    """notify's own tables (its database holds nothing of another service's)."""
 
 
 class Recipient(Base):

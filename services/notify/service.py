@@ -1,31 +1,20 @@
 """notify: messages to citizens (SMS and e-mail). Thin entrypoints only."""
 
-from nameko.dependency_providers import Config
 
-from shared import health, logs
-from shared.auth import Auth
-from shared.db import Database
+from shared import logs
 from shared.http import ApiError, api, http, json_response, load, read_json
 from shared.messaging import handles
-from shared.relay import OutboxRelay
+from shared.service import ServiceBase
 from services.notify import messages
 from services.notify.dependencies import DispatchProvider, configured_timer
 from services.notify.receipts import ReceiptSchema, signature_ok
 
 
 
-class NotifyService:
+class NotifyService(ServiceBase):
     name = "notify"
 
-    config = Config()
-    db = Database()
-    relay = OutboxRelay()
-    auth = Auth()
     dispatch = DispatchProvider()
-
-    @http("GET", "/health")
-    def health(self, request):
-        return health.check(self.db, self.config["AMQP_URI"])
 
     def _notify(self, env):
         with logs.about(env["dossier_code"], env.get("correlation_id")):

@@ -3,15 +3,12 @@ công ích). Thin entrypoints only: the rules are in shipping, pickups and trans
 import logging
 import time
 
-from nameko.dependency_providers import Config
 
-from shared import calendar_store, health, logs
-from shared.auth import Auth
-from shared.db import Database
+from shared import calendar_store, logs
 from shared.http import ApiError, api, http, json_response, load, read_json
 from shared.messaging import handles
 from shared.reliability import first_time
-from shared.relay import OutboxRelay
+from shared.service import ServiceBase
 from services.postal import pickups, shipping
 from services.postal.carrier import CarrierError, signature_ok
 from services.postal.dependencies import CarrierAdapter, Rules, every
@@ -20,19 +17,11 @@ from services.postal.schemas import TrackingUpdate, load_pickup
 log = logging.getLogger(__name__)
 
 
-class PostalService:
+class PostalService(ServiceBase):
     name = "postal"
 
-    config = Config()
-    db = Database()
-    relay = OutboxRelay()
-    auth = Auth()
     carrier = CarrierAdapter()
     rules = Rules()
-
-    @http("GET", "/health")
-    def health(self, request):
-        return health.check(self.db, self.config["AMQP_URI"])
 
     def _place_order(self, shipment_id):
         return shipping.place_order(self.db, self.carrier, shipment_id, self.config["CALLBACK_URL"], self.rules)

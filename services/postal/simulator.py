@@ -24,11 +24,12 @@ import random
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import requests
 
 from shared import clock
+from shared.fake_server import JsonHandler
 from services.postal.carrier import sign
 
 log = logging.getLogger("carrier-sim")
@@ -146,86 +147,70 @@ def _json_or_text(response):
 
 
 def make_server(sim, host="127.0.0.1", port=8010):
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, status, body):
-            raw = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def _body(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            try:
-                body = json.loads(self.rfile.read(length) or b"{}")
-            except ValueError:
-                return None
-            return body if isinstance(body, dict) else None
-
+    class Handler(JsonHandler):
         def _authorised(self):
             return not sim.api_key or self.headers.get("Authorization") == f"Bearer {sim.api_key}"
 
         def do_POST(self):
-            body = self._body()
+            body = self.json_body()
             if body is None:
-                return self._answer(400, {"error": "bad json"})
+                return self.answer(400, {"error": "bad json"})
             if self.path.startswith("/control"):
                 return self._control(body)
             if sim.down:
-                return self._answer(503, {"error": "carrier unavailable"})
+                return self.answer(503, {"error": "carrier unavailable"})
             if not self._authorised():
-                return self._answer(401, {"error": "bad api key"})
+                return self.answer(401, {"error": "bad api key"})
             if self.path == "/orders":
                 if not all(body.get(k) for k in ("reference", "address", "callback_url")):
-                    return self._answer(400, {"error": "reference, address and callback_url are required"})
+                    return self.answer(400, {"error": "reference, address and callback_url are required"})
                 order, new = sim.create(body)
                 time.sleep(sim.delay_seconds)  # a slow carrier: the order exists, the answer is late
-                return self._answer(201 if new else 200, {"waybill": order["waybill"], "postage": order["postage"]})
+                return self.answer(201 if new else 200, {"waybill": order["waybill"], "postage": order["postage"]})
             parts = self.path.strip("/").split("/")
             if len(parts) == 3 and parts[0] == "orders" and parts[2] == "cancel":
                 order = sim.orders.get(parts[1])
                 if order is None:
-                    return self._answer(404, {"error": "unknown waybill"})
+                    return self.answer(404, {"error": "unknown waybill"})
                 if order["status"] in ("delivered", "returned", "handed_over"):
-                    return self._answer(409, {"error": f"order already {order['status']}"})
+                    return self.answer(409, {"error": f"order already {order['status']}"})
                 order["status"] = "cancelled"
-                return self._answer(200, {"waybill": order["waybill"], "cancelled": True})
-            self._answer(404, {"error": "not found"})
+                return self.answer(200, {"waybill": order["waybill"], "cancelled": True})
+            self.answer(404, {"error": "not found"})
 
         def _control(self, body):
             if self.path == "/control":
                 try:
                     sim.configure(**body)
                 except ValueError as exc:
-                    return self._answer(400, {"error": str(exc)})
-                return self._answer(200, sim.settings())
+                    return self.answer(400, {"error": str(exc)})
+                return self.answer(200, sim.settings())
             parts = self.path.strip("/").split("/")
             if len(parts) == 4 and parts[1] == "orders" and parts[3] == "callback":
                 order = sim.orders.get(parts[2])
                 if order is None:
-                    return self._answer(404, {"error": "unknown waybill"})
+                    return self.answer(404, {"error": "unknown waybill"})
                 if not body.get("status"):
-                    return self._answer(400, {"error": "status is required"})
+                    return self.answer(400, {"error": "status is required"})
                 answer = sim.callback(order, patient=False, **{k: body[k] for k in (
                     "status", "attempt", "reason", "at", "collected_amount") if k in body})
                 status, reply = answer if answer else (None, None)
-                return self._answer(200, {"receiver_status": status, "receiver_body": reply})
-            self._answer(404, {"error": "not found"})
+                return self.answer(200, {"receiver_status": status, "receiver_body": reply})
+            self.answer(404, {"error": "not found"})
 
         def do_GET(self):
             if self.path == "/health":
-                return self._answer(200, {"status": "ok"})
+                return self.answer(200, {"status": "ok"})
             if self.path == "/control":
-                return self._answer(200, {**sim.settings(), "requests": sim.requests,
+                return self.answer(200, {**sim.settings(), "requests": sim.requests,
                                           "orders": {w: {k: o[k] for k in ("reference", "kind", "status")}
                                                      for w, o in list(sim.orders.items())}})
             if sim.down:
-                return self._answer(503, {"error": "carrier unavailable"})
+                return self.answer(503, {"error": "carrier unavailable"})
             if self.path.startswith("/orders/"):
                 order = sim.orders.get(self.path.split("/")[2])
-                return self._answer(200, order) if order else self._answer(404, {"error": "unknown waybill"})
-            self._answer(404, {"error": "not found"})
+                return self.answer(200, order) if order else self.answer(404, {"error": "unknown waybill"})
+            self.answer(404, {"error": "not found"})
 
         def log_message(self, fmt, *args):
             log.debug(fmt, *args)

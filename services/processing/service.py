@@ -4,18 +4,15 @@ import logging
 import os
 
 from marshmallow import ValidationError
-from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
-from shared import calendar_store, health, logs
-from shared.auth import Auth
-from shared.db import Database
+from shared import calendar_store, logs
 from shared.http import ApiError, api, error_response, http, json_response, load, read_json
 from shared.messaging import handles
 from shared.reliability import first_time
-from shared.relay import OutboxRelay
+from shared.service import ServiceBase
 from services.processing import forms, workflow
 from services.processing.automation import TaskDispatch
 from services.processing.schemas import Automation, Decision, Extension, DEPARTMENT
@@ -33,18 +30,10 @@ def check_department(claims, department):
         raise ApiError(403, "other_department", "Cán bộ chỉ làm việc trong phòng ban của mình")
 
 
-class ProcessingService:
+class ProcessingService(ServiceBase):
     name = "processing"
 
-    config = Config()
-    db = Database()
-    relay = OutboxRelay()
-    auth = Auth()
     dispatcher = TaskDispatch()
-
-    @http("GET", "/health")
-    def health(self, request):
-        return health.check(self.db, self.config["AMQP_URI"])
 
     # --- events ---
 

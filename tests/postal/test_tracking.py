@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from shared import calendar_store, clock, reliability
 from shared.calendar import WorkingCalendar
 from shared.clock import TZ
-from shared.db import Base, make_engine
+from shared.db import make_engine
 from shared.http import ApiError
 from services.postal import pickups, shipping
-from services.postal.models import Shipment
+from services.postal.models import Base, Shipment
 from services.postal.transit import PostalRules
 
 RULES = PostalRules(origins={"*": {"province": "Hải Phòng", "district": "Ngô Quyền"}})
