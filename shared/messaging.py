@@ -18,6 +18,7 @@ import kombu
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
 from nameko.events import EventHandler
+from nameko.rpc import Rpc
 
 from shared import events, logs
 
@@ -27,6 +28,8 @@ JSON = "application/json"
 DELIVERY_LIMIT = 20           # backstop only: crashes mid-handler, not handler errors
 DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000)
 PERSISTENT = 2
+# What a broker going away looks like from a channel call.
+BROKER_GONE = (OSError, amqp.exceptions.AMQPError, kombu.exceptions.KombuError)
 
 
 def event_exchange(source):
@@ -198,11 +201,11 @@ class ReliableEventHandler(EventHandler):
         try:
             self.container.spawn_worker(self, args, {}, context_data=context_data, handle_result=handle_result)
         except Exception:  # container being killed: leave the message to the broker
-            self.queue_consumer.requeue_message(message)
+            settle(self.queue_consumer.requeue_message, message)
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
-            self.queue_consumer.ack_message(message)
+            settle(self.queue_consumer.ack_message, message)
             return result, exc_info
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         attempt = int((message.headers or {}).get("x-motcua-attempt", 0)) + 1
@@ -234,9 +237,35 @@ class ReliableEventHandler(EventHandler):
             self.publisher.publish_batch([(exchange, routing_key, message.body, headers)])
         except Exception:
             log.exception("could not move a failed message on; the broker will redeliver it")
-            self.queue_consumer.requeue_message(message)
+            settle(self.queue_consumer.requeue_message, message)
             return
-        self.queue_consumer.ack_message(message)
+        settle(self.queue_consumer.ack_message, message)
 
 
 handles = ReliableEventHandler.decorator
+
+
+def settle(ack_or_requeue, message):
+    """Ack or requeue, surviving a broker that went away meanwhile: the message was
+    not settled, so the broker delivers it again and the inbox skips what was done.
+    (Left to nameko, the error would kill the whole service.)"""
+    try:
+        ack_or_requeue(message)
+    except BROKER_GONE as exc:
+        log.warning("broker connection lost before the message was settled (%s); it will be redelivered", exc)
+
+
+class ResilientRpc(Rpc):
+    """nameko's RPC entrypoint, except that a reply lost with the broker connection
+    does not kill the service: the request was not acked, so it comes again, and the
+    caller times out and retries (decisions are idempotent: a repeat gets a 409)."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except BROKER_GONE as exc:
+            log.warning("RPC reply lost with the broker connection (%s); the request will be redelivered", exc)
+            return result, exc_info
+
+
+rpc = ResilientRpc.decorator

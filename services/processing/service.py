@@ -4,13 +4,12 @@ import logging
 import os
 
 from marshmallow import ValidationError
-from nameko.rpc import rpc
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from shared import calendar_store, logs
 from shared.http import ApiError, api, error_response, http, json_response, load, read_json
-from shared.messaging import handles
+from shared.messaging import handles, rpc
 from shared.reliability import first_time
 from shared.service import ServiceBase
 from services.processing import forms, workflow

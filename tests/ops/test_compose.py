@@ -45,6 +45,16 @@ def test_callbacks_and_carrier_urls_point_at_compose_services():
     assert build_parser().parse_args(sim["command"]).command == "carrier-sim"
 
 
+def test_notify_sends_through_the_compose_mail_catcher_and_gateway():
+    spec = COMPOSE["services"]["notify"]
+    env = spec["environment"]
+    assert env["MOTCUA_EMAIL_BACKEND"] == "smtp" and env["MOTCUA_SMTP_HOST"] == "mailcatcher"
+    assert env["MOTCUA_SMS_GATEWAY_URL"].startswith("http://sms-gateway-sim:")
+    assert "mailcatcher" in spec["depends_on"] and "MOTCUA_AMQP_URI" in env  # the shared settings are kept
+    gateway = build_parser().parse_args(COMPOSE["services"]["sms-gateway-sim"]["command"])
+    assert gateway.command == "sms-gateway-sim" and gateway.receipt_url.startswith("http://notify:")
+
+
 def test_dockerfile_entrypoint_is_the_installed_command():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
