@@ -82,4 +82,4 @@ def render(states):
     down = [s["service"] for s in states if not s["up"]]
     lines.append(f"{len(states) - len(down)} of {len(states)} services up"
                  + (f"; down: {', '.join(down)}" if down else ""))
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
