@@ -79,6 +79,14 @@ def cmd_dlq_discard(args):
     print(f"{len(discarded)} message(s) discarded")
 
 
+def cmd_status(args):
+    from shared import status
+    states = status.system_status(args.host)
+    print(json.dumps(states, ensure_ascii=False, indent=2) if args.json else status.render(states))
+    if not all(s["up"] for s in states):
+        sys.exit(1)
+
+
 def _wait_healthy(urls, processes, timeout):
     import requests
     deadline = time.monotonic() + timeout
@@ -231,6 +239,14 @@ def build_parser():
     dlq_discard.add_argument("--event-id", help="only the message of this event")
     dlq_discard.add_argument("--all", action="store_true", help="every parked message of the chosen services")
     dlq_discard.set_defaults(func=cmd_dlq_discard)
+
+    status = sub.add_parser("status", help="one-screen summary of the running system",
+                            description="Ask each service's /health and /metrics (ports from MOTCUA_<SERVICE>_PORT) "
+                                        "and print whether it is up, its queue depths, retrying and dead-lettered "
+                                        "messages, outbox lag and overdue work. Exits 1 when a service is down.")
+    status.add_argument("--host", help="where the services run (default 127.0.0.1, or MOTCUA_STATUS_HOST)")
+    status.add_argument("--json", action="store_true", help="print JSON for machines")
+    status.set_defaults(func=cmd_status)
 
     for service in config.SERVICES:  # each service may add its own commands
         try:

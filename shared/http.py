@@ -5,6 +5,7 @@ import functools
 import json
 import logging
 import socket
+import time
 from datetime import date, datetime
 
 from marshmallow import ValidationError
@@ -12,6 +13,8 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+
+from shared import metrics
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,12 @@ class _JsonWebServer(WebServer):
 
 class _HttpEntrypoint(HttpRequestHandler):
     server = _JsonWebServer()
+
+    def handle_request(self, request):
+        started = time.monotonic()
+        response = super().handle_request(request)
+        metrics.HTTP_SECONDS.labels(self.method, self.url, response.status_code).observe(time.monotonic() - started)
+        return response
 
 
 # `@http("GET", "/path")`: nameko's HTTP entrypoint with JSON errors for unknown routes.

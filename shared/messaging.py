@@ -6,9 +6,11 @@ back), and after the last attempt it is parked in the service's dead-letter queu
 with the error, where `motcua dlq list|replay` finds it. The quorum queue's
 delivery limit is the backstop for a process that dies on a message every time.
 """
+import inspect
 import json
 import logging
 import socket
+import time
 import traceback
 from datetime import datetime, timezone
 
@@ -20,7 +22,7 @@ from marshmallow import ValidationError
 from nameko.events import EventHandler
 from nameko.rpc import Rpc
 
-from shared import events, logs
+from shared import events, logs, metrics
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,14 @@ def consumer_queue(source, event_type, service, method):
             "x-dead-letter-exchange": "",
             "x-dead-letter-routing-key": dead_letter_queue_name(service),
         })
+
+
+def service_consumer_queues(service_cls, service):
+    """The handler queues of a service class's `@handles` entrypoints."""
+    return [consumer_queue(entrypoint.source_service, entrypoint.event_type, service, method_name)
+            for method_name, method in inspect.getmembers(service_cls, inspect.isfunction)
+            for entrypoint in getattr(method, "nameko_entrypoints", ())
+            if isinstance(entrypoint, ReliableEventHandler)]
 
 
 def service_queues(service, retry_delays_ms):
@@ -191,26 +201,32 @@ class ReliableEventHandler(EventHandler):
             env = events.load(parse_body(body))
         except (ValidationError, ValueError, TypeError) as exc:
             # a malformed event can never succeed: park it at once
+            metrics.HANDLER_FAILURES.labels(self.queue.name, "malformed").inc()
             self._park(message, f"malformed event: {exc}", attempt=0)
             return
         args = (env,)
         context_data = self.unpack_message_headers(message)
         context_data.update(dossier_code=env["dossier_code"], correlation_id=env.get("correlation_id"))
+        started = time.monotonic()
         handle_result = lambda worker_ctx, result=None, exc_info=None: self.handle_result(  # noqa: E731
-            message, worker_ctx, result, exc_info)
+            message, worker_ctx, result, exc_info, started)
         try:
             self.container.spawn_worker(self, args, {}, context_data=context_data, handle_result=handle_result)
         except Exception:  # container being killed: leave the message to the broker
             settle(self.queue_consumer.requeue_message, message)
 
-    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None, started=None):
+        if started is not None:
+            metrics.HANDLER_SECONDS.labels(self.queue.name).observe(time.monotonic() - started)
         if exc_info is None:
             settle(self.queue_consumer.ack_message, message)
             return result, exc_info
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         attempt = int((message.headers or {}).get("x-motcua-attempt", 0)) + 1
+        parked = attempt > len(self.retry_delays)
+        metrics.HANDLER_FAILURES.labels(self.queue.name, "parked" if parked else "retry").inc()
         with logs.about(worker_ctx.data.get("dossier_code"), worker_ctx.data.get("correlation_id")):
-            if attempt > len(self.retry_delays):
+            if parked:
                 log.error("%s failed %d times, parked in %s: %s", self.queue.name, attempt,
                           dead_letter_queue_name(self.container.service_name), error)
                 self._park(message, error, attempt)

@@ -7,8 +7,6 @@ crash between publish and mark means the batch is published again: consumers
 dedupe through their inbox. On PostgreSQL an advisory lock keeps one relay of a
 service active at a time, which keeps the order when several instances run.
 """
-import importlib
-import inspect
 import logging
 
 import eventlet
@@ -20,6 +18,7 @@ from nameko.extensions import DependencyProvider
 from shared import events, messaging, reliability
 from shared.config import SERVICES
 from shared.db import Database
+from shared.runner import service_class
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +45,8 @@ def relay_once(uow, publisher, batch_size=200):
 def system_consumer_queues():
     """Every handler queue of every service, so that an event published before its
     consumer ever started still has a queue to wait in."""
-    queues = []
-    for service in SERVICES:
-        module = importlib.import_module(f"services.{service}.service")
-        for cls in vars(module).values():
-            if not (inspect.isclass(cls) and getattr(cls, "name", None) == service):
-                continue
-            for method_name, method in inspect.getmembers(cls, inspect.isfunction):
-                for entrypoint in getattr(method, "nameko_entrypoints", ()):
-                    if isinstance(entrypoint, messaging.ReliableEventHandler):
-                        queues.append(messaging.consumer_queue(entrypoint.source_service, entrypoint.event_type,
-                                                               service, method_name))
-    return queues
+    return [queue for service in SERVICES
+            for queue in messaging.service_consumer_queues(service_class(service), service)]
 
 
 class OutboxRelay(DependencyProvider):

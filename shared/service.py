@@ -1,9 +1,9 @@
 """What every Một Cửa service has: configuration, its own database, the outbox
-relay, token checks and GET /health. A service class inherits it and adds its
-entrypoints (nameko finds inherited dependencies and entrypoints)."""
+relay, token checks, GET /health and GET /metrics. A service class inherits it and
+adds its entrypoints (nameko finds inherited dependencies and entrypoints)."""
 from nameko.dependency_providers import Config
 
-from shared import health
+from shared import health, metrics
 from shared.auth import Auth
 from shared.db import Database
 from shared.http import http
@@ -19,3 +19,8 @@ class ServiceBase:
     @http("GET", "/health")
     def health(self, request):
         return health.check(self.db, self.config["AMQP_URI"])
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        # no token, like /health: a Prometheus server scrapes it
+        return metrics.response(request, self.name, type(self), self.db, self.config)
