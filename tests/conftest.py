@@ -172,3 +172,9 @@ def system(amqp_uri, database_server, tmp_path_factory):
         yield installation
     finally:
         installation.stop_all()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow fault tests run last: they restart RabbitMQ and PostgreSQL, which
+    must not pull connections from under the other tests' session fixtures."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)

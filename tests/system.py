@@ -98,7 +98,8 @@ class System:
     def engine(self, service):
         if service not in self.engines:
             self.engines[service] = sa.create_engine(
-                sa.engine.make_url(self.db_server).set(database=self.db_prefix + service))
+                sa.engine.make_url(self.db_server).set(database=self.db_prefix + service),
+                pool_pre_ping=True)  # the fault tests restart PostgreSQL under it
         return self.engines[service]
 
     def scalar(self, service, sql, **params):
