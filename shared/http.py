@@ -2,6 +2,7 @@
 that turns every failure into that shape (never a stack trace, never a 500 for
 bad input)."""
 import functools
+import hashlib
 import json
 import logging
 import socket
@@ -38,6 +39,12 @@ def to_json(body):
     return json.dumps(body, ensure_ascii=False, default=_default)
 
 
+def request_hash(body):
+    """A digest of a request body, the same for the same JSON whatever its key order:
+    what an Idempotency-Key is checked against."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 def json_response(status, body, headers=None):
     return Response(to_json(body), status=status, mimetype="application/json", headers=headers)
 
@@ -62,7 +69,14 @@ def read_json(request, max_bytes=MAX_BODY_BYTES):
     return body
 
 
+_SCHEMAS = {}
+
+
 def load(schema, body):
+    """Loaded data, or 400 with every problem named by its field. `schema` may be a
+    class: its one instance is reused (building a nested schema costs more than loading)."""
+    if isinstance(schema, type):
+        schema = _SCHEMAS.get(schema) or _SCHEMAS.setdefault(schema, schema())
     try:
         return schema.load(body)
     except ValidationError as exc:

@@ -3,7 +3,6 @@
 Plain functions over a session: the service class only translates HTTP and events
 into these calls.
 """
-import hashlib
 import json
 import uuid
 
@@ -11,17 +10,13 @@ import sqlalchemy as sa
 
 from shared import calendar_store, clock, logs
 from shared.db import dialect_insert
-from shared.http import ApiError, to_json
+from shared.http import ApiError, request_hash, to_json
 from shared.reliability import emit
 from services.intake import calendar_admin, catalog, codes, lifecycle
 from services.intake.models import Dossier, DossierHistory, IdempotentRequest, Procedure
 from services.intake.schemas import Submission, load
 
 SOURCE = "intake"
-
-
-def request_hash(body):
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def claim_idempotency_key(session, caller, key, body):

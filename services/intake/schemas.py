@@ -3,6 +3,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from shared import http
 from shared.http import ApiError
 
 ID_NUMBER = re.compile(r"^\d{12}$")
@@ -38,18 +39,13 @@ def in_words(messages):
     return WORDS.get(messages, messages)
 
 
-_INSTANCES = {}
-
-
 def load(schema, body):
-    """Loaded data, or 400 with every problem named by its field. `schema` may be a
-    class: its one instance is reused (building a nested schema costs more than loading)."""
-    if isinstance(schema, type):
-        schema = _INSTANCES.get(schema) or _INSTANCES.setdefault(schema, schema())
+    """shared.http.load, with marshmallow's messages in the counter's words."""
     try:
-        return schema.load(body)
-    except ValidationError as exc:
-        raise ApiError(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", in_words(exc.messages))
+        return http.load(schema, body)
+    except ApiError as exc:
+        exc.fields = in_words(exc.fields)
+        raise
 
 
 class Strict(Schema):

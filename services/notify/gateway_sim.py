@@ -19,7 +19,7 @@ from http.server import ThreadingHTTPServer
 import requests
 
 from shared.fake_server import JsonHandler
-from services.notify.receipts import sign
+from shared.signing import sign
 
 log = logging.getLogger(__name__)
 

@@ -1,17 +1,6 @@
 """Delivery receipts from the SMS gateway: HMAC-SHA256 over the raw body in
 X-Signature (the same scheme as the carrier's callbacks), and the body's schema."""
-import hashlib
-import hmac
-
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
-
-
-def sign(secret, raw_body):
-    return hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
-
-
-def signature_ok(secret, raw_body, signature):
-    return bool(secret) and bool(signature) and hmac.compare_digest(sign(secret, raw_body), signature)
 
 
 class ReceiptSchema(Schema):

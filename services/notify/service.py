@@ -5,9 +5,10 @@ from shared import logs
 from shared.http import ApiError, api, http, json_response, load, read_json
 from shared.messaging import handles
 from shared.service import ServiceBase
+from shared.signing import signature_ok
 from services.notify import messages
 from services.notify.dependencies import DispatchProvider, configured_timer
-from services.notify.receipts import ReceiptSchema, signature_ok
+from services.notify.receipts import ReceiptSchema
 
 
 

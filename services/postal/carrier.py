@@ -8,22 +8,12 @@ second shipment. Tracking callbacks are signed with HMAC-SHA256 over the raw bod
 (header X-Signature).
 """
 import abc
-import hashlib
-import hmac
 
 import requests
 
 
 class CarrierError(Exception):
     """The carrier did not take the request (down, slow or refused); retry later."""
-
-
-def sign(secret, raw_body):
-    return hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
-
-
-def signature_ok(secret, raw_body, signature):
-    return bool(signature) and hmac.compare_digest(sign(secret, raw_body), signature)
 
 
 class Carrier(abc.ABC):

@@ -6,21 +6,15 @@ seals them, collects the fees and hands them over at the counter; the signed
 hand-over is the legal reception time, which `pickup_completed` carries to intake
 with the submission (intake registers the `submitted` postal dossier).
 """
-import hashlib
-import json
 import uuid
 
 import sqlalchemy as sa
 
 from shared import clock
-from shared.http import ApiError
+from shared.http import ApiError, request_hash
 from services.postal.models import Shipment
 
 CANCELLABLE = ("pending", "created", "accepted")
-
-
-def request_hash(body):
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def request_pickup(session, order, submission, claims, rules, idempotency_key=None, body=None):

@@ -9,8 +9,9 @@ from shared.http import ApiError, api, http, json_response, load, read_json
 from shared.messaging import handles
 from shared.reliability import first_time
 from shared.service import ServiceBase
+from shared.signing import signature_ok
 from services.postal import pickups, shipping
-from services.postal.carrier import CarrierError, signature_ok
+from services.postal.carrier import CarrierError
 from services.postal.dependencies import CarrierAdapter, Rules, every
 from services.postal.schemas import TrackingUpdate, load_pickup
 

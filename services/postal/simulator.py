@@ -30,7 +30,7 @@ import requests
 
 from shared import clock
 from shared.fake_server import JsonHandler
-from services.postal.carrier import sign
+from shared.signing import sign
 
 log = logging.getLogger("carrier-sim")
 

@@ -10,10 +10,10 @@ import requests
 import sqlalchemy as sa
 
 from shared import auth, clock
+from shared.signing import sign
 from services.notify import sms_text
 from services.notify.messages import DEFAULT_TEMPLATES
 from services.notify.models import Message
-from services.notify.receipts import sign
 from tests.helpers import wait_for
 from tests.notify.conftest import messages_of, move_clock, outcomes_of, wait_messages
 from tests.notify.samples import SAMPLES, received

@@ -10,8 +10,8 @@ import requests
 from sqlalchemy.orm import Session
 
 from shared import clock
+from shared.signing import sign
 from services.postal import shipping
-from services.postal.carrier import sign
 from services.postal.transit import PostalRules
 from tests.helpers import wait_for
 from tests.postal.conftest import ADDRESS, SECRET, new_code
