@@ -5,17 +5,15 @@ process, a bare nameko @http baseline beside it, and a threaded HTTP load genera
 """
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
-import sqlalchemy as sa
 
+from bench.common import free_port
 from shared.config import DEFAULT_AMQP_URI, ROOT
 
 SECRET = "bench-secret-of-at-least-32-bytes-long"
@@ -25,34 +23,6 @@ def servers():
     amqp = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
     db = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     return amqp, db
-
-
-def scratch_vhost(amqp, name):
-    """A RabbitMQ virtual host of its own (rabbitmqctl on a local broker), else the given one."""
-    ctl = shutil.which("rabbitmqctl")
-    if not ctl:
-        return amqp, lambda: None
-    vhost = f"motcua_bench_{name}"
-    subprocess.run([ctl, "-q", "add_vhost", vhost], capture_output=True)
-    subprocess.run([ctl, "-q", "set_permissions", "-p", vhost, urlsplit(amqp).username or "guest", ".*", ".*", ".*"],
-                   capture_output=True, check=True)
-    parts = urlsplit(amqp)
-    return (urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", "")),
-            lambda: subprocess.run([ctl, "-q", "delete_vhost", vhost], capture_output=True))
-
-
-def drop_database(server, name):
-    admin = sa.create_engine(sa.engine.make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_healthy(url, proc, timeout=90):

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from shared import auth, clock, migrations
 from shared.db import UnitOfWork, make_engine
 from services.intake import catalog
-from bench.intake_common import (SECRET, closed_loop, drop_database, line, scratch_vhost, servers, start_bare,
+from bench.common import drop_database, scratch_vhost
+from bench.intake_common import (SECRET, closed_loop, line, servers, start_bare,
                                  start_intake, stop)
 
 PREFIX = "motcua_bench_lookup_"
@@ -84,7 +85,7 @@ def main():
     args = parser.parse_args()
     amqp, db = servers()
     amqp, drop_vhost = scratch_vhost(amqp, "lookup")
-    drop_database(db, PREFIX + "intake")
+    drop_database(sa.engine.make_url(db).set(database=PREFIX + "intake"))
     counted, took = fill(db, args.dossiers)
     print(f"register filled: {counted} dossiers (+ history) in {took:.1f} s")
     staff = {"Authorization": "Bearer " + auth.issue("counter", agency=AGENCY, sub="bench", key=SECRET)}
@@ -120,7 +121,7 @@ def main():
         stop(intake)
         stop(bare)
         if not args.keep:
-            drop_database(db, PREFIX + "intake")
+            drop_database(sa.engine.make_url(db).set(database=PREFIX + "intake"))
         drop_vhost()
 
 

@@ -15,7 +15,10 @@ import tempfile
 import uuid
 
 from shared import auth
-from bench.intake_common import (SECRET, Usage, closed_loop, drop_database, line, open_loop, scratch_vhost, servers,
+import sqlalchemy as sa
+
+from bench.common import drop_database, scratch_vhost
+from bench.intake_common import (SECRET, Usage, closed_loop, line, open_loop, servers,
                                  start_bare, start_intake, stop)
 from tests.system import dossier_body
 
@@ -31,7 +34,7 @@ def main():
     args = parser.parse_args()
     amqp, db = servers()
     amqp, drop_vhost = scratch_vhost(amqp, "submit")
-    drop_database(db, PREFIX + "intake")
+    drop_database(sa.engine.make_url(db).set(database=PREFIX + "intake"))
     tokens = [{"Authorization": "Bearer " + auth.issue("counter", agency=f"000.{i // 100:02d}.{i % 100:02d}.H56",
                                                       sub=f"quay-{i}", key=SECRET)} for i in range(64)]
     payload = dossier_body(return_method="postal")
@@ -68,7 +71,7 @@ def main():
     finally:
         stop(intake)
         stop(bare)
-        drop_database(db, PREFIX + "intake")
+        drop_database(sa.engine.make_url(db).set(database=PREFIX + "intake"))
         drop_vhost()
 
 

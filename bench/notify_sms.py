@@ -40,7 +40,7 @@ from shared.config import DEFAULT_AMQP_URI, ROOT  # noqa: E402
 from shared.messaging import ConfirmingPublisher, handles  # noqa: E402
 from services.notify.service import NotifyService  # noqa: E402
 from tests.notify.samples import received  # noqa: E402
-from tests.system import free_port  # noqa: E402
+from bench.common import drop_database, free_port  # noqa: E402
 
 DONE = []
 
@@ -157,10 +157,7 @@ def main():
         gateway.terminate()
         gateway.wait(timeout=10)
         cleanup(amqp_uri, ["notify_bench_raw", "notify_bench_inbox", "notify_bench"])
-        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text('DROP DATABASE IF EXISTS "motcua_bench_notify" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(url)
 
 
 if __name__ == "__main__":

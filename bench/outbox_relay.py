@@ -17,6 +17,7 @@ import uuid
 import kombu
 import sqlalchemy as sa
 
+from bench.common import drop_database
 from shared import events, reliability
 from shared.config import DEFAULT_AMQP_URI
 from shared.db import UnitOfWork, ensure_database, make_engine
@@ -75,10 +76,7 @@ def main():
         finally:
             queue(conn.channel()).delete()
     engine.dispose()
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE IF EXISTS "motcua_bench_relay" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(url)
 
 
 if __name__ == "__main__":

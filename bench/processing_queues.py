@@ -20,49 +20,23 @@ Prints:
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from datetime import timedelta
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 import sqlalchemy as sa
 
+from bench.common import drop_database, free_port, scratch_vhost
 from shared import auth, clock, events, migrations
 from shared.config import DEFAULT_AMQP_URI, ROOT
 from shared.messaging import ConfirmingPublisher, event_exchange
 
 DB_PREFIX = "motcua_bench_"
-VHOST = "motcua_bench_processing"
 SECRET = "bench-secret-of-at-least-thirty-two-bytes"
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def vhost(action):
-    ctl = shutil.which("rabbitmqctl")
-    if action == "add":
-        subprocess.run([ctl, "-q", "add_vhost", VHOST], check=True, capture_output=True)
-        subprocess.run([ctl, "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], check=True,
-                       capture_output=True)
-    else:
-        subprocess.run([ctl, "-q", "delete_vhost", VHOST], capture_output=True)
-
-
-def drop_database(url):
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def percentiles(samples):
@@ -158,17 +132,14 @@ def main():
     parser.add_argument("--auto-tasks", type=int, default=500, help="tasks the department worker answers (default 500)")
     args = parser.parse_args()
     server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI))
-    amqp_uri = urlunsplit((parts.scheme, parts.netloc, "/" + quote(VHOST, safe=""), "", ""))
+    amqp_uri, drop_vhost = scratch_vhost(os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI), "processing")
     url = sa.engine.make_url(server).set(database=DB_PREFIX + "processing")
     drop_database(url)
-    vhost("delete")
-    vhost("add")
     proc = None
     try:
         migrations.upgrade("processing", url)
         engine = sa.create_engine(url)
-        print(f"processing benchmark: PostgreSQL {url.database}, RabbitMQ vhost {VHOST}")
+        print(f"processing benchmark: PostgreSQL {url.database}, RabbitMQ vhost {amqp_uri.rsplit('/', 1)[-1] or '/'}")
 
         rate, secs = baseline_throughput(amqp_uri, args.events)
         print(f"baseline   nameko handler doing nothing      {rate:8.0f} events/s  ({args.events} in {secs:.2f} s)")
@@ -253,7 +224,7 @@ def main():
             proc.terminate()
             proc.wait(timeout=20)
         drop_database(url)
-        vhost("delete")
+        drop_vhost()
 
 
 if __name__ == "__main__":
