@@ -94,6 +94,24 @@ def declare(connection, entities):
         channel.close()
 
 
+def declare_patiently(amqp_uri, entities, give_up_after=120):
+    """Declare at start-up, waiting for a broker that is still coming up (just
+    restarted, quorum queues recovering) instead of failing the service."""
+    deadline = time.monotonic() + give_up_after
+    delay = 0.5
+    while True:
+        try:
+            with kombu.Connection(amqp_uri, connect_timeout=5) as conn:
+                declare(conn, entities)
+            return
+        except BROKER_GONE as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("broker not ready to declare queues (%s); trying again in %.1fs", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10)
+
+
 class ConfirmingPublisher:
     """Publishes persistent JSON messages and waits for the broker's confirms of a
     whole batch at once (pipelined), which is several times faster than waiting for
@@ -189,8 +207,7 @@ class ReliableEventHandler(EventHandler):
         self.queue = consumer_queue(self.source_service, self.event_type, service, self.method_name)
         self.retry_delays = [int(d) for d in self.container.config.get("RETRY_DELAYS_MS", DEFAULT_RETRY_DELAYS_MS)]
         self.publisher = ConfirmingPublisher(self.container.config["AMQP_URI"])
-        with kombu.Connection(self.container.config["AMQP_URI"]) as conn:
-            declare(conn, [self.queue] + service_queues(service, self.retry_delays))
+        declare_patiently(self.container.config["AMQP_URI"], [self.queue] + service_queues(service, self.retry_delays))
 
     def stop(self):
         super().stop()

@@ -162,10 +162,10 @@ def kill_each_service(system, flow):
         eventlet.sleep(1.0)
 
 
-FAULTS = {
+FAULTS = {  # the broker restart last: an installation starting right after it waits for quorum queues to recover
     "sigkill": kill_each_service,
-    "rabbitmq": lambda system, flow: restart_rabbitmq(system.env["MOTCUA_AMQP_URI"]),
     "postgres": lambda system, flow: restart_postgres(system.env["MOTCUA_DATABASE_URL"]),
+    "rabbitmq": lambda system, flow: restart_rabbitmq(system.env["MOTCUA_AMQP_URI"]),
 }
 
 
