@@ -21,7 +21,7 @@ import os
 import shutil
 import subprocess
 import uuid
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pytest
 import requests
@@ -105,8 +105,10 @@ def _vhost_admin(amqp_uri, action, vhost):
 
 @pytest.fixture(scope="session")
 def new_vhost(backends):
-    """new_vhost(name) -> AMQP URI of a fresh virtual host of this run (deleted at the end):
-    installations that must not share queues each get their own."""
+    """new_vhost(name) -> AMQP URI of a fresh virtual host of this run (deleted at the end,
+    or earlier with new_vhost.delete(uri)): installations that must not share queues each
+    get their own. Deleting one as soon as it is done keeps the broker light: every
+    installation declares some forty quorum queues."""
     server = backends[0]
     created = []
 
@@ -116,6 +118,13 @@ def new_vhost(backends):
         created.append(vhost)
         parts = urlsplit(server)
         return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
+
+    def delete(uri):
+        vhost = unquote(urlsplit(uri).path[1:])
+        if vhost in created:
+            created.remove(vhost)
+            _vhost_admin(server, "delete", vhost)
+    make.delete = delete
     yield make
     for vhost in created:
         _vhost_admin(server, "delete", vhost)

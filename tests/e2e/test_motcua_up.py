@@ -20,7 +20,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def up_vhost(new_vhost):
-    return new_vhost("up")  # its own broker namespace: no queue shared with other installations
+    uri = new_vhost("up")  # its own broker namespace: no queue shared with other installations
+    yield uri
+    new_vhost.delete(uri)
 
 
 @pytest.fixture

@@ -137,18 +137,20 @@ def installation(new_vhost, database_server, tmp_path, request):
     """A whole installation of its own (own vhost, own databases), with TUPHAP automated."""
     server, prefix = database_server
     name = request.node.callspec.id
-    system = System(new_vhost(f"faults_{name}"), server, f"{prefix}f{name[:6]}_", tmp_path)
+    vhost = new_vhost(f"faults_{name}")
+    system = System(vhost, server, f"{prefix}f{name[:6]}_", tmp_path)
     system.env["MOTCUA_DISPATCH_SECONDS"] = "0.2"
     try:
         for service in ("carrier-sim", *SERVICES):
             system.start(service)
-        system.wait_healthy(["carrier-sim", *SERVICES])
+        system.wait_healthy(["carrier-sim", *SERVICES], timeout=150)  # a broker just restarted is slow to declare
         answer = requests.put(system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
                               json={"automated": True}, headers=ADMIN, timeout=10)
         assert answer.status_code == 200, answer.text
         yield system
     finally:
         system.stop_all()
+        new_vhost.delete(vhost)
 
 
 def kill_each_service(system, flow):

@@ -21,7 +21,9 @@ from tests.system import BUSINESS_MORNING, free_port
 
 @pytest.fixture(scope="module")
 def vhost(new_vhost):
-    return new_vhost("notify")  # queues of its own: the e2e installation has a notify too
+    uri = new_vhost("notify")  # queues of its own: the e2e installation has a notify too
+    yield uri
+    new_vhost.delete(uri)
 
 
 @pytest.fixture(scope="module")

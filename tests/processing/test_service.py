@@ -33,7 +33,9 @@ ADMIN = headers("admin", sub="quantri")
 
 @pytest.fixture(scope="module")
 def broker(new_vhost):
-    return new_vhost("processing_service")
+    uri = new_vhost("processing_service")
+    yield uri
+    new_vhost.delete(uri)
 
 
 @pytest.fixture

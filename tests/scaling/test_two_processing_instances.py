@@ -19,7 +19,8 @@ DOSSIERS = 40
 @pytest.fixture
 def two_processing(new_vhost, database_server, tmp_path):
     server, prefix = database_server
-    system = System(new_vhost("scaling"), server, f"{prefix}scale_", tmp_path)
+    vhost = new_vhost("scaling")
+    system = System(vhost, server, f"{prefix}scale_", tmp_path)
     second_port = free_port()
     second = None
     try:
@@ -38,6 +39,7 @@ def two_processing(new_vhost, database_server, tmp_path):
             second.terminate()
             second.wait(timeout=20)
         system.stop_all()
+        new_vhost.delete(vhost)
 
 
 def planned_codes(log_path):
