@@ -3,6 +3,7 @@
 A service cannot publish a malformed event (`envelope()` validates the data and
 raises), and consumers accept unknown fields (schemas INCLUDE them).
 """
+import functools
 import uuid
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
@@ -189,6 +190,12 @@ class Envelope(_Open):
     data = fields.Dict(required=True)
 
 
+@functools.cache
+def _schema(cls):
+    """One instance per schema class: building a schema costs more than using it."""
+    return cls()
+
+
 def source_of(event_type):
     return EVENTS[event_type][0]
 
@@ -201,7 +208,7 @@ def envelope(event_type, dossier_code, data, correlation_id=None, source=None):
     owner, schema = EVENTS[event_type]
     if source and source != owner:
         raise ValueError(f"{source} may not publish {event_type} (owned by {owner})")
-    schema_instance = schema()
+    schema_instance = _schema(schema)
     dumped = schema_instance.dump(data)
     problems = schema_instance.validate(dumped)
     if problems:
@@ -220,8 +227,8 @@ def envelope(event_type, dossier_code, data, correlation_id=None, source=None):
 def load(payload):
     """Validate a received envelope; returns it with `data` loaded (datetimes parsed).
     Unknown fields stay in place. Raises ValidationError for a malformed event."""
-    env = Envelope().load(payload)
+    env = _schema(Envelope).load(payload)
     env["event_id"] = str(env["event_id"])
     if env["event_type"] in EVENTS:
-        env["data"] = EVENTS[env["event_type"]][1]().load(env["data"])
+        env["data"] = _schema(EVENTS[env["event_type"]][1]).load(env["data"])
     return env

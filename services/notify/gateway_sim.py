@@ -6,8 +6,8 @@ and `Idempotency-Key`. What it answers for a number follows a script set with
 (202, then a signed delivery receipt to the receipt URL), `temporary` (503),
 `permanent` (400, invalid number), `slow` (waits, then delivers). Without a script:
 `delivered`. A repeated Idempotency-Key gets the first answer again and sends
-nothing: `sent` lists the SMS that reached phones. GET /control/sent shows them,
-GET /control/count counts them.
+nothing: `sent` lists the SMS that reached phones, each with the monotonic time it arrived.
+GET /control/sent[?since=N] shows them (from the N-th on), GET /control/count counts them.
 """
 import json
 import logging
@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from http.server import ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -97,9 +98,13 @@ def make_server(sim, host="127.0.0.1", port=8011):
             self.answer(404, {"error": "not found"})
 
         def do_GET(self):
-            if self.path == "/control/sent":
-                return self.answer(200, {"sent": sim.sent, "requests": len(sim.requests)})
-            if self.path == "/control/count":
+            url = urlsplit(self.path)
+            if url.path == "/control/sent":
+                since = parse_qs(url.query).get("since", ["0"])[0]
+                if not since.isdigit():
+                    return self.answer(400, {"error": "since must be a whole number"})
+                return self.answer(200, {"sent": sim.sent[int(since):], "requests": len(sim.requests)})
+            if url.path == "/control/count":
                 return self.answer(200, {"sent": len(sim.sent), "requests": len(sim.requests)})
             self.answer(404, {"error": "not found"})
 

@@ -1,0 +1,483 @@
+"""The whole lifecycle of a dossier, four services and their stand-ins, beside the
+raw broker carrying the same messages, in one run.
+
+  python -m bench.lifecycle [--rates 25,50,100] [--seconds 20] [--flat-out 2000]
+                            [--clients 8] [--workers 1] [--skip-baseline]
+
+An installation of its own (a scratch RabbitMQ virtual host, scratch PostgreSQL
+databases `motcua_bench_life_<service>`, both removed at the end): intake,
+processing, postal and notify as `motcua serve` processes, the carrier simulator,
+the SMS gateway simulator (notify sends every SMS to it over HTTP) and the
+automated department worker approving the work of TUPHAP. The clock reads a
+working morning, so nothing waits for office hours.
+
+Each phase submits dossiers over HTTP (procedure 2.000635, every other one returned
+by post), first at fixed arrival rates (open loop: a submission is sent at its
+planned moment, latencies count from that moment), then as fast as `--clients`
+counters can. A citizen whose "result ready" SMS reaches the gateway is handed the
+result at the counter; a postal result travels through the carrier simulator. A
+phase ends when every one of its dossiers is `returned`. It prints:
+  - sustained dossiers/s through the whole lifecycle (dossiers / first submission
+    to last return);
+  - p50/p99 from submission to the "received" SMS at the gateway, and from
+    submission to `returned` (counter and postal apart: a postal return includes
+    the carrier's simulated delivery);
+  - the resident memory (VmRSS now, VmHWM peak) of each service process.
+The baseline then replays the messages the run caused (every outbox row, each
+automated task, its RPC request and reply) through kombu alone: persistent, with
+publisher confirms per batch like the relay, into the system's own quorum queues,
+consumed and acknowledged from every queue each is routed to.
+
+Uses MOTCUA_AMQP_URI (default local RabbitMQ) and MOTCUA_DATABASE_URL (default the
+local PostgreSQL server); needs rabbitmqctl for the scratch virtual hosts.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import kombu
+import requests
+import sqlalchemy as sa
+
+from shared import clock
+from shared.config import DEFAULT_AMQP_URI, ROOT, SERVICES
+from shared.messaging import ConfirmingPublisher, declare, event_exchange
+from shared.relay import system_consumer_queues
+from bench.common import drop_database, free_port, scratch_vhost
+from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, dossier_body
+
+DEPARTMENT = "TUPHAP"  # the route of procedure 2.000635
+PREFIX = "motcua_bench_life_"
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def cpu_seconds(pid, reaped_children=False):
+    """CPU time (user + system) a process has used, with its reaped children's if asked."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def processes_named(comm):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as name:
+                if name.read().strip() == comm:
+                    found.append(int(pid))
+        except OSError:  # gone meanwhile
+            pass
+    return found
+
+
+def database_cpu():
+    """Every PostgreSQL process, and the backends that already ended (counted in
+    the postmaster's children time), on this machine."""
+    pids = processes_named("postgres")
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            total += cpu_seconds(pid, reaped_children=parent not in pids)
+        except OSError:
+            pass
+    return total
+
+
+def machine_cpu():
+    with open("/proc/stat") as stat:
+        user, nice, system, idle, iowait, irq, softirq = map(int, stat.readline().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def memory(pid):
+    """(VmRSS, VmHWM) of a process in MB."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0]) / 1024
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+class Installation:
+    """The four services, the simulators and the department worker(s), as processes."""
+
+    def __init__(self, amqp_uri, db_server, workdir, workers):
+        self.system = System(amqp_uri, db_server, PREFIX, workdir)
+        self.gateway_port = free_port()
+        self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
+        self.system.env.update({
+            "MOTCUA_SMS_BACKEND": "http", "MOTCUA_SMS_GATEWAY_URL": self.gateway_url,
+            # a gateway contract sets the rate; unlimited here, to see what notify itself does
+            "MOTCUA_SMS_RATE_PER_SECOND": "0", "MOTCUA_LOG_LEVEL": "WARNING",
+            "MOTCUA_DISPATCH_SECONDS": "0.1", "MOTCUA_RETRY_DELAYS_MS": "[1000, 5000, 30000]",
+        })
+        self.workers = workers
+        self.extra = []
+        self.offset = float(self.system.env["MOTCUA_CLOCK_OFFSET_SECONDS"])
+
+    def spawn(self, name, *args):
+        log = open(self.system.logdir / f"{name}.log", "ab")
+        proc = subprocess.Popen([sys.executable, "-m", "shared.cli", *args], env=self.system.env, cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.extra.append(proc)
+        return proc
+
+    def start(self):
+        self.spawn("sms-gateway", "sms-gateway-sim", "--port", str(self.gateway_port))
+        for service in ("carrier-sim", *SERVICES):
+            self.system.start(service)
+        self.system.wait_healthy(["carrier-sim", *SERVICES], timeout=120)
+        answer = requests.put(self.system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
+                              json={"automated": True}, headers=ADMIN, timeout=10)
+        answer.raise_for_status()
+        for i in range(self.workers):
+            self.spawn(f"worker-{i}", "department-worker", "--department", DEPARTMENT, "--approve-all")
+
+    def cpu(self):
+        """CPU seconds used so far, by part of the system."""
+        used = {name: cpu_seconds(proc.pid) for name, proc in self.system.processes.items() if name in SERVICES}
+        used["department worker"] = sum(cpu_seconds(p.pid) for p in self.extra if "department-worker" in p.args)
+        used["simulators"] = cpu_seconds(self.system.processes["carrier-sim"].pid) + sum(
+            cpu_seconds(p.pid) for p in self.extra if "sms-gateway-sim" in p.args)
+        used["benchmark client"] = cpu_seconds(os.getpid())
+        used["RabbitMQ"] = sum(cpu_seconds(p) for p in processes_named("beam.smp"))
+        used["PostgreSQL"] = database_cpu()
+        used["whole machine"] = machine_cpu()
+        return used
+
+    def transactions(self):
+        """Transactions committed so far in each service's database."""
+        rows = self.system.scalar("intake", "SELECT json_object_agg(datname, xact_commit) FROM pg_stat_database "
+                                            "WHERE datname LIKE :p", p=PREFIX + "%")
+        return {s: rows.get(PREFIX + s, 0) for s in SERVICES}
+
+    def service_memory(self):
+        return {name: memory(proc.pid) for name, proc in self.system.processes.items() if name in SERVICES}
+
+    def stop(self):
+        self.system.stop_all()
+        for proc in self.extra:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+class Citizens:
+    """Reads what reaches the SMS gateway; a citizen told the result is ready comes
+    to the counter, where it is handed over (counter returns only)."""
+
+    def __init__(self, inst):
+        self.inst = inst
+        self.counter_codes = set()
+        self.ready = set()       # result_ready SMS seen
+        self.handed = set()
+        self.lock = threading.Lock()
+        self.sms = {}            # (dossier code, event type) -> wall time the SMS reached the gateway
+        self.seen = 0
+        self.mono_to_wall = time.time() - time.monotonic()  # the gateway stamps arrivals with time.monotonic()
+        self.session = requests.Session()
+        self.hand_backs = ThreadPoolExecutor(max_workers=2)
+        self.running = True
+        self.failures = []
+
+    def event_types(self, references):
+        with self.inst.system.engine("notify").connect() as conn:
+            return dict(conn.execute(sa.text("SELECT id, event_type FROM messages WHERE id = ANY(:ids)"),
+                                     {"ids": references}).all())
+
+    def hand_back(self, code):
+        url = self.inst.system.url("intake", f"/api/dossiers/{code}/return")
+        for _ in range(50):
+            answer = requests.post(url, headers=COUNTER, timeout=30)
+            if answer.status_code == 200:
+                return
+            time.sleep(0.2)  # intake has not heard of the result yet
+        self.failures.append(f"{code}: hand-back answered {answer.status_code} {answer.text[:200]}")
+
+    def poll(self):
+        answer = self.session.get(f"{self.inst.gateway_url}/control/sent", params={"since": self.seen}, timeout=30)
+        sent = answer.json()["sent"]
+        if not sent:
+            return
+        self.seen += len(sent)
+        types = self.event_types([s["reference"] for s in sent])
+        for s in sent:
+            code, event_type = s["text"].split(":", 1)[0], types.get(s["reference"])
+            self.sms[(code, event_type)] = s["at"] + self.mono_to_wall
+            if event_type == "result_ready":
+                self.ready.add(code)
+                self.come_to_counter(code)
+
+    def come_to_counter(self, code):
+        """Once the dossier is known to be a counter return and its result SMS arrived
+        (in whichever order the two are learnt)."""
+        with self.lock:
+            if code in self.ready and code in self.counter_codes and code not in self.handed:
+                self.handed.add(code)
+                self.hand_backs.submit(self.hand_back, code)
+
+    def run(self):
+        while self.running:
+            try:
+                self.poll()
+            except Exception as exc:  # keep reading: one bad poll must not end the benchmark
+                self.failures.append(f"gateway poll: {exc!r}")
+            time.sleep(0.1)
+
+
+class Counter:
+    """Submits dossiers over HTTP, each with its own Idempotency-Key."""
+
+    def __init__(self, inst, citizens):
+        self.inst, self.citizens = inst, citizens
+        self.local = threading.local()
+        self.planned = {}  # code -> wall time the submission was planned (open loop) or sent
+
+    def submit(self, i, planned):
+        session = getattr(self.local, "session", None) or requests.Session()
+        self.local.session = session
+        method = "postal" if i % 2 else "counter"
+        answer = session.post(self.inst.system.url("intake", "/api/dossiers"),
+                              json=dossier_body(return_method=method, sms=True),
+                              headers={**COUNTER, "Idempotency-Key": str(uuid.uuid4())}, timeout=60)
+        if answer.status_code != 201:
+            raise RuntimeError(f"submission answered {answer.status_code}: {answer.text[:300]}")
+        code = answer.json()["code"]
+        if method == "counter":
+            self.citizens.counter_codes.add(code)
+            self.citizens.come_to_counter(code)
+        self.planned[code] = (planned, method)
+        return code
+
+    def at_rate(self, n, rate, pool):
+        start = time.time() + 0.2
+        futures = []
+        for i in range(n):
+            planned = start + i / rate
+            time.sleep(max(0.0, planned - time.time()))
+            futures.append(pool.submit(self.submit, i, planned))
+        return [f.result() for f in futures]
+
+    def flat_out(self, n, clients):
+        counter = iter(range(n))
+        lock = threading.Lock()
+        codes = []
+
+        def client():
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                codes.append(self.submit(i, time.time()))
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return codes
+
+
+def wait_returned(inst, codes, timeout):
+    """{code: wall time it was returned} once every code is returned (progress on the way)."""
+    deadline = time.time() + timeout
+    reported = 0
+    while True:
+        with inst.system.engine("intake").connect() as conn:
+            done = dict(conn.execute(sa.text("SELECT code, status_at FROM dossiers WHERE code = ANY(:c) "
+                                             "AND status = 'returned'"), {"c": codes}).all())
+        if len(done) == len(codes):
+            return {code: at.timestamp() - inst.offset for code, at in done.items()}
+        if time.time() - reported > 5:
+            print(f"    {len(done)}/{len(codes)} returned", flush=True)
+            reported = time.time()
+        if time.time() > deadline:
+            raise SystemExit(f"only {len(done)} of {len(codes)} dossiers returned after {timeout} s; "
+                             f"see the logs in {inst.system.logdir}")
+        time.sleep(1.0)
+
+
+def ms(seconds):
+    return f"{seconds * 1000:7.0f} ms"
+
+
+def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=600):
+    print(f"  {label}: {n} dossiers ...", flush=True)
+    cpu_before, xact_before = inst.cpu(), inst.transactions()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        started = time.time()
+        codes = counter.at_rate(n, rate, pool) if rate else counter.flat_out(n, clients)
+        submitted = time.time()
+    returned = wait_returned(inst, codes, timeout)
+    deadline = time.time() + 30
+    while any((c, "dossier_received") not in citizens.sms for c in codes) and time.time() < deadline:
+        time.sleep(0.2)  # the last SMS may still be on its way
+    cpu = {part: (used - cpu_before[part]) / n * 1000 for part, used in inst.cpu().items()}
+    xact = {s: (done - xact_before[s]) / n for s, done in inst.transactions().items()}
+    first = min(counter.planned[c][0] for c in codes)
+    span = max(returned.values()) - first
+    to_sms = [citizens.sms[(c, "dossier_received")] - counter.planned[c][0]
+              for c in codes if (c, "dossier_received") in citizens.sms]
+    to_return = {m: [returned[c] - counter.planned[c][0] for c in codes if counter.planned[c][1] == m]
+                 for m in ("counter", "postal")}
+    offered = f"offered {rate}/s" if rate else f"{clients} clients"
+    print(f"  {label:>10}: {n / span:6.1f} dossiers/s through the lifecycle ({offered}; submitted at "
+          f"{n / (submitted - started):.0f}/s; {n} in {span:.1f} s)")
+    print(f"{'':14}submission -> received SMS  p50 {ms(percentile(to_sms, 50))}  p99 {ms(percentile(to_sms, 99))}"
+          f"  ({len(to_sms)} SMS)")
+    for method, values in to_return.items():
+        print(f"{'':14}submission -> returned ({method:7}) p50 {ms(percentile(values, 50))}  "
+              f"p99 {ms(percentile(values, 99))}")
+    print(f"{'':14}CPU per dossier: " + ", ".join(f"{part} {ms:.1f}" for part, ms in cpu.items()) + " ms")
+    print(f"{'':14}transactions per dossier: " + ", ".join(f"{s} {x:.1f}" for s, x in xact.items()))
+    mem = inst.service_memory()
+    print(f"{'':14}RSS now/peak: " + ", ".join(f"{s} {now:.0f}/{peak:.0f} MB" for s, (now, peak) in mem.items()),
+          flush=True)
+    return {"label": label, "dossiers": n, "rate": rate, "per_second": n / span,
+            "sms_p50": percentile(to_sms, 50), "sms_p99": percentile(to_sms, 99),
+            "returned_p50": {m: percentile(v, 50) for m, v in to_return.items()},
+            "returned_p99": {m: percentile(v, 99) for m, v in to_return.items()}, "rss": mem, "cpu": cpu}
+
+
+def caused_messages(inst):
+    """What the run put on the broker: every outbox row (exchange, routing key, body)
+    and, per automated task, the task message plus an RPC request and reply."""
+    messages = []
+    for service in SERVICES:
+        with inst.system.engine(service).connect() as conn:
+            rows = conn.execute(sa.text("SELECT event_type, payload FROM outbox WHERE dossier_code IS NOT NULL "
+                                        "ORDER BY id")).all()
+        messages += [(service, event_type, payload.encode()) for event_type, payload in rows]
+    tasks = inst.system.scalar("processing", "SELECT count(*) FROM tasks WHERE dispatched_at IS NOT NULL")
+    task_body = json.dumps({"task_id": str(uuid.uuid4()), "dossier_code": "X" * 24, "department": DEPARTMENT,
+                            "step": 1, "available_at": "2026-11-26T08:00:00+07:00"}).encode()
+    messages += [(None, "bench.tasks", task_body)] * (3 * tasks)
+    return messages
+
+
+def broker_baseline(amqp_uri, messages):
+    """(messages published/s, deliveries consumed/s, seconds) for the same messages
+    through kombu alone: persistent, confirmed per batch of 200, into the system's
+    quorum queues, each acknowledged by its consumer."""
+    queues = system_consumer_queues() + [kombu.Queue("bench.tasks", durable=True,
+                                                     queue_arguments={"x-queue-type": "quorum"})]
+    routes = {}  # (exchange, routing key) -> how many queues a message there reaches
+    for q in queues:
+        key = (q.exchange.name, q.routing_key) if q.exchange.name else ("", q.name)
+        routes[key] = routes.get(key, 0) + 1
+    exchanges = {s: event_exchange(s) for s in SERVICES}
+    expected = sum(routes.get((exchanges[s].name if s else "", key), 0) for s, key, _ in messages)
+    with kombu.Connection(amqp_uri) as conn:
+        declare(conn, [event_exchange(s) for s in SERVICES] + queues)  # own copies: declaring binds them
+    consumed = [0]
+    done = threading.Event()
+
+    def consume():
+        with kombu.Connection(amqp_uri) as conn:
+            def on_message(body, message):
+                message.ack()
+                consumed[0] += 1
+                if consumed[0] >= expected:
+                    done.set()
+            with conn.Consumer(queues, callbacks=[on_message], prefetch_count=10 * len(queues), accept=None):
+                while not done.is_set():
+                    try:
+                        conn.drain_events(timeout=1)
+                    except TimeoutError:
+                        pass
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    time.sleep(0.5)  # the consumer is listening
+    publisher = ConfirmingPublisher(amqp_uri)
+    started = time.perf_counter()
+    for i in range(0, len(messages), 200):
+        publisher.publish_batch([(exchanges[s] if s else None, key, body, {})
+                                 for s, key, body in messages[i:i + 200]])
+    publisher.close()
+    done.wait(timeout=600)
+    seconds = time.perf_counter() - started
+    consumer.join()
+    return len(messages), consumed[0], expected, seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rates", default="25,50,100", help="fixed arrival rates, dossiers/s (comma separated)")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each fixed-rate phase")
+    parser.add_argument("--flat-out", type=int, default=2000, help="dossiers submitted as fast as possible (0: skip)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent counters in the flat-out phase")
+    parser.add_argument("--workers", type=int, default=1, help="department worker processes")
+    parser.add_argument("--skip-baseline", action="store_true", help="leave out the raw broker baseline")
+    args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    amqp = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
+    server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    amqp_uri, drop_vhost = scratch_vhost(amqp, "lifecycle")
+    raw_uri, drop_raw_vhost = scratch_vhost(amqp, "lifecycle_raw")
+    for service in SERVICES:
+        drop_database(sa.engine.make_url(server).set(database=PREFIX + service))
+    workdir = Path(tempfile.mkdtemp(prefix="motcua-bench-lifecycle-"))
+    inst = Installation(amqp_uri, server, workdir, args.workers)
+    citizens = Citizens(inst)
+    counter = Counter(inst, citizens)
+    results = []
+    print(f"lifecycle benchmark: {os.cpu_count()} cores, clock at {clock.local(BUSINESS_MORNING):%Y-%m-%d %H:%M}, "
+          f"{args.workers} department worker(s), logs in {workdir}", flush=True)
+    try:
+        inst.start()
+        reader = threading.Thread(target=citizens.run, daemon=True)
+        reader.start()
+        run_phase(inst, citizens, counter, "warm-up", 20, rate=20)
+        for rate in rates:
+            results.append(run_phase(inst, citizens, counter, f"{rate:g}/s", int(rate * args.seconds), rate=rate))
+        if args.flat_out:
+            results.append(run_phase(inst, citizens, counter, "flat out", args.flat_out, clients=args.clients))
+        citizens.running = False
+        citizens.hand_backs.shutdown()
+        if citizens.failures:
+            print("  problems seen:\n    " + "\n    ".join(citizens.failures[:10]))
+        messages = caused_messages(inst)
+    finally:
+        inst.stop()
+    dossiers = len(counter.planned)
+    if not args.skip_baseline:
+        try:
+            published, consumed, expected, seconds = broker_baseline(raw_uri, messages)
+            per_dossier = published / dossiers, consumed / dossiers
+            print(f"  baseline: kombu alone, the run's {published} messages ({per_dossier[0]:.1f} published and "
+                  f"{per_dossier[1]:.1f} consumed per dossier): {seconds:.1f} s, {published / seconds:.0f} "
+                  f"published/s, {consumed / seconds:.0f} consumed/s = {dossiers / seconds:.0f} dossiers/s")
+            if consumed != expected:
+                print(f"  baseline consumed {consumed} of {expected} deliveries")
+        finally:
+            drop_raw_vhost()
+    for service in SERVICES:
+        drop_database(sa.engine.make_url(server).set(database=PREFIX + service))
+    drop_vhost()
+    return results
+
+
+if __name__ == "__main__":
+    main()
