@@ -36,7 +36,12 @@ test: install
 test-fast: install
 	$(BIN)/pytest -m "not slow"
 
-bench: install
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@
+
+bench: install $(VENV)/.bench-installed
+	$(BIN)/python -m bench.lifecycle --profile notify
 	$(BIN)/python -m bench.outbox_relay
 	$(BIN)/python -m bench.intake_submit
 	$(BIN)/python -m bench.intake_lookup

@@ -1,8 +1,8 @@
 """The whole lifecycle of a dossier, four services and their stand-ins, beside the
 raw broker carrying the same messages, in one run.
 
-  python -m bench.lifecycle [--rates 25,50,100] [--seconds 20] [--flat-out 2000]
-                            [--clients 8] [--workers 1] [--skip-baseline]
+  python -m bench.lifecycle [--rates 25,50,100] [--seconds 10] [--flat-out 1000]
+                            [--clients 8] [--workers 1] [--skip-baseline] [--profile SERVICE]
 
 An installation of its own (a scratch RabbitMQ virtual host, scratch PostgreSQL
 databases `motcua_bench_life_<service>`, both removed at the end): intake,
@@ -22,7 +22,12 @@ phase ends when every one of its dossiers is `returned`. It prints:
   - p50/p99 from submission to the "received" SMS at the gateway, and from
     submission to `returned` (counter and postal apart: a postal return includes
     the carrier's simulated delivery);
-  - the resident memory (VmRSS now, VmHWM peak) of each service process.
+  - the resident memory (VmRSS now, VmHWM peak) of each service process;
+  - CPU time per dossier of each part (services, department worker, simulators,
+    this client, RabbitMQ, PostgreSQL, the whole machine) and transactions per
+    dossier committed in each service's database;
+  - with --profile SERVICE, where that service's CPU went in the last phase
+    (bench.profile, py-spy from the `bench` extra).
 The baseline then replays the messages the run caused (every outbox row, each
 automated task, its RPC request and reply) through kombu alone: persistent, with
 publisher confirms per batch like the relay, into the system's own quorum queues,
@@ -34,7 +39,7 @@ local PostgreSQL server); needs rabbitmqctl for the scratch virtual hosts.
 import argparse
 import json
 import os
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,6 +57,7 @@ from shared import clock
 from shared.config import DEFAULT_AMQP_URI, ROOT, SERVICES
 from shared.messaging import ConfirmingPublisher, declare, event_exchange
 from shared.relay import system_consumer_queues
+from bench import profile
 from bench.common import drop_database, free_port, scratch_vhost
 from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, dossier_body
 
@@ -323,9 +329,12 @@ def ms(seconds):
     return f"{seconds * 1000:7.0f} ms"
 
 
-def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=600):
+def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=600, profiled=None):
     print(f"  {label}: {n} dossiers ...", flush=True)
     cpu_before, xact_before = inst.cpu(), inst.transactions()
+    if profiled:
+        samples = inst.system.logdir / f"{profiled}.profile.raw"
+        spy = profile.record(inst.system.processes[profiled].pid, 20, samples)
     with ThreadPoolExecutor(max_workers=32) as pool:
         started = time.time()
         codes = counter.at_rate(n, rate, pool) if rate else counter.flat_out(n, clients)
@@ -352,6 +361,12 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
               f"p99 {ms(percentile(values, 99))}")
     print(f"{'':14}CPU per dossier: " + ", ".join(f"{part} {ms:.1f}" for part, ms in cpu.items()) + " ms")
     print(f"{'':14}transactions per dossier: " + ", ".join(f"{s} {x:.1f}" for s, x in xact.items()))
+    if profiled and spy is None:
+        print(f"{'':14}no profile: py-spy is not installed (pip install -e '.[bench]')")
+    elif profiled:
+        spy.wait()
+        print(f"{'':14}where {profiled}'s CPU went (py-spy, the first 20 s of this phase):")
+        profile.report(samples, out=lambda line: print(" " * 10 + line))
     mem = inst.service_memory()
     print(f"{'':14}RSS now/peak: " + ", ".join(f"{s} {now:.0f}/{peak:.0f} MB" for s, (now, peak) in mem.items()),
           flush=True)
@@ -422,61 +437,78 @@ def broker_baseline(amqp_uri, messages):
     return len(messages), consumed[0], expected, seconds
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rates", default="25,50,100", help="fixed arrival rates, dossiers/s (comma separated)")
-    parser.add_argument("--seconds", type=float, default=20, help="length of each fixed-rate phase")
-    parser.add_argument("--flat-out", type=int, default=2000, help="dossiers submitted as fast as possible (0: skip)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent counters in the flat-out phase")
-    parser.add_argument("--workers", type=int, default=1, help="department worker processes")
-    parser.add_argument("--skip-baseline", action="store_true", help="leave out the raw broker baseline")
-    args = parser.parse_args()
-    rates = [float(r) for r in args.rates.split(",") if r.strip()]
-    amqp = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
-    server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    amqp_uri, drop_vhost = scratch_vhost(amqp, "lifecycle")
-    raw_uri, drop_raw_vhost = scratch_vhost(amqp, "lifecycle_raw")
-    for service in SERVICES:
-        drop_database(sa.engine.make_url(server).set(database=PREFIX + service))
-    workdir = Path(tempfile.mkdtemp(prefix="motcua-bench-lifecycle-"))
-    inst = Installation(amqp_uri, server, workdir, args.workers)
+def run_lifecycle(inst, args):
+    """Every phase on one installation; (dossiers, messages they caused, results)."""
     citizens = Citizens(inst)
     counter = Counter(inst, citizens)
     results = []
-    print(f"lifecycle benchmark: {os.cpu_count()} cores, clock at {clock.local(BUSINESS_MORNING):%Y-%m-%d %H:%M}, "
-          f"{args.workers} department worker(s), logs in {workdir}", flush=True)
     try:
         inst.start()
-        reader = threading.Thread(target=citizens.run, daemon=True)
-        reader.start()
+        threading.Thread(target=citizens.run, daemon=True).start()
         run_phase(inst, citizens, counter, "warm-up", 20, rate=20)
-        for rate in rates:
-            results.append(run_phase(inst, citizens, counter, f"{rate:g}/s", int(rate * args.seconds), rate=rate))
+        phases = [(f"{rate:g}/s", int(rate * args.seconds), {"rate": rate}) for rate in args.rates]
         if args.flat_out:
-            results.append(run_phase(inst, citizens, counter, "flat out", args.flat_out, clients=args.clients))
+            phases.append(("flat out", args.flat_out, {"clients": args.clients}))
+        for i, (label, n, how) in enumerate(phases):
+            last = i == len(phases) - 1
+            results.append(run_phase(inst, citizens, counter, label, n, profiled=args.profile if last else None,
+                                     **how))
         citizens.running = False
         citizens.hand_backs.shutdown()
         if citizens.failures:
             print("  problems seen:\n    " + "\n    ".join(citizens.failures[:10]))
-        messages = caused_messages(inst)
+        return len(counter.planned), caused_messages(inst), results
     finally:
         inst.stop()
-    dossiers = len(counter.planned)
-    if not args.skip_baseline:
-        try:
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rates", default="25,50,100", type=lambda text: [float(r) for r in text.split(",") if r],
+                        help="fixed arrival rates, dossiers/s (comma separated)")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each fixed-rate phase")
+    parser.add_argument("--flat-out", type=int, default=1000, help="dossiers submitted as fast as possible (0: skip)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent counters in the flat-out phase")
+    parser.add_argument("--workers", type=int, default=1, help="department worker processes")
+    parser.add_argument("--skip-baseline", action="store_true", help="leave out the raw broker baseline")
+    parser.add_argument("--profile", choices=SERVICES, help="sample this service with py-spy in the last phase")
+    args = parser.parse_args()
+    amqp = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
+    server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    amqp_uri, drop_vhost = scratch_vhost(amqp, "lifecycle")
+    raw_uri, drop_raw_vhost = scratch_vhost(amqp, "lifecycle_raw")
+    databases = [sa.engine.make_url(server).set(database=PREFIX + service) for service in SERVICES]
+    for url in databases:
+        drop_database(url)  # a crashed run's leftovers
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up when stopped, too
+    workdir = Path(tempfile.mkdtemp(prefix="motcua-bench-lifecycle-"))
+    print(f"lifecycle benchmark: {os.cpu_count()} cores, clock at {clock.local(BUSINESS_MORNING):%Y-%m-%d %H:%M}, "
+          f"{args.workers} department worker(s), logs in {workdir}", flush=True)
+    try:
+        dossiers, messages, results = run_lifecycle(Installation(amqp_uri, server, workdir, args.workers), args)
+        if not args.skip_baseline:
             published, consumed, expected, seconds = broker_baseline(raw_uri, messages)
-            per_dossier = published / dossiers, consumed / dossiers
-            print(f"  baseline: kombu alone, the run's {published} messages ({per_dossier[0]:.1f} published and "
-                  f"{per_dossier[1]:.1f} consumed per dossier): {seconds:.1f} s, {published / seconds:.0f} "
+            print(f"  baseline: kombu alone, the run's {published} messages ({published / dossiers:.1f} published "
+                  f"and {consumed / dossiers:.1f} consumed per dossier): {seconds:.1f} s, {published / seconds:.0f} "
                   f"published/s, {consumed / seconds:.0f} consumed/s = {dossiers / seconds:.0f} dossiers/s")
             if consumed != expected:
                 print(f"  baseline consumed {consumed} of {expected} deliveries")
-        finally:
-            drop_raw_vhost()
-    for service in SERVICES:
-        drop_database(sa.engine.make_url(server).set(database=PREFIX + service))
-    drop_vhost()
+    finally:
+        drop_raw_vhost()
+        drop_vhost()
+        for url in databases:
+            drop_database(url)
+    against_targets(results)
     return results
+
+
+def against_targets(results):
+    best = max(results, key=lambda r: r["per_second"])
+    at_50 = next((r for r in results if r["rate"] == 50), None)
+    largest = max(max(peak for _, peak in r["rss"].values()) for r in results)
+    print(f"  targets: >= 100 dossiers/s through the lifecycle: best {best['per_second']:.1f}/s ({best['label']}); "
+          + (f"p99 submission -> received SMS < 1 s at 50/s: {at_50['sms_p99'] * 1000:.0f} ms; " if at_50 else "")
+          + f"each service < 150 MB RSS: largest peak {largest:.0f} MB")
 
 
 if __name__ == "__main__":

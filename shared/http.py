@@ -9,6 +9,7 @@ import socket
 import time
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from marshmallow import ValidationError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -85,7 +86,8 @@ def load(schema, body):
 
 def api(fn):
     """Wrap an @http method: ApiError and validation errors become JSON errors; any
-    other exception is logged and answered 500 without internals."""
+    other exception is logged and answered 500 without internals (503 when the
+    database connection was lost: trying again gets a new one)."""
     @functools.wraps(fn)
     def wrapper(self, request, *args, **kwargs):
         try:
@@ -94,7 +96,12 @@ def api(fn):
             return error_response(exc.status, exc.code, exc.message, exc.fields)
         except ValidationError as exc:
             return error_response(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", exc.messages)
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+                # the database restarted under a pooled connection: the next try gets a new one
+                log.warning("database connection lost in %s; the client may try again: %s", fn.__name__, exc.orig)
+                return error_response(503, "database_unavailable",
+                                      "Cơ sở dữ liệu tạm thời không kết nối được; vui lòng thử lại")
             log.exception("unexpected error in %s", fn.__name__)
             return error_response(500, "internal_error", "Lỗi hệ thống; yêu cầu chưa được thực hiện")
     return wrapper

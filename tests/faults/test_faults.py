@@ -15,7 +15,6 @@ import uuid
 from urllib.parse import urlsplit
 
 import eventlet
-import kombu
 import pytest
 import requests
 
