@@ -1,7 +1,7 @@
 """Citizen lookup and GET /api/dossiers/{code} with a large register (1,000,000
 dossiers by default), beside a bare nameko @http GET in the same run.
 
-  python -m bench.intake_lookup [--dossiers 1000000] [--requests 3000] [--clients 1,8]
+  python -m bench.intake_lookup [--dossiers 1000000] [--seconds 8] [--clients 1,8]
 
 Fills a scratch database (MOTCUA_DATABASE_URL, default the local PostgreSQL) with
 one INSERT .. SELECT generate_series per table, starts intake on it, and measures

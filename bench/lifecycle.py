@@ -1,7 +1,7 @@
 """The whole lifecycle of a dossier, four services and their stand-ins, beside the
 raw broker carrying the same messages, in one run.
 
-  python -m bench.lifecycle [--rates 25,50,100] [--seconds 10] [--flat-out 1000]
+  python -m bench.lifecycle [--rates 10,25,50,100] [--seconds 10] [--flat-out 1000]
                             [--clients 8] [--workers 1] [--skip-baseline] [--profile SERVICE]
 
 An installation of its own (a scratch RabbitMQ virtual host, scratch PostgreSQL
@@ -26,7 +26,7 @@ phase ends when every one of its dossiers is `returned`. It prints:
   - CPU time per dossier of each part (services, department worker, simulators,
     this client, RabbitMQ, PostgreSQL, the whole machine) and transactions per
     dossier committed in each service's database;
-  - with --profile SERVICE, where that service's CPU went in the last phase
+  - with --profile SERVICE, where that service's CPU went in the first phase
     (bench.profile, py-spy from the `bench` extra).
 The baseline then replays the messages the run caused (every outbox row, each
 automated task, its RPC request and reply) through kombu alone: persistent, with
@@ -334,7 +334,7 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
     cpu_before, xact_before = inst.cpu(), inst.transactions()
     if profiled:
         samples = inst.system.logdir / f"{profiled}.profile.raw"
-        spy = profile.record(inst.system.processes[profiled].pid, 20, samples)
+        spy = profile.record(inst.system.processes[profiled].pid, n / rate * 0.8 if rate else 20, samples)
     with ThreadPoolExecutor(max_workers=32) as pool:
         started = time.time()
         codes = counter.at_rate(n, rate, pool) if rate else counter.flat_out(n, clients)
@@ -365,7 +365,7 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
         print(f"{'':14}no profile: py-spy is not installed (pip install -e '.[bench]')")
     elif profiled:
         spy.wait()
-        print(f"{'':14}where {profiled}'s CPU went (py-spy, the first 20 s of this phase):")
+        print(f"{'':14}where {profiled}'s CPU went (py-spy, sampled during this phase):")
         profile.report(samples, out=lambda line: print(" " * 10 + line))
     mem = inst.service_memory()
     print(f"{'':14}RSS now/peak: " + ", ".join(f"{s} {now:.0f}/{peak:.0f} MB" for s, (now, peak) in mem.items()),
@@ -450,8 +450,7 @@ def run_lifecycle(inst, args):
         if args.flat_out:
             phases.append(("flat out", args.flat_out, {"clients": args.clients}))
         for i, (label, n, how) in enumerate(phases):
-            last = i == len(phases) - 1
-            results.append(run_phase(inst, citizens, counter, label, n, profiled=args.profile if last else None,
+            results.append(run_phase(inst, citizens, counter, label, n, profiled=None if i else args.profile,
                                      **how))
         citizens.running = False
         citizens.hand_backs.shutdown()
@@ -464,14 +463,16 @@ def run_lifecycle(inst, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rates", default="25,50,100", type=lambda text: [float(r) for r in text.split(",") if r],
+    parser.add_argument("--rates", default="10,25,50,100", type=lambda text: [float(r) for r in text.split(",") if r],
                         help="fixed arrival rates, dossiers/s (comma separated)")
     parser.add_argument("--seconds", type=float, default=10, help="length of each fixed-rate phase")
     parser.add_argument("--flat-out", type=int, default=1000, help="dossiers submitted as fast as possible (0: skip)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent counters in the flat-out phase")
     parser.add_argument("--workers", type=int, default=1, help="department worker processes")
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the raw broker baseline")
-    parser.add_argument("--profile", choices=SERVICES, help="sample this service with py-spy in the last phase")
+    parser.add_argument("--profile", choices=SERVICES,
+                        help="sample this service with py-spy in the first phase (below saturation, where the "
+                             "samples are CPU time rather than waits for a core)")
     args = parser.parse_args()
     amqp = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
     server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from shared import clock
-from shared.db import dialect_insert
 from shared.http import ApiError
 from shared.reliability import emit, first_time
 from services.notify import rules, sms_text
@@ -101,7 +100,8 @@ def recipient_for(session, env):
 
 
 def compose(session, env, dispatch):
-    """Create the messages an event owes; returns [(id, channel)] of the new ones."""
+    """Create the messages an event owes (the inbox already made sure it is the
+    event's first handling); returns the new Message rows, not yet flushed."""
     recipient = recipient_for(session, env)
     if recipient is None or not rules.worth_telling(env):
         return []
@@ -119,15 +119,13 @@ def compose(session, env, dispatch):
             if dispatch.settings.sms_without_diacritics:
                 body = sms_text.without_diacritics(body)
             encoding, segments = sms_text.segments(body)
-        message_id = str(uuid.uuid4())
-        inserted = session.execute(dialect_insert(session)(Message).values(
-            id=message_id, dossier_code=env["dossier_code"], event_id=env["event_id"],
+        message = Message(
+            id=str(uuid.uuid4()), dossier_code=env["dossier_code"], event_id=env["event_id"],
             event_type=env["event_type"], channel=channel_name, address=address, template=template,
             template_version=version, body=body, encoding=encoding, segments=segments, status="created",
-            attempts=0, correlation_id=env.get("correlation_id"), created_at=clock.now()
-        ).on_conflict_do_nothing(index_elements=["event_id", "channel"])).rowcount
-        if inserted:
-            created.append((message_id, channel_name))
+            attempts=0, correlation_id=env.get("correlation_id"), created_at=clock.now())
+        session.add(message)
+        created.append(message)
     return created
 
 
@@ -135,11 +133,11 @@ def _locked(session, message_id):
     return session.scalars(sa.select(Message).where(Message.id == message_id).with_for_update()).first()
 
 
-def claim(session, message_id, dispatch, resume=False):
-    """Move a due message to `sending` (committed before the provider is called).
-    None when it is not due, held by quiet hours, or taken by another worker.
-    `resume`: take a message a restart left in `sending` (idempotent channels)."""
-    message = _locked(session, message_id)
+def claim(message, dispatch, resume=False):
+    """Move a due message (locked by the caller, or just created) to `sending`,
+    committed before the provider is called. None when it is not due, held by quiet
+    hours, or taken by another worker. `resume`: take a message a restart left in
+    `sending` (idempotent channels)."""
     if message is None:
         return None
     now = clock.now()
@@ -199,11 +197,11 @@ def _emit(session, message, event_type, reason=None):
          correlation_id=message.correlation_id)
 
 
-def start(session, dispatch, message_id, resume=False):
+def start(session, dispatch, message, resume=False):
     """Claim a message in the caller's transaction. A channel that sends inside the
     database (local) is done at once; for a provider, the Outgoing to hand to
     `finish` once `sending` is committed. None: nothing to send now."""
-    message = claim(session, message_id, dispatch, resume)
+    message = claim(message, dispatch, resume)
     if message is None:
         return None
     channel = dispatch.channels[message.channel]
@@ -228,7 +226,7 @@ def deliver(uow, dispatch, message_id, channel_name, resume=False):
     if channel_name not in dispatch.channels:
         return  # a channel no longer configured: the message waits
     with uow.transaction() as session:
-        outgoing = start(session, dispatch, message_id, resume)
+        outgoing = start(session, dispatch, _locked(session, message_id), resume)
     if outgoing:
         finish(uow, dispatch, outgoing)
 
@@ -242,11 +240,12 @@ def handle(uow, dispatch, env, consumer):
         if not first_time(session, consumer, env):
             return
         outgoing, separately = [], []
-        for message_id, channel in compose(session, env, dispatch):
-            if dispatch.channels[channel].idempotent:
-                outgoing.append(start(session, dispatch, message_id))
+        for message in compose(session, env, dispatch):
+            if dispatch.channels[message.channel].idempotent:
+                # claimed before its first flush: one INSERT, already `sending`
+                outgoing.append(start(session, dispatch, message))
             else:
-                separately.append((message_id, channel))
+                separately.append((message.id, message.channel))
     for out in filter(None, outgoing):
         finish(uow, dispatch, out)
     for message_id, channel in separately:
