@@ -50,6 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import kombu
+import psutil
 import requests
 import sqlalchemy as sa
 
@@ -72,51 +73,39 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def cpu_seconds(pid, reaped_children=False):
-    """CPU time (user + system) a process has used, with its reaped children's if asked."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])
-    if reaped_children:
-        ticks += int(fields[13]) + int(fields[14])
-    return ticks / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(*processes):
+    """CPU time (user + system) the processes (psutil.Process) have used."""
+    return sum(sum(p.cpu_times()[:2]) for p in processes)
 
 
-def processes_named(comm):
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/comm") as name:
-                if name.read().strip() == comm:
-                    found.append(int(pid))
-        except OSError:  # gone meanwhile
-            pass
-    return found
+def named(name):
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == name]
 
 
 def database_cpu():
-    """Every PostgreSQL process, and the backends that already ended (counted in
-    the postmaster's children time), on this machine."""
-    pids = processes_named("postgres")
+    """Every PostgreSQL process of this machine, with the backends that already
+    ended (counted in the postmaster's children time)."""
     total = 0.0
-    for pid in pids:
+    servers = named("postgres")
+    pids = {p.pid for p in servers}
+    for p in servers:
         try:
-            with open(f"/proc/{pid}/stat") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            total += cpu_seconds(pid, reaped_children=parent not in pids)
-        except OSError:
+            times = p.cpu_times()
+            total += times.user + times.system
+            if p.ppid() not in pids:
+                total += times.children_user + times.children_system
+        except psutil.NoSuchProcess:  # a backend that ended meanwhile
             pass
     return total
 
 
 def machine_cpu():
-    with open("/proc/stat") as stat:
-        user, nice, system, idle, iowait, irq, softirq = map(int, stat.readline().split()[1:8])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - times.iowait
 
 
 def memory(pid):
-    """(VmRSS, VmHWM) of a process in MB."""
+    """(VmRSS, VmHWM) of a process in MB (psutil does not give the peak)."""
     fields = {}
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -164,12 +153,13 @@ class Installation:
 
     def cpu(self):
         """CPU seconds used so far, by part of the system."""
-        used = {name: cpu_seconds(proc.pid) for name, proc in self.system.processes.items() if name in SERVICES}
-        used["department worker"] = sum(cpu_seconds(p.pid) for p in self.extra if "department-worker" in p.args)
-        used["simulators"] = cpu_seconds(self.system.processes["carrier-sim"].pid) + sum(
-            cpu_seconds(p.pid) for p in self.extra if "sms-gateway-sim" in p.args)
-        used["benchmark client"] = cpu_seconds(os.getpid())
-        used["RabbitMQ"] = sum(cpu_seconds(p) for p in processes_named("beam.smp"))
+        started = {name: psutil.Process(proc.pid) for name, proc in self.system.processes.items()}
+        extra = [(psutil.Process(p.pid), p.args) for p in self.extra]
+        used = {name: cpu_seconds(started[name]) for name in SERVICES}
+        used["department worker"] = cpu_seconds(*(p for p, args in extra if "department-worker" in args))
+        used["simulators"] = cpu_seconds(started["carrier-sim"], *(p for p, args in extra if "sms-gateway-sim" in args))
+        used["benchmark client"] = cpu_seconds(psutil.Process())
+        used["RabbitMQ"] = cpu_seconds(*named("beam.smp"))
         used["PostgreSQL"] = database_cpu()
         used["whole machine"] = machine_cpu()
         return used
@@ -287,23 +277,8 @@ class Counter:
         return [f.result() for f in futures]
 
     def flat_out(self, n, clients):
-        counter = iter(range(n))
-        lock = threading.Lock()
-        codes = []
-
-        def client():
-            while True:
-                with lock:
-                    i = next(counter, None)
-                if i is None:
-                    return
-                codes.append(self.submit(i, time.time()))
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return codes
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            return list(pool.map(lambda i: self.submit(i, time.time()), range(n)))
 
 
 def wait_returned(inst, codes, timeout):
@@ -359,7 +334,7 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
     for method, values in to_return.items():
         print(f"{'':14}submission -> returned ({method:7}) p50 {ms(percentile(values, 50))}  "
               f"p99 {ms(percentile(values, 99))}")
-    print(f"{'':14}CPU per dossier: " + ", ".join(f"{part} {ms:.1f}" for part, ms in cpu.items()) + " ms")
+    print(f"{'':14}CPU per dossier: " + ", ".join(f"{part} {used:.1f}" for part, used in cpu.items()) + " ms")
     print(f"{'':14}transactions per dossier: " + ", ".join(f"{s} {x:.1f}" for s, x in xact.items()))
     if profiled and spy is None:
         print(f"{'':14}no profile: py-spy is not installed (pip install -e '.[bench]')")
@@ -370,10 +345,7 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
     mem = inst.service_memory()
     print(f"{'':14}RSS now/peak: " + ", ".join(f"{s} {now:.0f}/{peak:.0f} MB" for s, (now, peak) in mem.items()),
           flush=True)
-    return {"label": label, "dossiers": n, "rate": rate, "per_second": n / span,
-            "sms_p50": percentile(to_sms, 50), "sms_p99": percentile(to_sms, 99),
-            "returned_p50": {m: percentile(v, 50) for m, v in to_return.items()},
-            "returned_p99": {m: percentile(v, 99) for m, v in to_return.items()}, "rss": mem, "cpu": cpu}
+    return {"label": label, "rate": rate, "per_second": n / span, "sms_p99": percentile(to_sms, 99), "rss": mem}
 
 
 def caused_messages(inst):
@@ -393,9 +365,9 @@ def caused_messages(inst):
 
 
 def broker_baseline(amqp_uri, messages):
-    """(messages published/s, deliveries consumed/s, seconds) for the same messages
-    through kombu alone: persistent, confirmed per batch of 200, into the system's
-    quorum queues, each acknowledged by its consumer."""
+    """The same messages through kombu alone: persistent, confirmed per batch of 200,
+    into the system's quorum queues, each delivery acknowledged by its consumer.
+    Returns (published, consumed, deliveries expected, seconds)."""
     queues = system_consumer_queues() + [kombu.Queue("bench.tasks", durable=True,
                                                      queue_arguments={"x-queue-type": "quorum"})]
     routes = {}  # (exchange, routing key) -> how many queues a message there reaches
@@ -416,7 +388,7 @@ def broker_baseline(amqp_uri, messages):
                 consumed[0] += 1
                 if consumed[0] >= expected:
                     done.set()
-            with conn.Consumer(queues, callbacks=[on_message], prefetch_count=10 * len(queues), accept=None):
+            with conn.Consumer(queues, callbacks=[on_message], prefetch_count=10, accept=None):
                 while not done.is_set():
                     try:
                         conn.drain_events(timeout=1)
@@ -433,6 +405,7 @@ def broker_baseline(amqp_uri, messages):
     publisher.close()
     done.wait(timeout=600)
     seconds = time.perf_counter() - started
+    done.set()  # whatever was consumed by now
     consumer.join()
     return len(messages), consumed[0], expected, seconds
 
