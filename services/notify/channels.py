@@ -73,6 +73,7 @@ class LocalChannel(Channel):
     idempotent = True
 
     def send(self, message, session=None):
+        session.flush()  # a message created in this transaction is written first: the delivery refers to it
         session.add(LocalDelivery(message_id=message.id, channel=self.channel, address=message.address,
                                   body=message.body, delivered_at=clock.now()))
         return Outcome("delivered")

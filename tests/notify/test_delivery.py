@@ -335,3 +335,18 @@ def test_a_wrong_smtp_password_is_a_technical_failure(start_notify, publish, eng
     [row] = wait_messages(engine, code, lambda r: r and r[0]["status"] == "technical-failure", "our login refused")
     assert row["attempts"] == 1 and row["last_error"].startswith("SMTP login refused: 535")
     assert secure_smtp.received(email) == []
+
+
+def test_the_local_channels_deliver_each_message_once_in_its_own_transaction(start_notify, publish, engine):
+    start_notify(SMS_BACKEND="local", EMAIL_BACKEND="local")
+    code, phone, email = new_code(), new_phone(), f"{uuid.uuid4().hex[:8]}@example.vn"
+    env = publish("dossier_received", code, received(phone, email))
+    publish("result_ready", code, SAMPLES["result_ready"])
+    rows = wait_messages(engine, code, all_delivered(4), "four messages delivered locally")
+    publish(env=env)  # a redelivery changes nothing
+    with engine.connect() as conn:
+        deliveries = conn.execute(sa.text("SELECT message_id, channel, address FROM local_deliveries "
+                                          "WHERE message_id = ANY(:ids)"), {"ids": [r["id"] for r in rows]}).all()
+    assert sorted((d.channel, d.address) for d in deliveries) == sorted(
+        [("sms", phone), ("email", email)] * 2)
+    assert all(r["attempts"] == 1 for r in rows)
