@@ -34,7 +34,8 @@ publisher confirms per batch like the relay, into the system's own quorum queues
 consumed and acknowledged from every queue each is routed to.
 
 Uses MOTCUA_AMQP_URI (default local RabbitMQ) and MOTCUA_DATABASE_URL (default the
-local PostgreSQL server); needs rabbitmqctl for the scratch virtual hosts.
+local PostgreSQL server); needs rabbitmqctl for the scratch virtual hosts. The
+services log at MOTCUA_LOG_LEVEL, WARNING unless set.
 """
 import argparse
 import json
@@ -125,7 +126,9 @@ class Installation:
         self.system.env.update({
             "MOTCUA_SMS_BACKEND": "http", "MOTCUA_SMS_GATEWAY_URL": self.gateway_url,
             # a gateway contract sets the rate; unlimited here, to see what notify itself does
-            "MOTCUA_SMS_RATE_PER_SECOND": "0", "MOTCUA_LOG_LEVEL": "WARNING",
+            "MOTCUA_SMS_RATE_PER_SECOND": "0",
+            # INFO writes a line per message and event; what a busy province would keep
+            "MOTCUA_LOG_LEVEL": os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
             "MOTCUA_DISPATCH_SECONDS": "0.1", "MOTCUA_RETRY_DELAYS_MS": "[1000, 5000, 30000]",
         })
         self.workers = workers
