@@ -13,19 +13,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-LAYERS = [  # (label, leaf-frame path prefixes), first match wins
+LAYERS = [  # (label, pattern of the leaf frame "function (path:line)"), first match wins
     # py-spy leaves out idle time, and shows C extensions as the Python frame that called them
-    ("psycopg2 (C: sending statements, reading and converting rows)", ("sqlalchemy/engine/default.py",
-                                                                       "sqlalchemy/dialects/postgresql/")),
-    ("SQLAlchemy ORM and SQL compilation", ("sqlalchemy/",)),
-    ("eventlet hub and green sockets", ("eventlet/", "greenlet/", "psycogreen/")),
-    ("AMQP client (kombu, amqp)", ("amqp/", "kombu/")),
-    ("HTTP client and server (requests, urllib3, http, werkzeug)", ("requests/", "urllib3/", "http/",
-                                                                     "werkzeug/", "socket.py")),
-    ("marshmallow (event and request schemas)", ("marshmallow/",)),
-    ("Jinja2 templates", ("jinja2/",)),
-    ("nameko", ("nameko/",)),
-    ("Một Cửa code", ("services/", "shared/")),
+    ("psycopg2 (C: sending statements, reading and converting rows)",
+     r"^DefaultDialect\.do_\w+ |\(sqlalchemy/dialects/postgresql/"),
+    ("SQLAlchemy ORM and SQL compilation", r"\(sqlalchemy/"),
+    ("eventlet hub and green sockets", r"\((eventlet|greenlet|psycogreen)/"),
+    ("AMQP client (kombu, amqp)", r"\((amqp|kombu)/"),
+    ("HTTP client and server (requests, urllib3, http, werkzeug)", r"\((requests|urllib3|http|werkzeug)/|\(socket\.py"),
+    ("marshmallow (event and request schemas)", r"\(marshmallow/"),
+    ("Jinja2 templates", r"\(jinja2/"),
+    ("nameko", r"\(nameko/"),
+    ("Một Cửa code", r"\((services|shared)/"),
 ]
 ENTRY = re.compile(r"^(\w+Service\.\w+|OutboxRelay\._run|\w+\.dispatch_\w+)")
 
@@ -52,8 +51,8 @@ def summarize(raw):
         n = int(count)
         total += n
         frames = stack.split(";")
-        path = frames[-1].rpartition("(")[2]
-        layers[next((label for label, prefixes in LAYERS if path.startswith(prefixes)), "other (standard library)")] += n
+        layers[next((label for label, pattern in LAYERS if re.search(pattern, frames[-1])),
+                    "other (standard library)")] += n
         entry = next((m.group(1) for f in frames if (m := ENTRY.match(f))),
                      "outside entrypoints (consuming, parsing and acking messages; the hub)")
         entries[entry] += n
