@@ -73,6 +73,26 @@ def read_json(request, max_bytes=MAX_BODY_BYTES):
 _SCHEMAS = {}
 
 
+# marshmallow's own messages, in the words of the people using the API
+WORDS = {"Missing data for required field.": "Bắt buộc nhập",
+         "Unknown field.": "Trường này không có trong mẫu; hãy bỏ đi",
+         "Field may not be null.": "Không được để trống",
+         "Not a valid string.": "Phải là chuỗi ký tự",
+         "Not a valid integer.": "Phải là số nguyên",
+         "Not a valid boolean.": "Phải là true hoặc false",
+         "Not a valid list.": "Phải là một danh sách",
+         "Invalid input type.": "Sai kiểu dữ liệu (cần một đối tượng)",
+         "Not a valid date.": "Ngày có dạng YYYY-MM-DD"}
+
+
+def in_words(messages):
+    if isinstance(messages, dict):
+        return {str(k): in_words(v) for k, v in messages.items()}
+    if isinstance(messages, list):
+        return [in_words(m) for m in messages]
+    return WORDS.get(messages, messages)
+
+
 def load(schema, body):
     """Loaded data, or 400 with every problem named by its field. `schema` may be a
     class: its one instance is reused (building a nested schema costs more than loading)."""
@@ -81,7 +101,7 @@ def load(schema, body):
     try:
         return schema.load(body)
     except ValidationError as exc:
-        raise ApiError(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", fields=exc.messages)
+        raise ApiError(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", fields=in_words(exc.messages))
 
 
 def api(fn):
@@ -95,7 +115,7 @@ def api(fn):
         except ApiError as exc:
             return error_response(exc.status, exc.code, exc.message, exc.fields)
         except ValidationError as exc:
-            return error_response(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", exc.messages)
+            return error_response(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", in_words(exc.messages))
         except Exception as exc:
             if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
                 # the database restarted under a pooled connection: the next try gets a new one

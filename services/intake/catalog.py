@@ -13,9 +13,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
-from shared.http import ApiError
+from shared.http import ApiError, in_words
 from services.intake.models import Procedure
-from services.intake.schemas import CatalogueFile, in_words
+from services.intake.schemas import CatalogueFile
 
 DEMO_FILE = Path(__file__).parent / "catalog" / "demo.json"
 

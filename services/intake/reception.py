@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from shared import calendar_store, clock, logs
 from shared.db import dialect_insert
-from shared.http import ApiError, request_hash, to_json
+from shared.http import ApiError, load, request_hash, to_json
 from shared.reliability import emit
 from services.intake import calendar_admin, catalog, codes, lifecycle
 from services.intake.models import Dossier, DossierHistory, IdempotentRequest, Procedure
-from services.intake.schemas import Submission, load
+from services.intake.schemas import Submission
 
 SOURCE = "intake"
 

@@ -3,8 +3,6 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
-from shared import http
-from shared.http import ApiError
 
 ID_NUMBER = re.compile(r"^\d{12}$")
 PHONE = re.compile(r"^(?:\+84|84|0)(?:3|5|7|8|9)\d{8}$")
@@ -17,35 +15,6 @@ PROVINCES = frozenset(
     "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 036 037 038 "
     "040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 074 075 077 079 080 082 "
     "083 084 086 087 089 091 092 093 094 095 096".split())
-
-
-# marshmallow's own messages, in the counter's words
-WORDS = {"Missing data for required field.": "Bắt buộc nhập",
-         "Unknown field.": "Trường này không có trong mẫu; hãy bỏ đi",
-         "Field may not be null.": "Không được để trống",
-         "Not a valid string.": "Phải là chuỗi ký tự",
-         "Not a valid integer.": "Phải là số nguyên",
-         "Not a valid boolean.": "Phải là true hoặc false",
-         "Not a valid list.": "Phải là một danh sách",
-         "Invalid input type.": "Sai kiểu dữ liệu (cần một đối tượng)",
-         "Not a valid date.": "Ngày có dạng YYYY-MM-DD"}
-
-
-def in_words(messages):
-    if isinstance(messages, dict):
-        return {str(k): in_words(v) for k, v in messages.items()}
-    if isinstance(messages, list):
-        return [in_words(m) for m in messages]
-    return WORDS.get(messages, messages)
-
-
-def load(schema, body):
-    """shared.http.load, with marshmallow's messages in the counter's words."""
-    try:
-        return http.load(schema, body)
-    except ApiError as exc:
-        exc.fields = in_words(exc.fields)
-        raise
 
 
 class Strict(Schema):

@@ -5,14 +5,14 @@ from datetime import date, datetime
 from werkzeug.wrappers import Response
 
 from shared import calendar_store, clock, logs
-from shared.http import ApiError, api, http, json_response, read_json
+from shared.http import ApiError, api, http, json_response, load, read_json
 from shared.messaging import handles
 from shared.reliability import first_time
 from shared.service import ServiceBase
 from services.intake import calendar_admin, catalog, lookup, receipt, reception
 from services.intake.models import Procedure
 from services.intake.schemas import (Acceptance, CalendarOverrideBody, Expiry, Guidance, Reason, Submission,
-                                     Supplement, load)
+                                     Supplement)
 
 log = logging.getLogger(__name__)
 

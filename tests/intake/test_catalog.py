@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from shared.http import ApiError
 from services.intake import catalog, reception
 from services.intake.models import Dossier, Procedure
-from services.intake.schemas import Submission, load
+from services.intake.schemas import Submission
+from shared.http import load
 from tests.intake.conftest import COUNTER_CLAIMS, THURSDAY_MORNING, body
 
 TODAY = THURSDAY_MORNING.date()

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from shared import clock
 from services.intake import codes, reception
 from services.intake.models import Dossier
-from services.intake.schemas import Submission, load
+from services.intake.schemas import Submission
+from shared.http import load
 from tests.intake.conftest import AGENCY, COUNTER_CLAIMS, body
 
 DAY = datetime(2026, 12, 3, 9, 0, tzinfo=clock.TZ)

@@ -10,7 +10,8 @@ from shared import clock
 from shared.http import ApiError
 from services.intake import reception
 from services.intake.models import Dossier
-from services.intake.schemas import Acceptance, Submission, load
+from services.intake.schemas import Acceptance, Submission
+from shared.http import load
 from tests.intake.conftest import AGENCY, COUNTER_CLAIMS, THURSDAY_MORNING, body, outbox
 
 PORTAL = {"sub": "dichvucong", "role": "portal"}

@@ -3,7 +3,8 @@ import pytest
 
 from shared.http import ApiError
 from services.intake.lookup import RateLimiter
-from services.intake.schemas import Submission, load
+from services.intake.schemas import Submission
+from shared.http import load
 from tests.intake.conftest import body
 
 

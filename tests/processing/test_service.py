@@ -90,7 +90,10 @@ def test_officers_see_and_act_only_in_their_department(service, broker, uow):
     bad = requests.post(decision, json={"action": "request_supplement"}, headers=officer("HTTPA"))
     assert bad.status_code == 400 and "items" in bad.json()["error"]["fields"]
     unknown = requests.post(decision, json={"action": "approve", "colour": 1}, headers=officer("HTTPA"))
-    assert unknown.status_code == 400 and "colour" in unknown.json()["error"]["fields"]
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["fields"]["colour"] == ["Trường này không có trong mẫu; hãy bỏ đi"]
+    missing = requests.post(decision, json={"note": "thiếu hành động"}, headers=officer("HTTPA"))
+    assert missing.status_code == 400 and missing.json()["error"]["fields"]["action"] == ["Bắt buộc nhập"]
     ok = requests.post(decision, json={"action": "approve", "note": "đạt"}, headers=officer("HTTPA"))
     assert ok.status_code == 200 and ok.json()["decision"] == "approve"
     again = requests.post(decision, json={"action": "approve"}, headers=officer("HTTPA"))
