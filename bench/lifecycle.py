@@ -2,10 +2,11 @@
 raw broker carrying the same messages, in one run.
 
   python -m bench.lifecycle [--rates 10,25,50,100] [--seconds 10] [--flat-out 1000]
-                            [--clients 8] [--workers 1] [--skip-baseline] [--profile SERVICE]
+                            [--clients 8] [--workers 1] [--skip-baseline] [--name NAME]
+                            [--profile SERVICE]
 
 An installation of its own (a scratch RabbitMQ virtual host, scratch PostgreSQL
-databases `motcua_bench_life_<service>`, both removed at the end): intake,
+databases `motcua_bench_lifecycle_<service>`, both removed at the end): intake,
 processing, postal and notify as `motcua serve` processes, the carrier simulator,
 the SMS gateway simulator (notify sends every SMS to it over HTTP) and the
 automated department worker approving the work of TUPHAP. The clock reads a
@@ -39,6 +40,7 @@ services log at MOTCUA_LOG_LEVEL, WARNING unless set.
 """
 import argparse
 import json
+import re
 import os
 import signal
 import subprocess
@@ -64,7 +66,6 @@ from bench.common import drop_database, free_port, scratch_vhost
 from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, dossier_body
 
 DEPARTMENT = "TUPHAP"  # the route of procedure 2.000635
-PREFIX = "motcua_bench_life_"
 
 
 def percentile(values, p):
@@ -119,8 +120,9 @@ def memory(pid):
 class Installation:
     """The four services, the simulators and the department worker(s), as processes."""
 
-    def __init__(self, amqp_uri, db_server, workdir, workers):
-        self.system = System(amqp_uri, db_server, PREFIX, workdir)
+    def __init__(self, amqp_uri, db_server, prefix, workdir, workers):
+        self.prefix = prefix
+        self.system = System(amqp_uri, db_server, prefix, workdir)
         self.gateway_port = free_port()
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
         self.system.env.update({
@@ -170,8 +172,8 @@ class Installation:
     def transactions(self):
         """Transactions committed so far in each service's database."""
         rows = self.system.scalar("intake", "SELECT json_object_agg(datname, xact_commit) FROM pg_stat_database "
-                                            "WHERE datname LIKE :p", p=PREFIX + "%")
-        return {s: rows.get(PREFIX + s, 0) for s in SERVICES}
+                                            "WHERE datname LIKE :p", p=self.prefix + "%")
+        return {s: rows.get(self.prefix + s, 0) for s in SERVICES}
 
     def service_memory(self):
         return {name: memory(proc.pid) for name, proc in self.system.processes.items() if name in SERVICES}
@@ -446,15 +448,19 @@ def main():
     parser.add_argument("--clients", type=int, default=8, help="concurrent counters in the flat-out phase")
     parser.add_argument("--workers", type=int, default=1, help="department worker processes")
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the raw broker baseline")
+    parser.add_argument("--name", default="lifecycle", type=lambda text: re.sub(r"\W", "_", text),
+                        help="names the scratch virtual hosts (motcua_bench_NAME, _raw) and databases "
+                             "(motcua_bench_NAME_<service>), so two runs can share a server")
     parser.add_argument("--profile", choices=SERVICES,
                         help="sample this service with py-spy in the first phase (below saturation, where the "
                              "samples are CPU time rather than waits for a core)")
     args = parser.parse_args()
     amqp = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
     server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    amqp_uri, drop_vhost = scratch_vhost(amqp, "lifecycle")
-    raw_uri, drop_raw_vhost = scratch_vhost(amqp, "lifecycle_raw")
-    databases = [sa.engine.make_url(server).set(database=PREFIX + service) for service in SERVICES]
+    amqp_uri, drop_vhost = scratch_vhost(amqp, args.name)
+    raw_uri, drop_raw_vhost = scratch_vhost(amqp, f"{args.name}_raw")
+    prefix = f"motcua_bench_{args.name}_"
+    databases = [sa.engine.make_url(server).set(database=prefix + service) for service in SERVICES]
     for url in databases:
         drop_database(url)  # a crashed run's leftovers
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up when stopped, too
@@ -462,7 +468,8 @@ def main():
     print(f"lifecycle benchmark: {os.cpu_count()} cores, clock at {clock.local(BUSINESS_MORNING):%Y-%m-%d %H:%M}, "
           f"{args.workers} department worker(s), logs in {workdir}", flush=True)
     try:
-        dossiers, messages, results = run_lifecycle(Installation(amqp_uri, server, workdir, args.workers), args)
+        dossiers, messages, results = run_lifecycle(Installation(amqp_uri, server, prefix, workdir, args.workers),
+                                                    args)
         if not args.skip_baseline:
             published, consumed, expected, seconds = broker_baseline(raw_uri, messages)
             print(f"  baseline: kombu alone, the run's {published} messages ({published / dossiers:.1f} published "
