@@ -191,8 +191,9 @@ class Envelope(_Open):
 
 
 @functools.cache
-def _schema(cls):
-    """One instance per schema class: building a schema costs more than using it."""
+def schema_instance(cls):
+    """One instance per schema class: building a schema costs more than using it
+    (marshmallow schemas keep no state between loads)."""
     return cls()
 
 
@@ -208,9 +209,9 @@ def envelope(event_type, dossier_code, data, correlation_id=None, source=None):
     owner, schema = EVENTS[event_type]
     if source and source != owner:
         raise ValueError(f"{source} may not publish {event_type} (owned by {owner})")
-    schema_instance = _schema(schema)
-    dumped = schema_instance.dump(data)
-    problems = schema_instance.validate(dumped)
+    owner_schema = schema_instance(schema)
+    dumped = owner_schema.dump(data)
+    problems = owner_schema.validate(dumped)
     if problems:
         raise ValidationError({"data": problems})
     return {
@@ -227,8 +228,8 @@ def envelope(event_type, dossier_code, data, correlation_id=None, source=None):
 def load(payload):
     """Validate a received envelope; returns it with `data` loaded (datetimes parsed).
     Unknown fields stay in place. Raises ValidationError for a malformed event."""
-    env = _schema(Envelope).load(payload)
+    env = schema_instance(Envelope).load(payload)
     env["event_id"] = str(env["event_id"])
     if env["event_type"] in EVENTS:
-        env["data"] = _schema(EVENTS[env["event_type"]][1]).load(env["data"])
+        env["data"] = schema_instance(EVENTS[env["event_type"]][1]).load(env["data"])
     return env

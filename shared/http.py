@@ -16,7 +16,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from shared import metrics
+from shared import events, metrics
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,6 @@ def read_json(request, max_bytes=MAX_BODY_BYTES):
     return body
 
 
-_SCHEMAS = {}
-
-
 # marshmallow's own messages, in the words of the people using the API
 WORDS = {"Missing data for required field.": "Bắt buộc nhập",
          "Unknown field.": "Trường này không có trong mẫu; hãy bỏ đi",
@@ -97,7 +94,7 @@ def load(schema, body):
     """Loaded data, or 400 with every problem named by its field. `schema` may be a
     class: its one instance is reused (building a nested schema costs more than loading)."""
     if isinstance(schema, type):
-        schema = _SCHEMAS.get(schema) or _SCHEMAS.setdefault(schema, schema())
+        schema = events.schema_instance(schema)
     try:
         return schema.load(body)
     except ValidationError as exc:
