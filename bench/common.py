@@ -1,16 +1,28 @@
-"""What every benchmark needs: scratch broker and database space, free ports."""
+"""What every benchmark needs: scratch broker and database space, percentiles, CPU time."""
 import shutil
-import socket
 import subprocess
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import psutil
 import sqlalchemy as sa
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def cpu_seconds(*processes):
+    """CPU time (user + system) the processes (psutil.Process) have used."""
+    return sum(sum(p.cpu_times()[:2]) for p in processes)
+
+
+def machine_cpu():
+    """(busy, total) CPU seconds of all cores so far."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - times.iowait, sum(times)
 
 
 def scratch_vhost(amqp, name):

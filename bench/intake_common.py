@@ -11,9 +11,11 @@ import sys
 import threading
 import time
 
+import psutil
 import requests
 
-from bench.common import free_port
+from bench.common import cpu_seconds, machine_cpu, percentile
+from tests.system import free_port
 from shared.config import DEFAULT_AMQP_URI, ROOT
 
 SECRET = "bench-secret-of-at-least-32-bytes-long"
@@ -66,38 +68,18 @@ def stop(proc):
         proc.kill()
 
 
-def cpu_seconds(pid):
-    """CPU time (user + system) a process has used so far (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy():
-    """(busy, total) jiffies of all cores so far: the share of the machine in use."""
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
 class Usage:
     """CPU used by a process, and by the whole machine, between start and stop."""
 
     def __init__(self, pid):
-        self.pid = pid
-        self.cpu, self.machine = cpu_seconds(pid), machine_busy()
+        self.process = psutil.Process(pid)
+        self.cpu, self.machine = cpu_seconds(self.process), machine_cpu()
 
     def report(self, requests_done):
-        cpu = cpu_seconds(self.pid) - self.cpu
-        busy, total = (a - b for a, b in zip(machine_busy(), self.machine))
+        cpu = cpu_seconds(self.process) - self.cpu
+        busy, total = (a - b for a, b in zip(machine_cpu(), self.machine))
         return (f"   server CPU {cpu / max(requests_done, 1) * 1000:4.1f} ms/req, "
                 f"machine {busy / max(total, 1):4.0%} busy")
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def closed_loop(make_request, clients, seconds):

@@ -43,7 +43,6 @@ import json
 import re
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -58,26 +57,14 @@ import requests
 import sqlalchemy as sa
 
 from shared import clock
-from shared.config import DEFAULT_AMQP_URI, ROOT, SERVICES
+from shared.config import DEFAULT_AMQP_URI, SERVICES
 from shared.messaging import ConfirmingPublisher, declare, event_exchange
 from shared.relay import system_consumer_queues
 from bench import profile
-from bench.common import drop_database, free_port, scratch_vhost
-from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, dossier_body
+from bench.common import cpu_seconds, drop_database, machine_cpu, percentile, scratch_vhost
+from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, dossier_body, free_port
 
 DEPARTMENT = "TUPHAP"  # the route of procedure 2.000635
-
-
-def percentile(values, p):
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def cpu_seconds(*processes):
-    """CPU time (user + system) the processes (psutil.Process) have used."""
-    return sum(sum(p.cpu_times()[:2]) for p in processes)
 
 
 def named(name):
@@ -99,11 +86,6 @@ def database_cpu():
         except psutil.NoSuchProcess:  # a backend that ended meanwhile
             pass
     return total
-
-
-def machine_cpu():
-    times = psutil.cpu_times()
-    return sum(times) - times.idle - times.iowait
 
 
 def memory(pid):
@@ -134,19 +116,10 @@ class Installation:
             "MOTCUA_DISPATCH_SECONDS": "0.1", "MOTCUA_RETRY_DELAYS_MS": "[1000, 5000, 30000]",
         })
         self.workers = workers
-        self.extra = []
         self.offset = float(self.system.env["MOTCUA_CLOCK_OFFSET_SECONDS"])
 
-    def spawn(self, name, *args):
-        log = open(self.system.logdir / f"{name}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "shared.cli", *args], env=self.system.env, cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        self.extra.append(proc)
-        return proc
-
     def start(self):
-        self.spawn("sms-gateway", "sms-gateway-sim", "--port", str(self.gateway_port))
+        self.system.start("sms-gateway", "sms-gateway-sim", "--port", str(self.gateway_port))
         for service in ("carrier-sim", *SERVICES):
             self.system.start(service)
         self.system.wait_healthy(["carrier-sim", *SERVICES], timeout=120)
@@ -154,19 +127,18 @@ class Installation:
                               json={"automated": True}, headers=ADMIN, timeout=10)
         answer.raise_for_status()
         for i in range(self.workers):
-            self.spawn(f"worker-{i}", "department-worker", "--department", DEPARTMENT, "--approve-all")
+            self.system.start(f"worker-{i}", "department-worker", "--department", DEPARTMENT, "--approve-all")
 
     def cpu(self):
         """CPU seconds used so far, by part of the system."""
         started = {name: psutil.Process(proc.pid) for name, proc in self.system.processes.items()}
-        extra = [(psutil.Process(p.pid), p.args) for p in self.extra]
         used = {name: cpu_seconds(started[name]) for name in SERVICES}
-        used["department worker"] = cpu_seconds(*(p for p, args in extra if "department-worker" in args))
-        used["simulators"] = cpu_seconds(started["carrier-sim"], *(p for p, args in extra if "sms-gateway-sim" in args))
+        used["department worker"] = cpu_seconds(*(p for name, p in started.items() if name.startswith("worker-")))
+        used["simulators"] = cpu_seconds(started["carrier-sim"], started["sms-gateway"])
         used["benchmark client"] = cpu_seconds(psutil.Process())
         used["RabbitMQ"] = cpu_seconds(*named("beam.smp"))
         used["PostgreSQL"] = database_cpu()
-        used["whole machine"] = machine_cpu()
+        used["whole machine"] = machine_cpu()[0]
         return used
 
     def transactions(self):
@@ -180,9 +152,6 @@ class Installation:
 
     def stop(self):
         self.system.stop_all()
-        for proc in self.extra:
-            proc.terminate()
-            proc.wait(timeout=15)
 
 
 class Citizens:

@@ -40,7 +40,8 @@ from shared.config import DEFAULT_AMQP_URI, ROOT  # noqa: E402
 from shared.messaging import ConfirmingPublisher, handles  # noqa: E402
 from services.notify.service import NotifyService  # noqa: E402
 from tests.notify.samples import received  # noqa: E402
-from bench.common import drop_database, free_port  # noqa: E402
+from bench.common import drop_database  # noqa: E402
+from tests.system import free_port  # noqa: E402
 
 DONE = []
 

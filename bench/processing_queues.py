@@ -20,7 +20,6 @@ Prints:
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -30,7 +29,8 @@ from datetime import timedelta
 import requests
 import sqlalchemy as sa
 
-from bench.common import drop_database, free_port, scratch_vhost
+from bench.common import drop_database, percentile, scratch_vhost
+from tests.system import free_port
 from shared import auth, clock, events, migrations
 from shared.config import DEFAULT_AMQP_URI, ROOT
 from shared.messaging import ConfirmingPublisher, event_exchange
@@ -40,8 +40,8 @@ SECRET = "bench-secret-of-at-least-thirty-two-bytes"
 
 
 def percentiles(samples):
-    ms = sorted(s * 1000 for s in samples)
-    return f"p50 {statistics.median(ms):6.2f} ms  p99 {ms[int(len(ms) * 0.99) - 1]:6.2f} ms  ({len(ms)} requests)"
+    ms = [s * 1000 for s in samples]
+    return f"p50 {percentile(ms, 50):6.2f} ms  p99 {percentile(ms, 99):6.2f} ms  ({len(ms)} requests)"
 
 
 def bulk_insert(engine, tasks, departments):

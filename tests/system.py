@@ -59,9 +59,10 @@ class System:
                     "--secret", "e2e-carrier-secret"]
         return ["serve", name]
 
-    def start(self, name):
+    def start(self, name, *command):
+        """Start a service or the carrier simulator by name, or any `motcua` command under a name of its own."""
         log = open(self.logdir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen([sys.executable, "-m", "shared.cli", *self.command(name)],
+        self.processes[name] = subprocess.Popen([sys.executable, "-m", "shared.cli", *(command or self.command(name))],
                                                 env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 

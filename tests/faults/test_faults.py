@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -19,7 +18,7 @@ import pytest
 import requests
 
 from shared import dlq, events
-from shared.config import ROOT, SERVICES
+from shared.config import SERVICES
 from shared.messaging import ConfirmingPublisher, event_exchange
 from tests.helpers import wait_for
 from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, dossier_body
@@ -94,10 +93,8 @@ class Flow:
             eventlet.sleep(0.5)
 
     def start_worker(self):
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "department-worker", "--department", DEPARTMENT, "--approve-all"],
-            env=self.system.env, cwd=ROOT, stdout=open(self.system.logdir / "worker.log", "ab"),
-            stderr=subprocess.STDOUT)
+        self.system.start("worker", "department-worker", "--department", DEPARTMENT, "--approve-all")
+        self.worker = self.system.processes["worker"]
 
     def supervise_worker(self):
         """Like a process supervisor: the department's system comes back when it dies."""
