@@ -100,7 +100,7 @@ def main():
 
         def lookup(session, i, n):
             code, id_number = pick()
-            r = session.get(f"{intake_url}/api/lookup", params={"code": code, "id_number": id_number}, timeout=30)
+            r = session.post(f"{intake_url}/api/lookup", json={"code": code, "id_number": id_number}, timeout=30)
             return r.status_code == 200
 
         def dossier(session, i, n):
@@ -114,7 +114,7 @@ def main():
         print(f"latency with {counted} dossiers in the register ({args.seconds:g} s per line), log {logs.name}")
         for clients in (int(c) for c in args.clients.split(",")):
             for label, fn in ((f"bare nameko @http GET, {clients} clients", baseline),
-                              (f"GET /api/lookup, {clients} clients", lookup),
+                              (f"POST /api/lookup, {clients} clients", lookup),
                               (f"GET /api/dossiers/{{code}}, {clients} clients", dossier)):
                 print(line(label, *closed_loop(fn, clients, args.seconds)))
     finally:

@@ -62,7 +62,7 @@ from shared.messaging import ConfirmingPublisher, declare, event_exchange
 from shared.relay import system_consumer_queues
 from bench import profile
 from bench.common import cpu_seconds, drop_database, machine_cpu, percentile, scratch_vhost
-from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, dossier_body, free_port
+from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, department_credential, dossier_body, free_port
 
 DEPARTMENT = "TUPHAP"  # the route of procedure 2.000635
 
@@ -109,6 +109,8 @@ class Installation:
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
         self.system.env.update({
             "MOTCUA_SMS_BACKEND": "http", "MOTCUA_SMS_GATEWAY_URL": self.gateway_url,
+            # notify and the simulator share it (a secret is required outside development mode)
+            "MOTCUA_SMS_GATEWAY_SECRET": "bench-sms-receipt-secret",
             # a gateway contract sets the rate; unlimited here, to see what notify itself does
             "MOTCUA_SMS_RATE_PER_SECOND": "0",
             # INFO writes a line per message and event; what a busy province would keep
@@ -127,7 +129,8 @@ class Installation:
                               json={"automated": True}, headers=ADMIN, timeout=10)
         answer.raise_for_status()
         for i in range(self.workers):
-            self.system.start(f"worker-{i}", "department-worker", "--department", DEPARTMENT, "--approve-all")
+            self.system.start(f"worker-{i}", "department-worker", "--department", DEPARTMENT, "--approve-all",
+                              "--token", department_credential(DEPARTMENT))
 
     def cpu(self):
         """CPU seconds used so far, by part of the system."""

@@ -211,8 +211,10 @@ def main():
         admin = {"Authorization": "Bearer " + auth.issue("admin", sub="bench", key=SECRET)}
         start = time.time()
         timed(session, "PUT", f"{base}/api/departments/{auto}/automation", admin, json={"automated": True})
+        credential = auth.issue("department_system", department=auto, key=SECRET)
         worker = subprocess.run([sys.executable, "-m", "shared.cli", "department-worker", "--department", auto,
-                                 "--approve-all", "--max-tasks", str(args.auto_tasks), "--amqp-uri", amqp_uri],
+                                 "--approve-all", "--max-tasks", str(args.auto_tasks), "--amqp-uri", amqp_uri,
+                                 "--token", credential],
                                 cwd=ROOT, capture_output=True, text=True, timeout=600)
         secs = time.time() - start
         approved = worker.stdout.count("approve -> ok")

@@ -6,22 +6,33 @@ import time
 import jwt
 from nameko.extensions import DependencyProvider
 
-from shared.config import DEV_JWT_SECRET
+from shared.config import DEV_JWT_SECRET, development_mode
 from shared.http import ApiError
+from shared.secret_policy import JWT_SECRET_VAR, SecretMissing
 
 log = logging.getLogger(__name__)
 
-ROLES = ("counter", "officer", "portal", "admin")
+ROLES = ("counter", "officer", "portal", "admin", "department_system")
+# A department's own software (nameko RPC processing.decide_task), never a person:
+# HTTP endpoints accept it only where they name it.
+MACHINE_ROLES = ("department_system",)
 ALGORITHM = "HS256"
 
 
 def secret():
-    value = os.environ.get("MOTCUA_JWT_SECRET")
-    return value or DEV_JWT_SECRET
+    """The signing key. The development secret only in development mode: elsewhere a
+    token signed with it fails verification, and no secret at all is an error."""
+    value = os.environ.get(JWT_SECRET_VAR)
+    if development_mode():
+        return value or DEV_JWT_SECRET
+    if not value or value == DEV_JWT_SECRET:
+        raise SecretMissing(f"{JWT_SECRET_VAR} is not set (or is the development secret); outside development "
+                            "mode (MOTCUA_ENV=development) tokens need the installation's own secret")
+    return value
 
 
 def using_dev_secret():
-    return not os.environ.get("MOTCUA_JWT_SECRET")
+    return development_mode() and not os.environ.get(JWT_SECRET_VAR)
 
 
 def issue(role, sub=None, agency=None, department=None, hours=12, key=None):
@@ -29,8 +40,10 @@ def issue(role, sub=None, agency=None, department=None, hours=12, key=None):
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if role == "counter" and not agency:
         raise ValueError("a counter token needs --agency (the counter's agency code)")
-    if role == "officer" and not department:
-        raise ValueError("an officer token needs --department")
+    if role in ("officer", "department_system") and not department:
+        raise ValueError(f"a {role} token needs --department")
+    if role == "department_system":
+        sub = sub or f"system.{department}"
     issued = int(time.time())  # real time, not the business clock: PyJWT checks against it
     claims = {"sub": sub or f"{role}-user", "role": role, "iat": issued, "exp": issued + hours * 3600}
     if agency:
@@ -67,7 +80,16 @@ class Auth(DependencyProvider):
         return self
 
     def require(self, request, *roles):
-        claims = verify(request.headers.get("Authorization"), self.key)
-        if roles and claims["role"] not in roles:
+        return self._allowed(verify(request.headers.get("Authorization"), self.key), roles)
+
+    def require_token(self, token, *roles):
+        """The same check for a bare token (an RPC argument rather than a header)."""
+        if not isinstance(token, str) or not token.strip():
+            return self._allowed(verify(None, self.key), roles)
+        return self._allowed(verify("Bearer " + token.strip(), self.key), roles)
+
+    @staticmethod
+    def _allowed(claims, roles):
+        if claims["role"] not in (roles or [r for r in ROLES if r not in MACHINE_ROLES]):
             raise ApiError(403, "forbidden", f"Vai trò '{claims['role']}' không được thực hiện thao tác này")
         return claims

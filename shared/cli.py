@@ -35,11 +35,14 @@ def cmd_migrate(args):
 
 
 def cmd_token_issue(args):
-    from shared import auth
+    from shared import auth, secret_policy
     try:
         print(auth.issue(args.role, sub=args.sub, agency=args.agency, department=args.department, hours=args.hours))
     except ValueError as exc:
         sys.exit(f"motcua token issue: {exc}")
+    except secret_policy.SecretMissing as exc:
+        print(f"motcua token issue: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 def _amqp_uri():
@@ -56,17 +59,23 @@ def cmd_dlq_list(args):
         print("no parked messages")
         return
     for p in parked:
-        print(f"[{p['service']}] {p['event_type']} {p['event_id']} dossier={p['dossier_code']} "
-              f"queue={p['queue']} attempts={p['attempts']} parked_at={p['parked_at']}\n    error: {p['error']}")
+        print(f"[{p['service']}] {p['event_type']} {p['event_id'] or 'parked-id=' + p['parked_id']} "
+              f"dossier={p['dossier_code']} queue={p['queue']} attempts={p['attempts']} "
+              f"parked_at={p['parked_at']} via={p['received_via']}\n    error: {p['error']}")
     print(f"{len(parked)} parked message(s)")
 
 
 def cmd_dlq_replay(args):
     from shared import dlq
-    replayed = dlq.replay(_amqp_uri(), args.service or config.SERVICES, event_id=args.event_id)
+    skipped = []
+    replayed = dlq.replay(_amqp_uri(), args.service or config.SERVICES, event_id=args.event_id,
+                          include_rejected=args.include_rejected, skipped=skipped)
     for p in replayed:
-        print(f"replayed [{p['service']}] {p['event_type']} {p['event_id']} -> {p['queue']}")
+        print(f"replayed [{p['service']}] {p['event_type']} {p['event_id'] or p['parked_id']} -> {p['queue']}")
     print(f"{len(replayed)} message(s) sent back to their queues")
+    if skipped:
+        print(f"{len(skipped)} message(s) left parked: malformed, refused or of no queue; they cannot succeed "
+              "as they are (motcua dlq discard removes them; --include-rejected sends them back anyway)")
 
 
 def cmd_dlq_discard(args):
@@ -75,8 +84,26 @@ def cmd_dlq_discard(args):
         sys.exit("motcua dlq discard: name the message with --event-id, or pass --all")
     discarded = dlq.discard(_amqp_uri(), args.service or config.SERVICES, event_id=args.event_id)
     for p in discarded:
-        print(f"discarded [{p['service']}] {p['event_type']} {p['event_id']}")
+        print(f"discarded [{p['service']}] {p['event_type']} {p['event_id'] or p['parked_id']}")
     print(f"{len(discarded)} message(s) discarded")
+
+
+def cmd_broker_setup(args):
+    from shared import broker_users
+    try:
+        admin = broker_users.administrator(args.management_url)
+        passwords = broker_users.read_password_file(args.password_file) if args.password_file else {}
+        uris = broker_users.setup(admin, args.amqp_uri, user_prefix=args.user_prefix,
+                                  departments=args.department or (), passwords=passwords,
+                                  create_vhost=args.create_vhost, reset_passwords=args.reset_passwords)
+    except (RuntimeError, ValueError) as exc:
+        sys.exit(f"motcua broker setup: {exc}")
+    if args.json:
+        print(json.dumps(uris, indent=2))
+        return
+    print("\nMOTCUA_AMQP_URI of each service (department systems: --amqp-uri); passwords are shown only now:")
+    for name, uri in uris.items():
+        print(f"  {name:<24} {uri or '(existing user: password unchanged, not known here)'}")
 
 
 def cmd_status(args):
@@ -120,9 +147,14 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+DEVELOPMENT_NOTICE = "development mode: development secrets, demo data; never expose this"
+
+
 def cmd_up(args):
     from shared import auth, runner
     signal.signal(signal.SIGTERM, _interrupt)
+    # The quick start is a local trial: development mode unless the caller chose a mode.
+    os.environ.setdefault("MOTCUA_ENV", config.DEVELOPMENT)
     ports = {s: config.port(s) for s in config.SERVICES}
     sim_port = int(os.environ.get("MOTCUA_CARRIER_SIM_PORT", 8010))
     busy = [f"{name} ({port})" for name, port in list(ports.items()) + [("carrier-sim", sim_port)]
@@ -133,6 +165,17 @@ def cmd_up(args):
     env = dict(os.environ)
     env.setdefault("MOTCUA_CARRIER_URL", f"http://127.0.0.1:{sim_port}")
     env.setdefault("MOTCUA_POSTAL_CALLBACK_URL", f"http://127.0.0.1:{ports['postal']}/api/carrier/callback")
+    if config.development_mode():
+        print(f"Một Cửa: {DEVELOPMENT_NOTICE} (MOTCUA_ENV=development)", flush=True)
+    else:
+        from shared import secret_policy
+        problem = secret_policy.jwt_secret_problem(os.environ.get(secret_policy.JWT_SECRET_VAR))
+        if problem:  # the services would each refuse to start: say it once, before starting any
+            print(f"motcua up: MOTCUA_ENV={os.environ['MOTCUA_ENV']} (not development) and {problem}",
+                  file=sys.stderr)
+            sys.exit(2)
+    print("Một Cửa: tokens signed with " + ("the DEVELOPMENT secret (MOTCUA_JWT_SECRET unset)"
+                                            if auth.using_dev_secret() else "MOTCUA_JWT_SECRET"), flush=True)
     where = "PostgreSQL (MOTCUA_DATABASE_URL)" if env.get("MOTCUA_DATABASE_URL") else f"SQLite files in {config.var_dir()}"
     print(f"Một Cửa: starting 4 services on {where}, broker {env.get('MOTCUA_AMQP_URI', config.DEFAULT_AMQP_URI)}",
           flush=True)
@@ -146,13 +189,13 @@ def cmd_up(args):
         for service in config.SERVICES:
             processes[service] = subprocess.Popen(exe + ["serve", service], env=env, cwd=config.ROOT,
                                                   preexec_fn=_die_with_parent)
-        urls = {s: f"http://127.0.0.1:{p}/health" for s, p in ports.items()}
+        urls = {s: f"http://{_local(config.bind_address())}:{p}/health" for s, p in ports.items()}
         if not args.no_carrier_sim:
             urls["carrier-sim"] = f"http://127.0.0.1:{sim_port}/health"
         _wait_healthy(urls, processes, args.timeout)
         print("\nAll services are up:")
         for service, port in ports.items():
-            print(f"  {service:<11} http://127.0.0.1:{port}")
+            print(f"  {service:<11} http://{_local(config.bind_address())}:{port}")
         label = "DEVELOPMENT tokens (signed with the development secret)" if auth.using_dev_secret() \
             else "Tokens (signed with MOTCUA_JWT_SECRET)"
         print(f"\n{label}:")
@@ -173,6 +216,11 @@ def cmd_up(args):
     finally:
         _stop_all(processes)
     sys.exit(return_code)
+
+
+def _local(host):
+    """Where this machine reaches a service bound to host."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
 def _stop_all(processes):
@@ -213,11 +261,16 @@ def build_parser():
     token = sub.add_parser("token", help="JWT tokens", description="Issue tokens for the HTTP API.")
     token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     issue = token_sub.add_parser("issue", help="print a signed token",
-                                 description="Print a token signed with MOTCUA_JWT_SECRET (or the development secret).")
-    issue.add_argument("--role", required=True, choices=("counter", "officer", "portal", "admin"))
+                                 description="Print a token signed with MOTCUA_JWT_SECRET (the development secret "
+                                             "only with MOTCUA_ENV=development). A department's own system gets "
+                                             "--role department_system --department CODE.")
+    issue.add_argument("--role", required=True, choices=("counter", "officer", "portal", "admin",
+                                                         "department_system"))
     issue.add_argument("--agency", help="agency code (required for counter), e.g. 000.00.06.H56")
-    issue.add_argument("--department", help="department code (required for officer), e.g. QLDT")
-    issue.add_argument("--sub", help="the user's identifier (default: <role>-user)")
+    issue.add_argument("--department", help="department code (required for officer and department_system), "
+                                            "e.g. QLDT")
+    issue.add_argument("--sub", help="the user's identifier (default: <role>-user; system.<department> for "
+                                     "department_system)")
     issue.add_argument("--hours", type=int, default=12, help="validity in hours (default 12)")
     issue.set_defaults(func=cmd_token_issue)
 
@@ -231,14 +284,47 @@ def build_parser():
     dlq_replay = dlq_sub.add_parser("replay", help="send parked messages back to their queues",
                                     description="Send parked messages back to the queue they failed in.")
     dlq_replay.add_argument("--service", action="append", choices=config.SERVICES, help="only this service")
-    dlq_replay.add_argument("--event-id", help="only the message of this event")
+    dlq_replay.add_argument("--event-id", "--parked-id", dest="event_id",
+                            help="only the message of this event id (or parked id, as listed)")
+    dlq_replay.add_argument("--include-rejected", action="store_true",
+                            help="also send back messages parked as malformed or refused (e.g. after a fix)")
     dlq_replay.set_defaults(func=cmd_dlq_replay)
     dlq_discard = dlq_sub.add_parser("discard", help="delete parked messages that can never succeed",
                                      description="Delete parked messages (one with --event-id, or --all).")
     dlq_discard.add_argument("--service", action="append", choices=config.SERVICES, help="only this service")
-    dlq_discard.add_argument("--event-id", help="only the message of this event")
+    dlq_discard.add_argument("--event-id", "--parked-id", dest="event_id",
+                             help="only the message of this event id (or parked id, as listed)")
     dlq_discard.add_argument("--all", action="store_true", help="every parked message of the chosen services")
     dlq_discard.set_defaults(func=cmd_dlq_discard)
+
+    broker = sub.add_parser("broker", help="RabbitMQ users and topology",
+                            description="Prepare a RabbitMQ virtual host for Một Cửa.")
+    broker_sub = broker.add_subparsers(dest="broker_command", required=True, metavar="ACTION")
+    setup = broker_sub.add_parser(
+        "setup", help="one broker user per service, with only its own rights, and the whole topology",
+        description="As the broker's administrator: create one user per service (and per automated department "
+                    "system with --department), allow each to publish only to its own exchanges and to read only "
+                    "its own queues (nobody may publish to the default exchange), declare every service's "
+                    "exchanges, queues and bindings, and print the AMQP URI each service puts in "
+                    "MOTCUA_AMQP_URI. Running it again changes nothing (existing users keep their password "
+                    "unless one is given or --reset-passwords is passed).")
+    setup.add_argument("--amqp-uri", default=os.environ.get("MOTCUA_BROKER_ADMIN_URI") or _amqp_uri(),
+                       help="the administrator's AMQP URI; its virtual host is the one prepared "
+                            "(default MOTCUA_BROKER_ADMIN_URI, else MOTCUA_AMQP_URI)")
+    setup.add_argument("--management-url", default=os.environ.get("MOTCUA_RABBIT_API"),
+                       help="the management API, http://admin:password@host:15672 (default MOTCUA_RABBIT_API); "
+                            "without it rabbitmqctl on this machine is used")
+    setup.add_argument("--create-vhost", action="store_true", help="create the virtual host when missing")
+    setup.add_argument("--user-prefix", default="motcua-", help="prefix of the user names (default motcua-)")
+    setup.add_argument("--department", action="append", metavar="CODE",
+                       help="also a user for this automated department's system (repeatable)")
+    setup.add_argument("--password-file", metavar="FILE",
+                       help="name=password lines (name: intake, ..., department-CODE); otherwise "
+                            "MOTCUA_BROKER_PASSWORD_<NAME>, otherwise generated for new users")
+    setup.add_argument("--reset-passwords", action="store_true",
+                       help="give existing users a new password (generated unless given)")
+    setup.add_argument("--json", action="store_true", help="print the AMQP URIs as JSON")
+    setup.set_defaults(func=cmd_broker_setup)
 
     status = sub.add_parser("status", help="one-screen summary of the running system",
                             description="Ask each service's /health and /metrics (ports from MOTCUA_<SERVICE>_PORT) "

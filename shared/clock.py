@@ -7,7 +7,7 @@ pin the calendar to a working morning without touching the host.
 """
 import os
 import time
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -35,3 +35,24 @@ def offset_to(moment):
 
 def local(moment):
     return moment.astimezone(TZ)
+
+
+# The range of input the system reasons about. A moment a client gives (a reception
+# time, a tracking event) lies within a year of now; a calendar day (catalogue
+# validity, calendar overrides) within the years the holiday rules cover. Beyond
+# them datetime arithmetic overflows (year 1, 9999-12-31) and nothing real lies there.
+MOMENT_SPAN = timedelta(days=366)
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def near_now(moment, span=MOMENT_SPAN):
+    """Whether an aware `moment` lies within `span` of now."""
+    current = now()
+    try:
+        return current - span <= moment <= current + span
+    except (TypeError, OverflowError):
+        return False
+
+
+def plausible_day(day):
+    return FIRST_DAY <= day <= LAST_DAY

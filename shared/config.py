@@ -10,6 +10,8 @@ SERVICES = ("intake", "processing", "postal", "notify")
 DEFAULT_PORTS = {"intake": 8001, "processing": 8002, "postal": 8003, "notify": 8004}
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEV_JWT_SECRET = "motcua-development-secret-change-me"
+DEVELOPMENT = "development"
+DEFAULT_BIND = "127.0.0.1"  # only this machine unless MOTCUA_BIND says otherwise
 
 setup_yaml_parser()
 
@@ -29,6 +31,16 @@ def load_config(service):
 
 def port(service):
     return int(os.environ.get(f"MOTCUA_{service.upper()}_PORT", DEFAULT_PORTS[service]))
+
+
+def development_mode():
+    """Development mode is explicit (MOTCUA_ENV=development): only then are the
+    development secrets and demo defaults accepted."""
+    return os.environ.get("MOTCUA_ENV", "").strip().lower() == DEVELOPMENT
+
+
+def bind_address():
+    return os.environ.get("MOTCUA_BIND") or DEFAULT_BIND
 
 
 def var_dir():

@@ -43,7 +43,7 @@ def ensure_database(url):
     url = make_url(url)
     if is_sqlite(url):
         return
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", hide_parameters=True)
     try:
         with admin.connect() as conn:
             exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
@@ -62,14 +62,16 @@ def ensure_database(url):
 def make_engine(url, pool_size=10):
     url = make_url(url)
     if is_sqlite(url):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
             dbapi_conn.execute("PRAGMA foreign_keys=ON")
         return engine
-    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # hide_parameters: a failed statement's error (and so the log) names no ID number, phone or address
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                              hide_parameters=True)
     _ping_when_idle(engine)
     return engine
 

@@ -2,12 +2,17 @@
 
 `about(dossier_code, correlation_id)` sets the context for the current green thread;
 every record logged there carries both. ID numbers never go into logs: use
-`mask_id()` when an applicant must be named.
+`mask_id()` when an applicant must be named. As a net under that rule, every line
+is redacted on its way out (`redact`): runs of 9-12 digits (ID numbers, phones)
+keep their last three, e-mail addresses their first letter, and the row values a
+database error quotes ("Failing row contains (...)", "Key (...)=(...)") are dropped,
+since such a row holds the applicant's ID, phone and address.
 """
 import contextvars
 import json
 import logging
 import os
+import re
 from contextlib import contextmanager
 
 _dossier = contextvars.ContextVar("dossier_code", default="-")
@@ -23,15 +28,31 @@ class ContextFilter(logging.Filter):
         return True
 
 
+_DIGITS = re.compile(r"(?<![\w-])(\+?)([0-9]{6,9})([0-9]{3})(?![\w-])")
+_EMAIL = re.compile(r"(?<![\w.+-])([\w])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
+_ROW_VALUES = re.compile(r"(Failing row contains|Key \([^()\n]*\)=)[^\n]*")
+
+
+def redact(text):
+    text = _ROW_VALUES.sub(r"\1 (values hidden)", text)
+    text = _DIGITS.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+    return _EMAIL.sub(r"\1***@\2", text)
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record):
+        return redact(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {
             "time": self.formatTime(record), "level": record.levelname, "logger": record.name,
             "dossier_code": record.dossier_code, "correlation_id": record.correlation_id,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -41,7 +62,7 @@ def setup(service, level=None):
     if os.environ.get("MOTCUA_LOG_FORMAT") == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(f"{service}: " + TEXT_FORMAT))
+        handler.setFormatter(RedactingFormatter(f"{service}: " + TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level or os.environ.get("MOTCUA_LOG_LEVEL", "INFO"))

@@ -5,13 +5,24 @@ after a delay (the message waits in a TTL queue of the service that dead-letters
 back), and after the last attempt it is parked in the service's dead-letter queue
 with the error, where `motcua dlq list|replay` finds it. The quorum queue's
 delivery limit is the backstop for a process that dies on a message every time.
+
+Nothing goes through the default exchange (write access to it would let a service
+drop messages into any queue): a service publishes its events to `<service>.events`,
+sends retries back through its own `<service>.redeliver` (a direct exchange to which
+each of its consumer queues is bound under its own name) and parks through its own
+`<service>.dead-letters` exchange. A consumer applies an event only when it arrived
+through its source's exchange under its own type (or through the service's own
+redelivery path) and its envelope and data satisfy the contract; anything else,
+including a body that does not even decode, is parked with the reason.
 """
+import functools
 import inspect
 import json
 import logging
 import socket
 import time
 import traceback
+import uuid
 from datetime import datetime, timezone
 
 import amqp
@@ -20,6 +31,7 @@ import kombu
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc
 
 from shared import events, logs, metrics
@@ -43,6 +55,19 @@ def dead_letter_queue_name(service):
     return f"{service}.dead-letters"
 
 
+def dead_letter_exchange(service):
+    # same name as the queue it feeds
+    return Exchange(dead_letter_queue_name(service), type="fanout", durable=True, delivery_mode=PERSISTENT)
+
+
+def redeliver_exchange_name(service):
+    return f"{service}.redeliver"
+
+
+def redeliver_exchange(service):
+    return Exchange(redeliver_exchange_name(service), type="direct", durable=True, delivery_mode=PERSISTENT)
+
+
 def retry_exchange_name(service, delay_ms):
     return f"{service}.retry.{delay_ms}ms"
 
@@ -53,15 +78,19 @@ def consumer_queue_name(source, event_type, service, method):
 
 
 def consumer_queue(source, event_type, service, method):
-    return Queue(
-        consumer_queue_name(source, event_type, service, method),
-        exchange=event_exchange(source), routing_key=event_type, durable=True,
+    name = consumer_queue_name(source, event_type, service, method)
+    queue = Queue(
+        name, exchange=event_exchange(source), routing_key=event_type, durable=True,
         queue_arguments={
             "x-queue-type": "quorum",
             "x-delivery-limit": DELIVERY_LIMIT,
-            "x-dead-letter-exchange": "",
+            "x-dead-letter-exchange": dead_letter_queue_name(service),
             "x-dead-letter-routing-key": dead_letter_queue_name(service),
         })
+    # retries and replays come back through the service's own exchange, under the queue's name
+    # (set after: kombu drops the main exchange of a queue created with bindings)
+    queue.bindings = {kombu.binding(redeliver_exchange(service), routing_key=name)}
+    return queue
 
 
 def service_consumer_queues(service_cls, service):
@@ -72,29 +101,105 @@ def service_consumer_queues(service_cls, service):
             if isinstance(entrypoint, ReliableEventHandler)]
 
 
+def foreign_event_types(service):
+    """Event types another service owns: published on this service's exchange they
+    are forged or misrouted."""
+    return sorted(t for t, (owner, _) in events.EVENTS.items() if owner != service)
+
+
+def dead_letter_queue(service):
+    queue = Queue(dead_letter_queue_name(service), exchange=dead_letter_exchange(service), durable=True)
+    # an event type this service does not own, published on its exchange, has no
+    # consumer: it lands here instead of vanishing, for an operator to see
+    queue.bindings = {kombu.binding(event_exchange(service), routing_key=t) for t in foreign_event_types(service)}
+    return queue
+
+
 def service_queues(service, retry_delays_ms):
-    """The dead-letter queue and the retry queues of a service."""
-    queues = [Queue(dead_letter_queue_name(service), durable=True)]
+    """The dead-letter queue and the retry queues of a service (declaring them
+    declares its events and dead-letters exchanges; its consumer queues, its
+    redeliver exchange)."""
+    queues = [dead_letter_queue(service)]
     for delay in retry_delays_ms:
         name = retry_exchange_name(service, delay)
         # Fanout: the routing key (the consumer queue's name) survives, and the
-        # default exchange uses it to send the expired message back to its queue.
+        # service's redeliver exchange uses it to send the expired message back to its queue.
         queues.append(Queue(name, exchange=Exchange(name, type="fanout", durable=True), durable=True,
-                            queue_arguments={"x-message-ttl": int(delay), "x-dead-letter-exchange": ""}))
+                            queue_arguments={"x-message-ttl": int(delay),
+                                             "x-dead-letter-exchange": redeliver_exchange_name(service)}))
     return queues
 
 
-def declare(connection, entities):
+class TopologyConflict(RuntimeError):
+    """A queue or exchange exists with other arguments (an older topology)."""
+
+
+def _declaration_steps(entity):
+    """(what, callable(channel)) for each broker call that declares an entity:
+    its exchanges, the queue, its bindings."""
+    def exchange_step(exchange):
+        return (f"exchange {exchange.name}", lambda ch: ch.exchange_declare(
+            exchange=exchange.name, type=exchange.type, durable=exchange.durable,
+            auto_delete=exchange.auto_delete, arguments=exchange.arguments))
+    if isinstance(entity, Exchange):
+        return [exchange_step(entity)] if entity.name else []
+    steps = []
+    bindings = []
+    if entity.exchange is not None and entity.exchange.name:
+        bindings.append((entity.exchange, entity.routing_key))
+    bindings += [(b.exchange, b.routing_key) for b in entity.bindings]
+    for exchange in {exchange.name: exchange for exchange, _ in bindings}.values():
+        steps.append(exchange_step(exchange))
+    steps.append((f"queue {entity.name}", lambda ch: ch.queue_declare(
+        queue=entity.name, durable=entity.durable, exclusive=entity.exclusive,
+        auto_delete=entity.auto_delete, arguments=entity.queue_arguments)))
+    for exchange, key in bindings:
+        steps.append((f"binding {exchange.name} -[{key}]-> {entity.name}",
+                      lambda ch, exchange=exchange, key=key: ch.queue_bind(
+                          queue=entity.name, exchange=exchange.name, routing_key=key or "")))
+    return steps
+
+
+def declare(connection, entities, may_skip=False):
+    """Declare exchanges and queues with their bindings. With may_skip, what the
+    broker user may not configure (another service's queues and exchanges, under
+    per-service broker users) is skipped, logged in one line: `motcua broker setup`
+    declares those. Returns the descriptions of what was skipped."""
+    skipped = []
     channel = connection.channel()
     try:
         for entity in entities:
-            entity.maybe_bind(channel)
-            entity.declare()
+            for what, step in _declaration_steps(entity):
+                if what in skipped:
+                    continue  # an exchange shared by several queues, already refused
+                try:
+                    step(channel)
+                except amqp.exceptions.AccessRefused:
+                    if not may_skip:
+                        raise
+                    skipped.append(what)
+                    channel = connection.channel()  # the refusal closed the channel
+                    if what.startswith("queue "):
+                        break  # not this user's queue: its bindings are not either
+                except amqp.exceptions.PreconditionFailed as exc:
+                    raise TopologyConflict(
+                        f"{what} exists on the broker with other arguments ({exc}); this version's topology "
+                        "differs: drain and delete it, or use a new virtual host (see the upgrade notes)") from exc
     finally:
-        channel.close()
+        try:
+            channel.close()
+        except BROKER_GONE:
+            pass
+    if skipped:
+        skipped = list(dict.fromkeys(skipped))
+        # another service's exchange alone is the everyday case of a handler: not worth a line each
+        level = logging.DEBUG if all(s.startswith("exchange ") for s in skipped) else logging.INFO
+        log.log(level, "left %d declaration(s) this broker user may not make to `motcua broker setup` (e.g. %s)",
+                len(skipped), skipped[0])
+    return skipped
 
 
-def declare_patiently(amqp_uri, entities, give_up_after=120):
+def declare_patiently(amqp_uri, entities, give_up_after=120, may_skip=False):
     """Declare at start-up, waiting for a broker that is still coming up (just
     restarted, quorum queues recovering) instead of failing the service."""
     deadline = time.monotonic() + give_up_after
@@ -102,7 +207,7 @@ def declare_patiently(amqp_uri, entities, give_up_after=120):
     while True:
         try:
             with kombu.Connection(amqp_uri, connect_timeout=5) as conn:
-                declare(conn, entities)
+                declare(conn, entities, may_skip=may_skip)
             return
         except BROKER_GONE as exc:
             if time.monotonic() > deadline:
@@ -193,10 +298,34 @@ def parse_body(body):
     return json.loads(body) if isinstance(body, str) else body
 
 
+# x-motcua-rejected on a parked message: it can never succeed as it is (dlq replay leaves it)
+MALFORMED, REFUSED = "malformed", "refused"
+
+
+class ParkingQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that a message kombu cannot decode (bad JSON,
+    a content type it does not accept) goes to its handler's park path: kombu's
+    default logs and acks it, and the message is gone. Acks and requeues stay nameko's."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            if hasattr(provider, "handle_undecodable"):
+                consumer.on_decode_error = functools.partial(self._undecodable, provider)
+        return consumers
+
+    def _undecodable(self, provider, message, exc):
+        # parking publishes and waits for the confirm: not on the consumer thread
+        self.container.spawn_managed_thread(functools.partial(provider.handle_undecodable, message, exc),
+                                            identifier=f"{type(provider).__name__}.handle_undecodable")
+
+
 class ReliableEventHandler(EventHandler):
     """`@handles("intake", "dossier_received")`: a nameko event handler on a quorum
     queue, with the envelope validated before the method sees it, delayed retries and
     a dead-letter queue. The method receives the loaded envelope."""
+
+    queue_consumer = ParkingQueueConsumer()
 
     def __init__(self, source_service, event_type, **kwargs):
         super().__init__(source_service, event_type, requeue_on_error=True, **kwargs)
@@ -204,22 +333,66 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         super().setup()
         service = self.container.service_name
-        self.queue = consumer_queue(self.source_service, self.event_type, service, self.method_name)
+        queue = consumer_queue(self.source_service, self.event_type, service, self.method_name)
         self.retry_delays = [int(d) for d in self.container.config.get("RETRY_DELAYS_MS", DEFAULT_RETRY_DELAYS_MS)]
         self.publisher = ConfirmingPublisher(self.container.config["AMQP_URI"])
-        declare_patiently(self.container.config["AMQP_URI"], [self.queue] + service_queues(service, self.retry_delays))
+        # another service's exchange may be the setup command's to declare (per-service users)
+        declare_patiently(self.container.config["AMQP_URI"], [queue] + service_queues(service, self.retry_delays),
+                          may_skip=True)
+        # declared above: the consumer only consumes (re-declaring the source's exchange needs rights it may lack)
+        self.queue = queue
+        self.queue.no_declare = True
+        self.source_exchange = event_exchange(self.source_service).name
+        self.redeliver_exchange = redeliver_exchange_name(service)
 
     def stop(self):
         super().stop()
         self.publisher.close()
 
+    def handle_undecodable(self, message, exc):
+        metrics.HANDLER_FAILURES.labels(self.queue.name, MALFORMED).inc()
+        self._park(message, f"malformed event: undecodable body (content type {message.content_type!r}): {exc}",
+                   attempt=0, rejected=MALFORMED)
+
+    def provenance_problem(self, env, message):
+        """Why this delivery must not be applied, or None: it came through neither the
+        source's exchange nor the service's own redelivery path, or carries another type."""
+        info = message.delivery_info or {}
+        exchange, key = info.get("exchange"), info.get("routing_key")
+        if exchange == self.source_exchange:
+            if key != self.event_type:
+                return f"routing key {key!r} on {exchange} is not {self.event_type}"
+            if env["event_type"] != key:
+                return f"event_type {env['event_type']!r} does not match the routing key {key!r} on {exchange}"
+            return None
+        if exchange == self.redeliver_exchange and key == self.queue.name:
+            if env["event_type"] != self.event_type:
+                return f"event_type {env['event_type']!r} redelivered to the queue of {self.event_type}"
+            return None
+        return (f"arrived through exchange {exchange or '(default)'!r} with routing key {key!r}; "
+                f"{self.event_type} is taken only from {self.source_exchange} or {self.redeliver_exchange}")
+
     def handle_message(self, body, message):
+        if message.content_type != JSON:
+            # kombu hands over some content types undecoded (e.g. none at all)
+            metrics.HANDLER_FAILURES.labels(self.queue.name, MALFORMED).inc()
+            self._park(message, f"malformed event: content type {message.content_type!r}, not {JSON}",
+                       attempt=0, rejected=MALFORMED)
+            return
         try:
             env = events.load(parse_body(body))
         except (ValidationError, ValueError, TypeError) as exc:
             # a malformed event can never succeed: park it at once
-            metrics.HANDLER_FAILURES.labels(self.queue.name, "malformed").inc()
-            self._park(message, f"malformed event: {exc}", attempt=0)
+            metrics.HANDLER_FAILURES.labels(self.queue.name, MALFORMED).inc()
+            self._park(message, f"malformed event: {exc}", attempt=0, rejected=MALFORMED)
+            return
+        problem = self.provenance_problem(env, message)
+        if problem:
+            # forged or misrouted: never applied, kept for an operator to look at
+            metrics.HANDLER_FAILURES.labels(self.queue.name, REFUSED).inc()
+            with logs.about(env.get("dossier_code"), env.get("correlation_id")):
+                log.warning("%s refused event %s: %s", self.queue.name, env["event_id"], problem)
+            self._park(message, f"refused event: {problem}", attempt=0, rejected=REFUSED)
             return
         args = (env,)
         context_data = self.unpack_message_headers(message)
@@ -255,11 +428,18 @@ class ReliableEventHandler(EventHandler):
                               {"x-motcua-attempt": attempt, "x-motcua-error": error[:2000]})
         return result, exc_info
 
-    def _park(self, message, error, attempt):
+    def _park(self, message, error, attempt, rejected=None):
         service = self.container.service_name
-        self._forward(message, None, dead_letter_queue_name(service), {
+        info = message.delivery_info or {}
+        headers = {
             "x-motcua-attempt": attempt, "x-motcua-error": error[:2000], "x-motcua-queue": self.queue.name,
-            "x-motcua-parked-at": datetime.now(timezone.utc).isoformat()})
+            "x-motcua-parked-at": datetime.now(timezone.utc).isoformat(),
+            # an id for `motcua dlq discard|replay --parked-id` when the body has no event_id
+            "x-motcua-parked-id": str(uuid.uuid4()),
+            "x-motcua-received-via": f"{info.get('exchange') or '(default)'} {info.get('routing_key')}",
+            "x-motcua-content-type": str(message.content_type),
+            "x-motcua-rejected": rejected or ""}  # never the sender's own
+        self._forward(message, dead_letter_exchange(service), dead_letter_queue_name(service), headers)
 
     def _forward(self, message, exchange, routing_key, extra_headers):
         """Move a message on, acking the original only once the copy is confirmed."""

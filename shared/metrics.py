@@ -31,7 +31,7 @@ disable_created_metrics()  # no *_created series: half the lines, nothing an ope
 
 HANDLER_SECONDS = Histogram("motcua_handler_seconds", "Time an event handler took, by its queue", ["queue"])
 HANDLER_FAILURES = Counter("motcua_handler_failures", "Event handler failures by queue and what became of the "
-                           "message (retry, parked, malformed)", ["queue", "outcome"])
+                           "message (retry, parked, malformed, refused)", ["queue", "outcome"])
 HTTP_SECONDS = Histogram("motcua_http_request_seconds", "Time an HTTP request took, by route and status",
                          ["method", "route", "status"])
 

@@ -94,8 +94,10 @@ class OutboxRelay(DependencyProvider):
             pass
 
     def _declare_topology(self):
+        # With per-service broker users the other services' queues are not this
+        # user's to declare: skipped (one log line), `motcua broker setup` declares them.
         with kombu.Connection(self.container.config["AMQP_URI"]) as conn:
-            messaging.declare(conn, system_consumer_queues())
+            messaging.declare(conn, system_consumer_queues(), may_skip=True)
 
     def _run(self):
         declared = False

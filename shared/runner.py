@@ -5,7 +5,7 @@ import logging
 import socket
 import sys
 
-from shared import auth, config, db, logs, migrations
+from shared import auth, config, db, logs, migrations, secret_policy
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +18,11 @@ def service_class(service):
     raise LookupError(f"services.{service}.service defines no nameko service named {service!r}")
 
 
-def port_is_free(port, host="0.0.0.0"):
+def port_is_free(port, host=None):
     """nameko binds with SO_REUSEPORT, so a stale instance would silently share the
-    port: test with a bind without it first."""
+    port: test with a bind without it first, on the address the service binds
+    (MOTCUA_BIND, 127.0.0.1 by default)."""
+    host = host or config.bind_address()
     probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # ignore TIME_WAIT, not listeners
     try:
@@ -32,7 +34,16 @@ def port_is_free(port, host="0.0.0.0"):
         probe.close()
 
 
+def web_address(cfg):
+    """(host, port) of the service's WEB_SERVER_ADDRESS."""
+    host, _, port = str(cfg["WEB_SERVER_ADDRESS"]).rpartition(":")
+    return host.strip("[]") or config.DEFAULT_BIND, int(port)
+
+
 def serve(service):
+    # Before anything else: a service with a guessable secret must not even migrate.
+    cfg = config.load_config(service)
+    secret_policy.check_secrets(service, cfg)
     import eventlet
     eventlet.monkey_patch()
     from psycogreen.eventlet import patch_psycopg
@@ -40,14 +51,18 @@ def serve(service):
     from nameko.cli.run import run
 
     logs.setup(service)
-    cfg = config.load_config(service)
-    port = config.port(service)
-    if not port_is_free(port):
-        log.error("port %d is already in use: is another %s running? Stop it or set MOTCUA_%s_PORT",
-                  port, service, service.upper())
+    host, port = web_address(cfg)
+    if not port_is_free(port, host):
+        log.error("port %d is already in use on %s: is another %s running? Stop it or set MOTCUA_%s_PORT",
+                  port, host, service, service.upper())
         sys.exit(2)
-    if auth.using_dev_secret():
-        log.warning("using the DEVELOPMENT JWT secret; set MOTCUA_JWT_SECRET in production")
+    if config.development_mode():
+        log.warning("DEVELOPMENT mode (MOTCUA_ENV=development): development secrets and demo data are accepted; "
+                    "never expose this installation")
+        if auth.using_dev_secret():
+            log.warning("using the DEVELOPMENT JWT secret; set MOTCUA_JWT_SECRET in production")
+    else:
+        log.info("production mode: secrets checked (MOTCUA_ENV is not 'development')")
     url = db.database_url(service)
     log.info("migrating %s", url.render_as_string(hide_password=True))
     migrations.upgrade(service, url)

@@ -29,6 +29,12 @@ import sqlalchemy as sa
 
 RUN_ID = uuid.uuid4().hex[:8]
 
+# Outside development mode a token needs a real secret: the in-process containers and
+# the tokens the tests issue with shared.auth use the same test secret as tests/system.py.
+from tests.system import TEST_SECRET  # noqa: E402
+
+os.environ.setdefault("MOTCUA_JWT_SECRET", TEST_SECRET)
+
 
 def _docker_available():
     try:

@@ -18,6 +18,7 @@ from shared.config import ROOT, SERVICES
 from tests.helpers import wait_for
 
 TEST_SECRET = "e2e-test-secret-of-at-least-32-bytes"
+SMS_RECEIPT_SECRET = "e2e-sms-receipt-secret-of-32-bytes-or-more"
 AGENCY = "000.00.06.H56"
 # A Thursday morning: every test of a run sees the same working day.
 BUSINESS_MORNING = datetime(2026, 11, 26, 8, 0, tzinfo=clock.TZ)
@@ -45,11 +46,15 @@ class System:
             "MOTCUA_CLAIM_IDLE_SECONDS": "5", "MOTCUA_NOTIFY_SWEEP_SECONDS": "2",
             "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
             "MOTCUA_CARRIER_URL": f"http://127.0.0.1:{self.sim_port}",
-            "MOTCUA_CARRIER_SECRET": "e2e-carrier-secret",
+            "MOTCUA_CARRIER_SECRET": "e2e-carrier-secret", "MOTCUA_CARRIER_API_KEY": "e2e-carrier-api-key",
             "MOTCUA_POSTAL_CALLBACK_URL": f"http://127.0.0.1:{self.ports['postal']}/api/carrier/callback",
             "MOTCUA_VAR_DIR": str(logdir),
+            # a body that stalls is cut off after this long (tests/security wait for it)
+            "MOTCUA_HTTP_READ_TIMEOUT_SECONDS": "3",
+            "MOTCUA_SMS_GATEWAY_SECRET": SMS_RECEIPT_SECRET,
             **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
         }
+        self.service_env = {}  # name -> variables of that process only (e.g. its own broker user)
         self.processes = {}
         self.engines = {}
 
@@ -63,7 +68,8 @@ class System:
         """Start a service or the carrier simulator by name, or any `motcua` command under a name of its own."""
         log = open(self.logdir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen([sys.executable, "-m", "shared.cli", *(command or self.command(name))],
-                                                env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                                                env={**self.env, **self.service_env.get(name, {})}, cwd=ROOT,
+                                                stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
     def kill(self, name, sig=signal.SIGKILL):
@@ -130,6 +136,11 @@ ADMIN = token("admin", sub="quantri")
 
 def officer(department):
     return token("officer", department=department, sub=f"may.{department.lower()}")
+
+
+def department_credential(department):
+    """The bare token of a department's own system (`department-worker --token`)."""
+    return auth.issue("department_system", department=department, key=TEST_SECRET)
 
 
 def dossier_body(procedure="2.000635", return_method="counter", sms=True, email=False, **overrides):

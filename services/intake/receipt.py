@@ -48,8 +48,13 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
  <div><b>NGƯỜI NỘP HỒ SƠ</b><br><i>(Ký và ghi rõ họ tên)</i><br><br><br>{{ d.applicant_name }}</div>
  <div><b>NGƯỜI TIẾP NHẬN HỒ SƠ</b><br><i>(Ký và ghi rõ họ tên)</i><br><br><br>{{ d.received_by }}</div>
 </div>
-<p class="noprint"><button onclick="window.print()">In giấy tiếp nhận</button></p>
+<p class="noprint"><button id="print">In giấy tiếp nhận</button></p>
+<script>{{ print_script | safe }}</script>
 </body></html>""")
+
+# The page's one script, allowed by its hash in the Content-Security-Policy (no inline handlers).
+PRINT_SCRIPT = 'document.getElementById("print").addEventListener("click", function () { window.print(); });'
+SCRIPTS = (PRINT_SCRIPT,)
 
 CHANNELS = {"counter": "trực tiếp", "online": "trực tuyến", "postal": "bưu chính công ích"}
 
@@ -67,18 +72,47 @@ def render(dossier, procedure, public_url, place="Hải Phòng"):
     return TEMPLATE.render(d=dossier, p=procedure, qr=qr, agency=dossier.agency_code, place=place,
                            received=clock.local(dossier.received_at), due=clock.local(dossier.due_at),
                            channel=CHANNELS[dossier.channel], return_to=return_to,
-                           number=dossier.code.rsplit("-", 1)[1])
+                           number=dossier.code.rsplit("-", 1)[1], print_script=PRINT_SCRIPT)
 
 
-LOOKUP_PAGE = """<!DOCTYPE html>
+_PAGES = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+# The citizen's form: POSTed, so the CCCD never appears in a URL (history, logs, Referer).
+LOOKUP_PAGE = _PAGES.from_string("""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8"><title>Tra cứu hồ sơ</title></head><body>
 <h1>Tra cứu tình trạng hồ sơ</h1>
-<form method="get" action="/api/lookup">
- <label>Mã hồ sơ <input name="code" value="{code}" required></label><br>
- <label>Số CCCD <input name="id_number" inputmode="numeric" pattern="[0-9]{{12}}" required></label><br>
+{% if error %}<p id="error" role="alert">{{ error.message }}
+{% for problems in error.fields.values() %}{% for problem in problems %}<br>{{ problem }}{% endfor %}{% endfor %}</p>
+{% endif %}
+<form method="post" action="/tra-cuu">
+ <label>Mã hồ sơ <input name="code" value="{{ code }}" maxlength="40" required></label><br>
+ <label>Số CCCD <input name="id_number" inputmode="numeric" pattern="[0-9]{12}" maxlength="12" autocomplete="off"
+  required></label><br>
  <button type="submit">Tra cứu</button>
-</form></body></html>"""
+</form></body></html>""")
+
+RESULT_PAGE = _PAGES.from_string("""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8"><title>Hồ sơ {{ v.code }}</title></head><body>
+<h1>Tình trạng hồ sơ</h1>
+<p>Mã hồ sơ: <b id="code">{{ v.code }}</b></p>
+<p>Thủ tục: {{ v.procedure }}</p>
+<p>Tình trạng: <b id="status">{{ v.status_label }}</b>{% if v.overdue %} (quá hạn){% endif %}</p>
+{% if v.received_at %}<p>Tiếp nhận lúc: {{ local(v.received_at) }}</p>{% endif %}
+{% if v.appointment %}<p>Hẹn trả kết quả: <span id="appointment">{{ local(v.appointment) }}</span>
+{% if v.rescheduled %} (đã hẹn lại){% endif %}</p>{% endif %}
+{% if v.returned_at %}<p>Đã trả kết quả lúc: {{ local(v.returned_at) }}</p>{% endif %}
+<p>Nhận kết quả: {{ v.collect.where }}</p>
+<p><a href="/tra-cuu">Tra cứu hồ sơ khác</a></p>
+</body></html>""")
 
 
-def lookup_page(code):
-    return LOOKUP_PAGE.format(code=jinja2.utils.markupsafe.escape(code or ""))
+def _local(moment):
+    return clock.local(moment).strftime("%H giờ %M phút, ngày %d/%m/%Y")
+
+
+def lookup_page(code, error=None):
+    return LOOKUP_PAGE.render(code=code or "", error=error)
+
+
+def lookup_result_page(view):
+    return RESULT_PAGE.render(v=view, local=_local)

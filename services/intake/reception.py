@@ -8,7 +8,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from shared import calendar_store, clock, logs
+from shared import calendar_store, clock, logs, scope
 from shared.db import dialect_insert
 from shared.http import ApiError, load, request_hash, to_json
 from shared.reliability import emit
@@ -137,6 +137,15 @@ def get_dossier(session, code, lock=False):
     return dossier
 
 
+def readable_dossier(session, code, claims, departments=()):
+    """The dossier when the reader's scope covers it (shared.scope), else the same
+    404 as for a code that does not exist: a crawl of sequential codes learns nothing."""
+    dossier = session.scalars(sa.select(Dossier).where(Dossier.code == code)).first()
+    if dossier is None or not scope.allowed(claims, dossier.agency_code, departments):
+        raise scope.not_found(scope.dossier_not_found(code))
+    return dossier
+
+
 def move(session, dossier, status, at, actor, note=""):
     """Apply a status if the lifecycle allows it now; False when it is stale."""
     if not lifecycle.may_move(dossier.status, dossier.status_at, status, at):
@@ -167,6 +176,7 @@ def dossier_view(session, dossier):
 
 def counter_dossier(session, code, claims, *statuses, action=""):
     """The dossier locked for a counter action, when its agency and status allow it."""
+    check_code_agency(code, claims)
     dossier = get_dossier(session, code, lock=True)
     check_agency(dossier, claims)
     if dossier.status not in statuses:
@@ -269,6 +279,7 @@ def register_pickup(session, env):
 def hand_back(session, code, claims):
     """The counter hands the result over (trả kết quả): only for a result that is
     ready for counter return, or came back from a failed postal delivery."""
+    check_code_agency(code, claims)
     dossier = get_dossier(session, code, lock=True)
     check_agency(dossier, claims)
     back_from_post = dossier.postal_status == "returned_to_counter"
@@ -281,6 +292,14 @@ def hand_back(session, code, claims):
     emit(session, SOURCE, "dossier_returned", code, {"returned_at": now, "where": "counter"},
          correlation_id=dossier.correlation_id)
     return dossier
+
+
+def check_code_agency(code, claims):
+    """A counter acting on another agency's code is refused before any lookup, so
+    the answer is the same whether that dossier exists or not."""
+    agency = scope.agency_of(code)
+    if claims["role"] == "counter" and agency is not None and claims.get("agency") != agency:
+        raise ApiError(403, "other_agency", "Hồ sơ thuộc cơ quan khác")
 
 
 def check_agency(dossier, claims):

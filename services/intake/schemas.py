@@ -1,14 +1,19 @@
 """Request bodies of the counter API, with errors a counter officer understands."""
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+
+from shared import clock
+from shared.http import plausible_day
 
 
-ID_NUMBER = re.compile(r"^\d{12}$")
-PHONE = re.compile(r"^(?:\+84|84|0)(?:3|5|7|8|9)\d{8}$")
-PROCEDURE_CODE = re.compile(r"^\d\.\d{6}$")
+# ASCII digits only, the whole value: `\d` also matches Arabic-Indic or fullwidth
+# digits, and `$` matches before a trailing newline. Every pattern ends in \Z.
+ID_NUMBER = re.compile(r"[0-9]{12}\Z")
+PHONE = re.compile(r"(?:\+84|84|0)(?:3|5|7|8|9)[0-9]{8}\Z")
+PROCEDURE_CODE = re.compile(r"[0-9]\.[0-9]{6}\Z")
 # QCVN 102:2016/BTTTT: V1V2V3.Z1Z2.Y1Y2.MX1X2, e.g. 000.00.06.H56
-AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+AGENCY_CODE = re.compile(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}\Z")
 # The first three digits of a citizen ID (CCCD) are the province of birth
 # [Circular 59/2021/TT-BCA, Annex I]: the 63 province codes.
 PROVINCES = frozenset(
@@ -30,7 +35,7 @@ def _text(required=True, max_length=500, min_length=1, **kwargs):
 
 
 def check_id_number(value):
-    if not ID_NUMBER.match(value or ""):
+    if not isinstance(value, str) or not ID_NUMBER.match(value):
         raise ValidationError("Số CCCD phải gồm đúng 12 chữ số")
     if value[:3] not in PROVINCES:
         raise ValidationError(f"Số CCCD không hợp lệ: mã tỉnh nơi đăng ký khai sinh {value[:3]} không tồn tại")
@@ -47,7 +52,8 @@ class Applicant(Strict):
 
     @validates("phone")
     def _phone(self, value, **_):
-        if value is not None and not PHONE.match(value.replace(" ", "")):
+        # spaces between groups are fine, up to the column's 20 characters
+        if value is not None and (len(value) > 20 or not PHONE.match(value.replace(" ", ""))):
             raise ValidationError("Số điện thoại không đúng định dạng Việt Nam (ví dụ 0912345678 hoặc +84912345678)")
 
 
@@ -122,7 +128,7 @@ class CalendarOverrideBody(Strict):
 
 
 class Expiry(Strict):
-    last_day = fields.Date(required=True, error_messages={"invalid": "Ngày có dạng YYYY-MM-DD"})
+    last_day = fields.Date(required=True, validate=plausible_day, error_messages={"invalid": "Ngày có dạng YYYY-MM-DD"})
 
 
 class RouteStep(Strict):
@@ -149,9 +155,10 @@ class CatalogueEntry(Strict):
     supplement_clock = fields.String(required=True, validate=validate.OneOf(
         ("restart", "pause"), error="Phải là restart hoặc pause"))
     cutoff = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^([01]\d|2[0-3]):[0-5]\d$", error="Giờ giới hạn có dạng HH:MM, ví dụ 15:00"))
-    effective_from = fields.Date(required=True, error_messages={"invalid": "Ngày có dạng YYYY-MM-DD"})
-    effective_to = fields.Date(load_default=None, allow_none=True,
+        r"([01][0-9]|2[0-3]):[0-5][0-9]\Z", error="Giờ giới hạn có dạng HH:MM, ví dụ 15:00"))
+    effective_from = fields.Date(required=True, validate=plausible_day,
+                                 error_messages={"invalid": "Ngày có dạng YYYY-MM-DD"})
+    effective_to = fields.Date(load_default=None, allow_none=True, validate=plausible_day,
                                error_messages={"invalid": "Ngày có dạng YYYY-MM-DD"})
     legal_basis = fields.String(load_default="", validate=validate.Length(max=5000))
 
@@ -172,3 +179,50 @@ class CatalogueEntry(Strict):
 
 class CatalogueFile(Strict):
     procedures = fields.List(fields.Nested(CatalogueEntry), required=True)
+
+
+# --- query and path parameters ---------------------------------------------------
+
+class Query(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other query parameters (a cache buster) are ignored
+
+
+class Moment(fields.AwareDateTime):
+    """ISO 8601 with an offset, within a year of now (further out would overflow the
+    calendar arithmetic); an unescaped "+" of the offset arrives as a space."""
+
+    def __init__(self, **kwargs):
+        super().__init__(error_messages={
+            "invalid": "Thời điểm theo ISO 8601 có múi giờ, ví dụ 2026-11-26T08:15:00+07:00",
+            "invalid_awareness": "Thời điểm theo ISO 8601 có múi giờ"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value[:11] + value[11:].replace(" ", "+")
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not clock.near_now(moment):
+            raise ValidationError("Thời điểm phải trong vòng một năm so với hiện tại")
+        return moment
+
+
+def _day(**kwargs):
+    return fields.Date(validate=plausible_day, error_messages={"invalid": "Ngày có dạng YYYY-MM-DD"}, **kwargs)
+
+
+class DayQuery(Query):
+    at = _day(load_default=None, metadata={"description": "mặc định: hôm nay"})
+
+
+class DueQuery(Query):
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                                   error_messages={"required": "Bắt buộc nhập"})
+    received_at = Moment(load_default=None, metadata={"description": "mặc định: bây giờ"})
+
+
+class LookupPageQuery(Query):
+    code = fields.String(load_default=None, validate=validate.Length(max=60))
+
+
+class DayPath(Strict):
+    day = _day(required=True)

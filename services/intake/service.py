@@ -1,162 +1,174 @@
 """intake: the one-stop counter (Bộ phận Một cửa). Thin entrypoints only."""
 import logging
-from datetime import date, datetime
+from urllib.parse import parse_qs
 
-from werkzeug.wrappers import Response
-
-from shared import calendar_store, clock, logs
-from shared.http import ApiError, api, http, json_response, load, read_json
+from shared import calendar_store, clock, logs, scope
+from shared.http import (ApiError, api, client_address, describe, error_response, html_response, http,
+                         json_response, load, read_body, read_json)
 from shared.messaging import handles
+from shared.openapi import Media
 from shared.reliability import first_time
 from shared.service import ServiceBase
-from services.intake import calendar_admin, catalog, lookup, receipt, reception
+from services.intake import answers, calendar_admin, catalog, lookup, receipt, reception
+from services.intake.lookup import LookupQuery
 from services.intake.models import Procedure
-from services.intake.schemas import (Acceptance, CalendarOverrideBody, Expiry, Guidance, Reason, Submission,
-                                     Supplement)
+from services.intake.schemas import (Acceptance, CalendarOverrideBody, CatalogueFile, DayPath, DayQuery, DueQuery,
+                                     Expiry, Guidance, LookupPageQuery, Reason, Submission, Supplement)
 
 log = logging.getLogger(__name__)
 
 STAFF = ("counter", "officer", "admin")
 CATALOGUE_MAX_BYTES = 8 * 1024 * 1024  # a province's whole catalogue in one file
+LOOKUP_MAX_BYTES = 4 * 1024  # a code and an ID number
 
 
-def _day(text, name):
-    try:
-        return date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise ApiError(400, "invalid_input", "Ngày có dạng YYYY-MM-DD", {name: ["Ngày có dạng YYYY-MM-DD"]})
-
-
-def _moment(text, name):
-    try:
-        # an unescaped "+" of the offset arrives as a space
-        moment = datetime.fromisoformat(text[:11] + text[11:].replace(" ", "+"))
-    except (TypeError, ValueError):
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ApiError(400, "invalid_input", "Thời điểm theo ISO 8601 có múi giờ, ví dụ 2026-11-26T08:15:00+07:00",
-                       {name: ["Thời điểm theo ISO 8601 có múi giờ"]})
-    return moment
+def admit_lookup(service, request):
+    """The lookup's rate limits come before anything of the request is read."""
+    lookup.admit(service.lookups, client_address(request, service.lookups.trusted_proxies))
 
 
 class IntakeService(ServiceBase):
     name = "intake"
 
     lookups = lookup.LookupLimiter()
+    dossier_scope = scope.DossierScope()
 
     # --- dossiers -------------------------------------------------------------
 
     @http("POST", "/api/dossiers")
-    @api
-    def submit(self, request):
-        claims = self.auth.require(request, "counter", "portal")
-        body = read_json(request)
-        data = load(Submission, body)
+    @api(roles=("counter", "portal"), body=Submission, idempotent=True, answers={201: answers.SUBMISSION},
+         errors=(403, 409, 422))
+    def submit(self, request, claims, body):
+        data, body = body, read_json(request)  # the Idempotency-Key is checked against the body as sent
         key = request.headers.get("Idempotency-Key")
         with self.db.transaction() as session:
-            earlier = reception.claim_idempotency_key(session, claims["sub"], key, body)
+            earlier = reception.claim_idempotency_key(session, scope.caller(claims), key, body)
             if earlier:
                 return json_response(*earlier)
             dossier, procedure = reception.submit(session, data, claims)
             answer = reception.submission_answer(dossier, procedure)
-            reception.remember_answer(session, claims["sub"], key, 201, answer)
+            reception.remember_answer(session, scope.caller(claims), key, 201, answer)
         with logs.about(dossier.code, dossier.correlation_id):
             log.info("dossier %s for procedure %s (applicant %s)", dossier.status, procedure.code,
                      logs.mask_id(dossier.id_number))
         return json_response(201, answer)
 
     @http("GET", "/api/dossiers/<string:code>")
-    @api
-    def get_dossier(self, request, code):
-        claims = self.auth.require(request, *STAFF)
+    @api(roles=STAFF, answers={200: answers.DOSSIER}, errors=(403,))
+    def get_dossier(self, request, code, claims):
+        departments = self.dossier_scope.departments_for(claims, code)  # before the transaction: no connection held
         with self.db.transaction() as session:
-            dossier = reception.get_dossier(session, code)
-            reception.check_agency(dossier, claims)
+            dossier = reception.readable_dossier(session, code, claims, departments)
             return json_response(200, reception.dossier_view(session, dossier))
 
-    def _counter_action(self, request, code, action, schema=None):
-        claims = self.auth.require(request, "counter")
-        # an empty body is an empty form (accept with nothing missing)
-        data = load(schema, read_json(request) if request.get_data(cache=True) else {}) if schema else None
+    def _counter_action(self, code, claims, data, action):
         with self.db.transaction() as session:
             action(session, code, data, claims)
             view = reception.dossier_view(session, reception.get_dossier(session, code))
         return json_response(200, view)
 
+    # an empty body is an empty form (accept with nothing missing)
     @http("POST", "/api/dossiers/<string:code>/accept")
-    @api
-    def accept(self, request, code):
-        return self._counter_action(request, code, reception.accept, Acceptance)
+    @api(roles=("counter",), body=Acceptance, body_optional=True, answers={200: answers.DOSSIER},
+         errors=(403, 409, 422))
+    def accept(self, request, code, claims, body):
+        return self._counter_action(code, claims, body, reception.accept)
 
     @http("POST", "/api/dossiers/<string:code>/refuse")
-    @api
-    def refuse(self, request, code):
-        return self._counter_action(request, code, lambda s, c, d, cl: reception.refuse(s, c, d["reason"], cl),
-                                    Reason)
+    @api(roles=("counter",), body=Reason, answers={200: answers.DOSSIER}, errors=(403, 409))
+    def refuse(self, request, code, claims, body):
+        return self._counter_action(code, claims, body, lambda s, c, d, cl: reception.refuse(s, c, d["reason"], cl))
 
     @http("POST", "/api/dossiers/<string:code>/supplement")
-    @api
-    def supplement(self, request, code):
-        return self._counter_action(request, code, reception.supplement, Supplement)
+    @api(roles=("counter",), body=Supplement, answers={200: answers.DOSSIER}, errors=(403, 409, 422))
+    def supplement(self, request, code, claims, body):
+        return self._counter_action(code, claims, body, reception.supplement)
 
     @http("POST", "/api/dossiers/<string:code>/withdraw")
-    @api
-    def withdraw(self, request, code):
-        return self._counter_action(request, code, lambda s, c, d, cl: reception.withdraw(s, c, d["reason"], cl),
-                                    Reason)
+    @api(roles=("counter",), body=Reason, answers={200: answers.DOSSIER}, errors=(403, 409))
+    def withdraw(self, request, code, claims, body):
+        return self._counter_action(code, claims, body, lambda s, c, d, cl: reception.withdraw(s, c, d["reason"], cl))
 
     @http("POST", "/api/dossiers/<string:code>/return")
-    @api
-    def hand_back(self, request, code):
-        return self._counter_action(request, code, lambda s, c, d, cl: reception.hand_back(s, c, cl))
+    @api(roles=("counter",), answers={200: answers.DOSSIER}, errors=(403, 409))
+    def hand_back(self, request, code, claims):
+        return self._counter_action(code, claims, None, lambda s, c, d, cl: reception.hand_back(s, c, cl))
 
     @http("GET", "/api/dossiers/<string:code>/receipt")
-    @api
-    def receipt(self, request, code):
-        claims = self.auth.require(request, "counter", "admin")
+    @api(roles=("counter", "admin"), answers={200: Media("text/html")}, errors=(403, 409))
+    def receipt(self, request, code, claims):
         with self.db.transaction() as session:
-            dossier = reception.get_dossier(session, code)
-            reception.check_agency(dossier, claims)
+            dossier = reception.readable_dossier(session, code, claims)
             html = receipt.render(dossier, session.get(Procedure, dossier.procedure_id), self.config["PUBLIC_URL"])
-        return Response(html, status=200, mimetype="text/html")
+        return html_response(html, inline_scripts=receipt.SCRIPTS)
 
     @http("POST", "/api/guidance")
-    @api
-    def guidance(self, request):
-        self.auth.require(request, "counter")
-        data = load(Guidance, read_json(request))
+    @api(roles=("counter",), body=Guidance, answers={200: answers.GUIDANCE}, errors=(422,))
+    def guidance(self, request, body):
         with self.db.transaction() as session:
-            return json_response(200, reception.guidance(session, data))
+            return json_response(200, reception.guidance(session, body))
 
     # --- the citizen ------------------------------------------------------------
 
+    @http("POST", "/api/lookup")
+    @api(before=admit_lookup, body=LookupQuery, max_bytes=LOOKUP_MAX_BYTES, answers={200: answers.LOOKUP},
+         errors=(404, 429))
+    def lookup(self, request, body):
+        return json_response(200, lookup.guarded_lookup(self.db, self.lookups, body["code"], body["id_number"]))
+
     @http("GET", "/api/lookup")
-    @api
-    def lookup(self, request):
-        if not self.lookups.allow(request.remote_addr):
-            raise ApiError(429, "rate_limited", "Tra cứu quá nhiều lần; vui lòng thử lại sau ít phút")
-        with self.db.transaction() as session:
-            view = lookup.lookup(session, request.args.get("code"), request.args.get("id_number"))
-        return json_response(200, view)
+    @api(errors=(405,), summary="refused: the lookup is POST /api/lookup")
+    def lookup_by_url(self, request):
+        """Refused on purpose: a CCCD in a URL stays in proxy and access logs, browser
+        history and Referer headers."""
+        answer = error_response(405, "method_not_allowed",
+                                "Tra cứu hồ sơ bằng phương thức POST với nội dung JSON {\"code\", \"id_number\"}; "
+                                "không đưa số CCCD vào địa chỉ URL")
+        answer.headers["Allow"] = "POST"
+        return answer
 
     @http("GET", "/tra-cuu")
+    @describe(query=LookupPageQuery, answers={200: Media("text/html")}, summary="the citizen's lookup page")
     def lookup_page(self, request):
-        return Response(receipt.lookup_page(request.args.get("code")), mimetype="text/html")
+        return html_response(receipt.lookup_page(request.args.get("code")))
+
+    @http("POST", "/tra-cuu")
+    @describe(form=LookupQuery, answers={s: Media("text/html") for s in (200, 400, 404, 408, 413, 429)},
+              summary="the citizen's lookup form, answered as a page")
+    def lookup_form(self, request):
+        """The citizen's form (form-encoded), answered as a page."""
+        code = ""
+        try:
+            lookup.admit(self.lookups, client_address(request, self.lookups.trusted_proxies))
+            form = parse_qs(read_body(request, LOOKUP_MAX_BYTES).decode("utf-8", "replace"), max_num_fields=10)
+            code = (form.get("code") or [""])[0].strip()
+            data = load(lookup.LookupQuery, {"code": code, "id_number": (form.get("id_number") or [""])[0].strip()})
+            view = lookup.guarded_lookup(self.db, self.lookups, data["code"], data["id_number"])
+        except ApiError as exc:
+            return html_response(receipt.lookup_page(code, error=exc), status=exc.status)
+        except ValueError:  # more fields than any form of ours has
+            problem = ApiError(400, "invalid_input", "Biểu mẫu không hợp lệ")
+            return html_response(receipt.lookup_page(code, error=problem), status=400)
+        except Exception:  # no @api here: the page must not become nameko's plain-text error
+            log.exception("unexpected error in lookup_form")
+            problem = ApiError(500, "internal_error", "Lỗi hệ thống; vui lòng thử lại sau")
+            return html_response(receipt.lookup_page(code, error=problem), status=500)
+        return html_response(receipt.lookup_result_page(view))
 
     # --- the catalogue ----------------------------------------------------------
 
     @http("GET", "/api/procedures")
-    @api
-    def procedures(self, request):
-        day = _day(request.args["at"], "at") if request.args.get("at") else clock.now().date()
+    @api(query=DayQuery, answers={200: answers.PROCEDURES})
+    def procedures(self, request, query):
+        day = query["at"] or clock.now().date()
         with self.db.transaction() as session:
             listed = [catalog.procedure_view(v) for v in catalog.listed_on(session, day)]
         return json_response(200, {"at": day, "procedures": listed})
 
     @http("GET", "/api/procedures/<string:code>")
-    @api
-    def procedure(self, request, code):
-        day = _day(request.args["at"], "at") if request.args.get("at") else clock.now().date()
+    @api(query=DayQuery, answers={200: answers.PROCEDURE_VERSIONS})
+    def procedure(self, request, code, query):
+        day = query["at"] or clock.now().date()
         with self.db.transaction() as session:
             versions = catalog.versions_of(session, code)
             if not versions:
@@ -166,35 +178,29 @@ class IntakeService(ServiceBase):
                 "code": code, "at": day, "in_effect": catalog.procedure_view(current) if current else None,
                 "versions": [catalog.procedure_view(v) for v in versions]})
 
+    # catalog.import_catalogue loads the file with CatalogueFile itself: it is also the CLI's
     @http("POST", "/api/procedures/import")
-    @api
-    def import_catalogue(self, request):
-        self.auth.require(request, "admin")
-        document = read_json(request, CATALOGUE_MAX_BYTES)
+    @api(roles=("admin",), body=CatalogueFile, raw_body=True, max_bytes=CATALOGUE_MAX_BYTES,
+         answers={200: answers.IMPORT}, errors=(422,))
+    def import_catalogue(self, request, body):
+        document = body
         with self.db.transaction() as session:
             answer = catalog.import_catalogue(session, document, clock.now().date())
         return json_response(200, answer)
 
     @http("POST", "/api/procedures/<string:code>/expire")
-    @api
-    def expire_procedure(self, request, code):
-        self.auth.require(request, "admin")
-        data = load(Expiry, read_json(request))
+    @api(roles=("admin",), body=Expiry, answers={200: answers.PROCEDURE})
+    def expire_procedure(self, request, code, body):
         with self.db.transaction() as session:
-            version = catalog.expire(session, code, data["last_day"])
+            version = catalog.expire(session, code, body["last_day"])
             return json_response(200, catalog.procedure_view(version))
 
     # --- the calendar -----------------------------------------------------------
 
     @http("GET", "/api/calendar/due")
-    @api
-    def due(self, request):
-        self.auth.require(request)
-        code = request.args.get("procedure_code")
-        if not code:
-            raise ApiError(400, "invalid_input", "Cần mã thủ tục", {"procedure_code": ["Bắt buộc nhập"]})
-        received_at = _moment(request.args["received_at"], "received_at") if request.args.get("received_at") \
-            else clock.now()
+    @api(roles=(), query=DueQuery, answers={200: answers.DUE}, errors=(422,))
+    def due(self, request, query):
+        code, received_at = query["procedure_code"], query["received_at"] or clock.now()
         with self.db.transaction() as session:
             procedure = catalog.in_effect(session, code, clock.local(received_at).date())
             due_at = calendar_admin.appointment(calendar_store.load(session), procedure, received_at)
@@ -202,29 +208,24 @@ class IntakeService(ServiceBase):
                                    "received_at": clock.local(received_at), "due_at": due_at})
 
     @http("GET", "/api/calendar/overrides")
-    @api
+    @api(roles=("admin", "counter"), answers={200: answers.OVERRIDES})
     def calendar_overrides(self, request):
-        self.auth.require(request, "admin", "counter")
         with self.db.transaction() as session:
             return json_response(200, calendar_admin.listing(session))
 
     @http("PUT", "/api/calendar/overrides/<string:day>")
-    @api
-    def set_calendar_override(self, request, day):
-        claims = self.auth.require(request, "admin")
-        data = load(CalendarOverrideBody, read_json(request))
+    @api(roles=("admin",), path=DayPath, body=CalendarOverrideBody, answers={200: answers.OVERRIDE_SET})
+    def set_calendar_override(self, request, day, claims, body):
         with self.db.transaction() as session:
-            override, version = calendar_admin.set_override(session, _day(day, "day"), data["kind"], data["note"],
-                                                            claims["sub"])
+            override, version = calendar_admin.set_override(session, day, body["kind"], body["note"], claims["sub"])
             return json_response(200, {"version": version, **calendar_admin.override_view(override)})
 
     @http("DELETE", "/api/calendar/overrides/<string:day>")
-    @api
+    @api(roles=("admin",), path=DayPath, answers={200: answers.OVERRIDE_REMOVED})
     def remove_calendar_override(self, request, day):
-        self.auth.require(request, "admin")
         with self.db.transaction() as session:
-            version = calendar_admin.remove_override(session, _day(day, "day"))
-        return json_response(200, {"version": version, "removed": _day(day, "day")})
+            version = calendar_admin.remove_override(session, day)
+        return json_response(200, {"version": version, "removed": day})
 
     # --- events from the other services ------------------------------------------
 

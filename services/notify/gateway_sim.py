@@ -76,7 +76,8 @@ class GatewaySimulator:
 
     def _receipt(self, gateway_id, reference):
         time.sleep(self.receipt_delay)
-        raw = json.dumps({"id": gateway_id, "reference": reference, "status": "delivered"}).encode()
+        raw = json.dumps({"id": gateway_id, "reference": reference, "status": "delivered",
+                          "timestamp": int(time.time())}).encode()
         try:
             requests.post(self.receipt_url, data=raw, timeout=10,
                           headers={"Content-Type": "application/json", "X-Signature": sign(self.secret, raw)})
@@ -101,7 +102,7 @@ def make_server(sim, host="127.0.0.1", port=8011):
             url = urlsplit(self.path)
             if url.path == "/control/sent":
                 since = parse_qs(url.query).get("since", ["0"])[0]
-                if not since.isdigit():
+                if not (since.isascii() and since.isdigit()):
                     return self.answer(400, {"error": "since must be a whole number"})
                 return self.answer(200, {"sent": sim.sent[int(since):], "requests": len(sim.requests)})
             if url.path == "/control/count":

@@ -22,7 +22,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 
 from shared import clock
 from shared.http import ApiError
@@ -52,7 +53,9 @@ class Templates:
     which wording it was sent with."""
 
     def __init__(self, directory=None):
-        self.env = Environment(loader=FileSystemLoader(str(directory or DEFAULT_TEMPLATES)),
+        # Sandboxed: templates are edited by operators at run time (TEMPLATES_DIR) and a
+        # template must not reach Python internals ({{ ''.__class__.__mro__ }}).
+        self.env = SandboxedEnvironment(loader=FileSystemLoader(str(directory or DEFAULT_TEMPLATES)),
                                undefined=StrictUndefined, autoescape=False, auto_reload=True,
                                keep_trailing_newline=False)
         self.versions = {}  # id of a loaded template -> version

@@ -1,10 +1,12 @@
 """Delivery receipts from the SMS gateway: HMAC-SHA256 over the raw body in
-X-Signature (the same scheme as the carrier's callbacks), and the body's schema."""
+X-Signature and a recent `timestamp` (the same scheme as the carrier's callbacks),
+and the body's schema."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 
 class ReceiptSchema(Schema):
-    """{"reference": our message id, "id": the gateway's id, "status": delivered|failed, "reason": ...}"""
+    """{"reference": our message id, "id": the gateway's id, "status": delivered|failed, "reason": ...,
+    "timestamp": Unix seconds when the gateway sent it}"""
     class Meta:
         unknown = EXCLUDE  # gateways add fields of their own
 
@@ -12,6 +14,7 @@ class ReceiptSchema(Schema):
     id = fields.String(load_default=None)
     status = fields.String(required=True, validate=validate.OneOf(("delivered", "failed")))
     reason = fields.String(load_default=None, allow_none=True)
+    timestamp = fields.Integer(required=True, strict=True)  # checked by shared.signing.fresh: no replays
 
     @validates_schema
     def names_a_message(self, data, **kwargs):

@@ -2,20 +2,30 @@
 
 
 from shared import logs
-from shared.http import ApiError, api, http, json_response, load, read_json
+from shared.http import CALLBACK_MAX_BYTES, ApiError, api, http, json_response, read_body
 from shared.messaging import handles
+from shared.scope import DossierScope
 from shared.service import ServiceBase
-from shared.signing import signature_ok
+from shared.signing import fresh, signature_ok
 from services.notify import messages
+from services.notify.answers import NOTIFICATIONS, RECEIPT_APPLIED
 from services.notify.dependencies import DispatchProvider, configured_timer
 from services.notify.receipts import ReceiptSchema
+from services.notify.schemas import NotificationsQuery
 
+
+def gateway_signature(service, request):
+    """A delivery receipt is the gateway's only when signed with the shared secret."""
+    raw = read_body(request, CALLBACK_MAX_BYTES)
+    if not signature_ok(service.config.get("SMS_GATEWAY_SECRET") or "", raw, request.headers.get("X-Signature")):
+        raise ApiError(401, "bad_signature", "Chữ ký của báo cáo phát tin không hợp lệ")
 
 
 class NotifyService(ServiceBase):
     name = "notify"
 
     dispatch = DispatchProvider()
+    dossier_scope = DossierScope()
 
     def _notify(self, env):
         with logs.about(env["dossier_code"], env.get("correlation_id")):
@@ -72,24 +82,23 @@ class NotifyService(ServiceBase):
             messages.deliver(self.db, self.dispatch, message_id, channel, resume)
 
     @http("POST", "/api/sms/receipts")
-    @api
-    def sms_receipt(self, request):
+    @api(before=gateway_signature, signed=True, body=ReceiptSchema, max_bytes=CALLBACK_MAX_BYTES,
+         answers={200: RECEIPT_APPLIED}, errors=(404,))
+    def sms_receipt(self, request, body):
         """The SMS gateway's delivery receipt, signed like carrier callbacks."""
-        raw = request.get_data(cache=True)
-        if not signature_ok(self.config.get("SMS_GATEWAY_SECRET") or "", raw, request.headers.get("X-Signature")):
-            raise ApiError(401, "bad_signature", "Chữ ký của báo cáo phát tin không hợp lệ")
-        receipt = load(ReceiptSchema(), read_json(request))
+        receipt = body
+        if not fresh(receipt["timestamp"], self.config.get("SMS_RECEIPT_WINDOW_SECONDS") or 300):
+            raise ApiError(401, "stale_callback", "Báo cáo phát tin đã quá hạn (timestamp ngoài khung cho phép)")
         with self.db.transaction() as session:
             message, changed = messages.apply_receipt(session, receipt)
             answer = {"message_id": message.id, "status": message.status, "changed": changed}
         return json_response(200, answer)
 
     @http("GET", "/api/notifications")
-    @api
-    def notifications(self, request):
-        self.auth.require(request, "counter", "officer", "admin")
-        code = request.args.get("dossier_code")
-        if not code:
-            raise ApiError(400, "invalid_input", "Cần mã hồ sơ", {"dossier_code": ["Bắt buộc"]})
+    @api(roles=("counter", "officer", "admin"), query=NotificationsQuery, answers={200: NOTIFICATIONS},
+         errors=(404,))
+    def notifications(self, request, claims, query):
+        code = query["dossier_code"]
+        self.dossier_scope.require(claims, code)  # 404 out of scope (shared.scope)
         with self.db.transaction() as session:
             return json_response(200, {"dossier_code": code, "notifications": messages.listing(session, code)})

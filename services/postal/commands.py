@@ -3,6 +3,8 @@ import json
 import logging
 import os
 
+from shared.secret_policy import DEV_CARRIER_SECRET
+
 
 def _schedule(text):
     if text in ("auto", "manual"):
@@ -17,8 +19,8 @@ def register(sub):
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sim.add_argument("--port", type=int, default=int(os.environ.get("MOTCUA_CARRIER_SIM_PORT", 8010)),
                      help="port to listen on (MOTCUA_CARRIER_SIM_PORT, default 8010)")
-    sim.add_argument("--secret", default=os.environ.get("MOTCUA_CARRIER_SECRET", "dev-carrier-secret"),
-                     help="HMAC secret for callbacks (MOTCUA_CARRIER_SECRET)")
+    sim.add_argument("--secret", default=os.environ.get("MOTCUA_CARRIER_SECRET", DEV_CARRIER_SECRET),
+                     help="HMAC secret for callbacks (MOTCUA_CARRIER_SECRET; default: postal's development value)")
     sim.add_argument("--api-key", default=os.environ.get("MOTCUA_CARRIER_API_KEY"),
                      help="API key senders must present (MOTCUA_CARRIER_API_KEY; unset: any)")
     sim.add_argument("--step-seconds", type=float, default=2.0, help="seconds between tracking updates")

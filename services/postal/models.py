@@ -45,6 +45,11 @@ class Shipment(Base):
     created_at: Mapped[datetime] = mapped_column(Moment())
     updated_at: Mapped[datetime] = mapped_column(Moment())
     correlation_id: Mapped[str] = mapped_column(sa.String(36))
+    # Who asked for a pickup: only they read or cancel it (shared.scope). A counter's
+    # pickup belongs to its agency, a portal's to that portal client (its `sub`).
+    requested_by_role: Mapped[str | None] = mapped_column(sa.String(20))
+    requested_by: Mapped[str | None] = mapped_column(sa.String(100))
+    requested_by_agency: Mapped[str | None] = mapped_column(sa.String(20))
 
 
 class TrackingEvent(Base):

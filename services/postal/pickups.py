@@ -10,7 +10,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from shared import clock
+from shared import clock, scope
 from shared.http import ApiError, request_hash
 from services.postal.models import Shipment
 
@@ -21,7 +21,7 @@ def request_pickup(session, order, submission, claims, rules, idempotency_key=No
     """Record the pickup as pending (ordered from the carrier next). With an
     Idempotency-Key, the same request again finds the same pickup (created False);
     the key with a different body is a 409."""
-    key = f"{claims['sub']}:{idempotency_key}"[:250] if idempotency_key else None
+    key = f"{scope.caller(claims)}:{idempotency_key}"[:250] if idempotency_key else None
     digest = request_hash(body if body is not None else {**submission, **order})
     if key:
         known = session.scalars(sa.select(Shipment).where(Shipment.request_key == key)).first()
@@ -33,7 +33,9 @@ def request_pickup(session, order, submission, claims, rules, idempotency_key=No
     pickup = Shipment(id=str(uuid.uuid4()), dossier_code=None, purpose="pickup", status="pending",
                       address=order["pickup_address"], fees_to_collect=order["fees_to_collect"], submission=submission,
                       request_key=key, request_hash=digest, next_try_at=rules.next_try(1), created_at=now, updated_at=now,
-                      attempts=0, order_tries=0, postage=0, fees_collected=0, correlation_id=str(uuid.uuid4()))
+                      attempts=0, order_tries=0, postage=0, fees_collected=0, correlation_id=str(uuid.uuid4()),
+                      requested_by_role=claims["role"], requested_by=claims["sub"],
+                      requested_by_agency=claims.get("agency") if claims["role"] == "counter" else None)
     session.add(pickup)
     return pickup, True
 
@@ -43,6 +45,17 @@ def get_pickup(session, pickup_id, lock=False):
     pickup = session.scalars(query.with_for_update() if lock else query).first()
     if pickup is None:
         raise ApiError(404, "not_found", f"Không có yêu cầu thu gom {pickup_id}")
+    return pickup
+
+
+def requested_pickup(session, pickup_id, claims, lock=False):
+    """The pickup when the reader asked for it (its agency's counter, the same portal
+    client) or is an administrator; otherwise the 404 of an unknown pickup, so ids
+    tell nobody else anything (shared.scope)."""
+    pickup = get_pickup(session, pickup_id, lock)
+    if not scope.allowed(claims, agency=pickup.requested_by_agency,
+                         created_by=(pickup.requested_by_role, pickup.requested_by)):
+        raise scope.not_found(f"Không có yêu cầu thu gom {pickup_id}")
     return pickup
 
 

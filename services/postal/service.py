@@ -1,21 +1,29 @@
 """postal: results by post, dossiers collected by post, carrier tracking (bưu chính
 công ích). Thin entrypoints only: the rules are in shipping, pickups and transit."""
 import logging
-import time
 
 
 from shared import calendar_store, logs
-from shared.http import ApiError, api, http, json_response, load, read_json
+from shared.http import CALLBACK_MAX_BYTES, ApiError, api, http, json_response, read_body, read_json
 from shared.messaging import handles
 from shared.reliability import first_time
+from shared.scope import DossierScope
 from shared.service import ServiceBase
-from shared.signing import signature_ok
+from shared.signing import fresh, signature_ok
 from services.postal import pickups, shipping
+from services.postal.answers import SHIPMENT, SHIPMENTS, TRACKED
 from services.postal.carrier import CarrierError
 from services.postal.dependencies import CarrierAdapter, Rules, every
-from services.postal.schemas import TrackingUpdate, load_pickup
+from services.postal.schemas import PickupRequest, ShipmentsQuery, TrackingUpdate, split_pickup
 
 log = logging.getLogger(__name__)
+
+
+def carrier_signature(service, request):
+    """A tracking callback is the carrier's only when signed with the shared secret."""
+    raw = read_body(request, CALLBACK_MAX_BYTES)
+    if not signature_ok(service.config["CARRIER_SECRET"], raw, request.headers.get("X-Signature")):
+        raise ApiError(401, "bad_signature", "Chữ ký không hợp lệ")
 
 
 class PostalService(ServiceBase):
@@ -23,6 +31,7 @@ class PostalService(ServiceBase):
 
     carrier = CarrierAdapter()
     rules = Rules()
+    dossier_scope = DossierScope()
 
     def _place_order(self, shipment_id):
         return shipping.place_order(self.db, self.carrier, shipment_id, self.config["CALLBACK_URL"], self.rules)
@@ -47,13 +56,11 @@ class PostalService(ServiceBase):
             self._place_order(shipment_id)
 
     @http("POST", "/api/carrier/callback")
-    @api
-    def carrier_callback(self, request):
-        raw = request.get_data(cache=True)
-        if not signature_ok(self.config["CARRIER_SECRET"], raw, request.headers.get("X-Signature")):
-            raise ApiError(401, "bad_signature", "Chữ ký không hợp lệ")
-        update = load(TrackingUpdate(), read_json(request))
-        if abs(time.time() - update["timestamp"]) > float(self.config["CALLBACK_WINDOW_SECONDS"]):
+    @api(before=carrier_signature, signed=True, body=TrackingUpdate, max_bytes=CALLBACK_MAX_BYTES,
+         answers={200: TRACKED}, errors=(404, 422))
+    def carrier_callback(self, request, body):
+        update = body
+        if not fresh(update["timestamp"], self.config["CALLBACK_WINDOW_SECONDS"]):
             raise ApiError(401, "stale_callback", "Thông báo đã quá hạn (timestamp ngoài khung cho phép)")
         with self.db.transaction() as session:
             shipment, recorded = shipping.apply_tracking(session, update, self.rules)
@@ -64,24 +71,21 @@ class PostalService(ServiceBase):
                                    "shipment_status": status})
 
     @http("GET", "/api/shipments")
-    @api
-    def shipments(self, request):
-        self.auth.require(request, "counter", "officer", "admin")
-        code = request.args.get("dossier_code")
-        if not code:
-            raise ApiError(400, "invalid_input", "Cần mã hồ sơ", {"dossier_code": ["Bắt buộc"]})
+    @api(roles=("counter", "officer", "admin"), query=ShipmentsQuery, answers={200: SHIPMENTS}, errors=(404,))
+    def shipments(self, request, claims, query):
+        code = query["dossier_code"]
+        self.dossier_scope.require(claims, code)  # 404 out of scope (shared.scope)
         with self.db.transaction() as session:
             return json_response(200, {"dossier_code": code, "shipments": shipping.shipments_view(session, code)})
 
     @http("POST", "/api/pickups")
-    @api
-    def request_pickup(self, request):
-        claims = self.auth.require(request, "portal", "counter")
-        body = read_json(request)
-        order, submission = load_pickup(body)
+    @api(roles=("portal", "counter"), body=PickupRequest, answers={200: SHIPMENT, 201: SHIPMENT}, errors=(409,))
+    def request_pickup(self, request, claims, body):
+        order, submission = split_pickup(body)
         with self.db.transaction() as session:
+            # the Idempotency-Key is checked against the body as sent
             pickup, created = pickups.request_pickup(session, order, submission, claims, self.rules,
-                                                     request.headers.get("Idempotency-Key"), body)
+                                                     request.headers.get("Idempotency-Key"), read_json(request))
             pickup_id = pickup.id
         if created:
             self._place_order(pickup_id)  # carrier down: stays pending, retry_orders tries again
@@ -90,18 +94,17 @@ class PostalService(ServiceBase):
         return json_response(201 if created else 200, view)
 
     @http("GET", "/api/pickups/<string:pickup_id>")
-    @api
-    def pickup(self, request, pickup_id):
-        self.auth.require(request, "portal", "counter", "admin")
+    @api(roles=("portal", "counter", "admin"), answers={200: SHIPMENT})
+    def pickup(self, request, pickup_id, claims):
         with self.db.transaction() as session:
-            return json_response(200, shipping.shipment_view(session, pickups.get_pickup(session, pickup_id)))
+            pickup = pickups.requested_pickup(session, pickup_id, claims)
+            return json_response(200, shipping.shipment_view(session, pickup))
 
     @http("POST", "/api/pickups/<string:pickup_id>/cancel")
-    @api
-    def cancel_pickup(self, request, pickup_id):
-        self.auth.require(request, "portal", "counter")
+    @api(roles=("portal", "counter"), answers={200: SHIPMENT}, errors=(409,))
+    def cancel_pickup(self, request, pickup_id, claims):
         with self.db.transaction() as session:
-            pickup = pickups.get_pickup(session, pickup_id)
+            pickup = pickups.requested_pickup(session, pickup_id, claims)
             pickups.check_cancellable(pickup)
             waybill = pickup.waybill
         if waybill:

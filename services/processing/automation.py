@@ -1,5 +1,6 @@
 """Automated departments: their work is also published, as it becomes available, to
-the department's own durable queue `processing.tasks.<department>`; the
+the department's own durable queue `processing.tasks.<department>` (through the
+direct exchange `processing.tasks`, routing key = the department); the
 department's software answers through nameko RPC (`processing.decide`).
 
 The published rows are marked (tasks.dispatched_at) in the transaction that read
@@ -14,7 +15,7 @@ from nameko.extensions import DependencyProvider
 
 from shared import clock
 from shared.http import to_json
-from shared.messaging import ConfirmingPublisher, declare
+from shared.messaging import PERSISTENT, ConfirmingPublisher, declare
 from services.processing.models import AutomatedDepartment, Case, Task
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,28 @@ def task_queue_name(department):
     return f"processing.tasks.{department}"
 
 
+TASKS_EXCHANGE = "processing.tasks"
+
+
+def tasks_exchange():
+    # its own exchange: publishing needs no write access to the default exchange
+    return kombu.Exchange(TASKS_EXCHANGE, type="direct", durable=True, delivery_mode=PERSISTENT)
+
+
 def task_queue(department):
     """Declared the same way by processing and by every consumer."""
-    return kombu.Queue(task_queue_name(department), durable=True, queue_arguments={"x-queue-type": "quorum"})
+    return kombu.Queue(task_queue_name(department), exchange=tasks_exchange(), routing_key=department,
+                       durable=True, queue_arguments={"x-queue-type": "quorum"})
+
+
+def consumable_task_queue(connection, department):
+    """The department's queue for a consumer: declared as far as the consumer's
+    broker user may (a department system's own user may only read it: `motcua broker
+    setup --department` declares it), then consumed without declaring again."""
+    queue = task_queue(department)
+    declare(connection, [queue], may_skip=True)
+    queue.no_declare = True
+    return queue
 
 
 def task_message(task, case):
@@ -62,7 +82,7 @@ class Dispatcher:
                 return 0
             self._declare({task.department for task, _ in rows})
             self.publisher.publish_batch([
-                (None, task_queue_name(task.department), to_json(task_message(task, case)).encode("utf-8"),
+                (tasks_exchange(), task.department, to_json(task_message(task, case)).encode("utf-8"),
                  {"x-motcua-dossier-code": task.dossier_code}) for task, case in rows])
             now = clock.now()
             for task, _ in rows:

@@ -1,7 +1,9 @@
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from shared import clock
 
 TEXT = validate.Length(max=2000)
-DEPARTMENT = validate.Regexp(r"^[A-Z0-9_.-]{1,40}$", error="Mã phòng ban gồm chữ in hoa, số, '.', '_' hoặc '-'")
+DEPARTMENT = validate.Regexp(r"[A-Z0-9_.-]{1,40}\Z", error="Mã phòng ban gồm chữ in hoa, số, '.', '_' hoặc '-'")
 
 
 class _Strict(Schema):
@@ -34,9 +36,15 @@ class Decision(_Strict):
             raise ValidationError("Cần liệt kê giấy tờ cần bổ sung (tên và lý do)", "items")
 
 
+def _plausible_new_due(value):
+    # The exact bound (at most a year after the current due date) needs the dossier: workflow.extend.
+    if not clock.near_now(value, 2 * clock.MOMENT_SPAN):
+        raise ValidationError("Ngày hẹn mới phải trong vòng hai năm so với hiện tại")
+
+
 class Extension(_Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    new_due_at = fields.AwareDateTime(required=True, error_messages={
+    new_due_at = fields.AwareDateTime(required=True, validate=_plausible_new_due, error_messages={
         "invalid": "Ngày hẹn mới phải là thời điểm ISO 8601", "invalid_awareness": "Ngày hẹn mới phải có múi giờ"})
 
     @validates_schema
@@ -47,3 +55,22 @@ class Extension(_Strict):
 
 class Automation(_Strict):
     automated = fields.Boolean(required=True)
+
+
+class _Query(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other query parameters (a cache buster) are ignored
+
+
+class QueueQuery(_Query):
+    # out of range is brought into 1-500, not refused
+    limit = fields.Integer(load_default=100, metadata={"description": "1-500; ngoài khoảng được đưa về 1 hoặc 500"})
+
+
+class PrintableQuery(_Query):
+    format = fields.String(load_default=None, validate=validate.OneOf(
+        ("html", "json"), error="format là html (bản in) hoặc json"))
+
+
+class DepartmentPath(_Strict):
+    department = fields.String(required=True, validate=DEPARTMENT)

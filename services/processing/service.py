@@ -5,16 +5,18 @@ import os
 
 from marshmallow import ValidationError
 from nameko.timer import timer
-from werkzeug.wrappers import Response
 
-from shared import calendar_store, logs
-from shared.http import ApiError, api, error_response, http, json_response, load, read_json
+from shared import calendar_store, logs, scope
+from shared.http import ApiError, api, error_response, html_response, http, json_response
 from shared.messaging import handles, rpc
+from shared.openapi import Media
 from shared.reliability import first_time
 from shared.service import ServiceBase
 from services.processing import forms, workflow
 from services.processing.automation import TaskDispatch
-from services.processing.schemas import Automation, Decision, Extension, DEPARTMENT
+from services.processing.answers import AUTOMATED, AUTOMATION, CONTROL_SLIP, EXTENSION, QUEUE, TASK
+from services.processing.schemas import (Automation, Decision, DepartmentPath, Extension, PrintableQuery,
+                                         QueueQuery)
 
 log = logging.getLogger(__name__)
 # nameko reads timer intervals when the class is defined: environment, not config.yaml
@@ -22,6 +24,13 @@ DISPATCH_SECONDS = float(os.environ.get("MOTCUA_DISPATCH_SECONDS", 0.5))
 SWEEP_SECONDS = float(os.environ.get("MOTCUA_DEADLINE_SWEEP_SECONDS", 60))
 BATCH = 200
 STAFF = ("officer", "counter", "admin")
+
+
+def check_scope(session, claims, code):
+    """404 unless the reader may see the dossier: its agency's counter, an officer of
+    a department that has or had one of its tasks, admin (shared.scope)."""
+    scope.require(claims, f"Không có hồ sơ {code}", agency=scope.agency_of(code),
+                  departments=workflow.departments_of(session, code) if claims["role"] == "officer" else ())
 
 
 def check_department(claims, department):
@@ -85,22 +94,17 @@ class ProcessingService(ServiceBase):
     # --- the work queues ---
 
     @http("GET", "/api/departments/<string:department>/queue")
-    @api
-    def queue(self, request, department):
-        claims = self.auth.require(request, "officer", "admin")
+    @api(roles=("officer", "admin"), query=QueueQuery, answers={200: QUEUE}, errors=(403,))
+    def queue(self, request, department, claims, query):
         check_department(claims, department)
-        try:
-            limit = min(max(int(request.args.get("limit", 100)), 1), 500)
-        except ValueError:
-            raise ApiError(400, "invalid_input", "limit phải là số nguyên", {"limit": ["1-500"]})
+        limit = min(max(query["limit"], 1), 500)
         with self.db.transaction() as session:
             body = workflow.queue(session, department, limit)
         return json_response(200, body)
 
     @http("POST", "/api/departments/<string:department>/claim")
-    @api
-    def claim(self, request, department):
-        claims = self.auth.require(request, "officer")
+    @api(roles=("officer",), answers={200: TASK}, errors=(403,))
+    def claim(self, request, department, claims):
         check_department(claims, department)
         with self.db.transaction() as session:
             task = workflow.claim(session, department, claims["sub"], float(self.config["CLAIM_IDLE_SECONDS"]))
@@ -110,11 +114,9 @@ class ProcessingService(ServiceBase):
         return json_response(200, view)
 
     @http("POST", "/api/tasks/<string:task_id>/decision")
-    @api
-    def decide(self, request, task_id):
-        claims = self.auth.require(request, "officer")
-        decision = load(Decision(), read_json(request))
-        return json_response(200, self._decide(task_id, decision, claims))
+    @api(roles=("officer",), body=Decision, answers={200: TASK}, errors=(403, 409, 422))
+    def decide(self, request, task_id, claims, body):
+        return json_response(200, self._decide(task_id, body, claims))
 
     def _decide(self, task_id, decision, actor):
         with self.db.transaction() as session:
@@ -124,11 +126,15 @@ class ProcessingService(ServiceBase):
             return workflow.task_view(task)
 
     @rpc
-    def decide_task(self, task_id, decision, department):
+    def decide_task(self, task_id, decision, department=None, token=None):
         """A department's system answers a task from processing.tasks.<department>.
+        The authority is the caller's credential (`token`: role department_system,
+        claim department), never the task message; 401 without a valid one, 403 for
+        another department's task or a department that is not automated.
         Returns {"status": 200, "task": ...} or {"status": 4xx, "error": {...}}."""
-        actor = {"role": workflow.SYSTEM, "sub": f"system.{department}", "department": department}
         try:
+            claims = self.auth.require_token(token, "department_system")
+            actor = workflow.system_actor(claims, department)
             return {"status": 200, "task": self._decide(task_id, Decision().load(decision), actor)}
         except ValidationError as exc:
             return {"status": 400, "error": {"code": "invalid_input", "message": "Quyết định chưa hợp lệ",
@@ -136,22 +142,22 @@ class ProcessingService(ServiceBase):
         except ApiError as exc:
             return {"status": exc.status, "error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}
 
+    @rpc
+    def dossier_departments(self, code):
+        """Departments of which a task of the dossier is or was: what intake, postal
+        and notify need to scope an officer's reads (shared.scope). [] when unknown."""
+        with self.db.transaction() as session:
+            return list(workflow.departments_of(session, str(code)))
+
     @http("GET", "/api/departments/automated")
-    @api
+    @api(roles=("admin",), answers={200: AUTOMATED})
     def automated(self, request):
-        self.auth.require(request, "admin")
         with self.db.transaction() as session:
             return json_response(200, {"departments": workflow.automated_departments(session)})
 
     @http("PUT", "/api/departments/<string:department>/automation")
-    @api
-    def set_automation(self, request, department):
-        claims = self.auth.require(request, "admin")
-        try:
-            DEPARTMENT(department)
-        except ValidationError as exc:
-            raise ApiError(400, "invalid_input", "Mã phòng ban không hợp lệ", {"department": exc.messages})
-        body = load(Automation(), read_json(request))
+    @api(roles=("admin",), path=DepartmentPath, body=Automation, answers={200: AUTOMATION})
+    def set_automation(self, request, department, claims, body):
         with self.db.transaction() as session:
             answer = workflow.set_automated(session, department, body["automated"], claims["sub"])
         return json_response(200, answer)
@@ -159,30 +165,30 @@ class ProcessingService(ServiceBase):
     # --- deadlines and forms ---
 
     @http("POST", "/api/dossiers/<string:code>/extension")
-    @api
-    def extend(self, request, code):
-        claims = self.auth.require(request, "officer", "admin")
-        body = load(Extension(), read_json(request))
+    @api(roles=("officer", "admin"), body=Extension, answers={200: EXTENSION}, errors=(403, 409, 422))
+    def extend(self, request, code, claims, body):
         with self.db.transaction() as session:
+            check_scope(session, claims, code)
             workflow.extend(session, code, body, claims)
             view = workflow.extension(session, code)
         return json_response(200, view)
 
     @http("GET", "/api/dossiers/<string:code>/extension")
-    @api
-    def extension(self, request, code):
-        return self._printable(request, workflow.extension, code, "extension.html.j2")
+    @api(roles=STAFF, query=PrintableQuery, answers={200: Media({"application/json": EXTENSION, "text/html": None})})
+    def extension(self, request, code, claims, query):
+        return self._printable(request, claims, workflow.extension, code, "extension.html.j2")
 
     @http("GET", "/api/dossiers/<string:code>/control-slip")
-    @api
-    def control_slip(self, request, code):
-        return self._printable(request, workflow.control_slip, code, "control_slip.html.j2")
+    @api(roles=STAFF, query=PrintableQuery,
+         answers={200: Media({"application/json": CONTROL_SLIP, "text/html": None})})
+    def control_slip(self, request, code, claims, query):
+        return self._printable(request, claims, workflow.control_slip, code, "control_slip.html.j2")
 
-    def _printable(self, request, read, code, template):
+    def _printable(self, request, claims, read, code, template):
         """JSON, or the printable form with ?format=html / Accept: text/html."""
-        self.auth.require(request, *STAFF)
         with self.db.transaction() as session:
+            check_scope(session, claims, code)
             view = read(session, code)
         if forms.wants_html(request):
-            return Response(forms.render(template, **view), status=200, mimetype="text/html")
+            return html_response(forms.render(template, **view))
         return json_response(200, view)

@@ -1,5 +1,7 @@
 """An example department system: consumes processing.tasks.<department> and
-answers each task through nameko RPC (processing.decide_task).
+answers each task through nameko RPC (processing.decide_task), presenting its
+department credential (a token with role department_system): the task message
+carries no authority.
 
 A task is acknowledged only after processing answered it, so a worker killed
 mid-task leaves the message to the next worker; a task answered twice meets a
@@ -11,15 +13,20 @@ import time
 import kombu
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.processing.automation import task_queue
+from services.processing.automation import consumable_task_queue
 
 log = logging.getLogger("department-worker")
 
 
+class CredentialRefused(Exception):
+    """processing answered 401: this worker's token is missing, wrong or expired."""
+
+
 class DepartmentWorker:
-    def __init__(self, amqp_uri, department, decision, rpc_timeout=30, out=print):
+    def __init__(self, amqp_uri, department, decision, token, rpc_timeout=30, out=print):
         self.amqp_uri = amqp_uri
         self.department = department
+        self.token = token
         self.decision = decision
         self.rpc_timeout = rpc_timeout
         self.out = out
@@ -31,12 +38,15 @@ class DepartmentWorker:
             message.ack()
             return
         try:
-            answer = rpc.processing.decide_task(body["task_id"], self.decision, self.department)
+            answer = rpc.processing.decide_task(body["task_id"], self.decision, self.department, token=self.token)
         except Exception as exc:  # processing away or timed out: give the task back, try later
             log.warning("task %s not answered (%s); back to the queue", body.get("task_id"), exc)
             message.requeue()
             time.sleep(1)
             return
+        if answer["status"] == 401:  # our credential, not the task: give the task back and stop
+            message.requeue()
+            raise CredentialRefused(f"{answer['error']['code']}: {answer['error']['message']}")
         message.ack()
         self.handled += 1
         outcome = "ok" if answer["status"] == 200 else f"{answer['status']} {answer['error']['code']}"
@@ -49,7 +59,7 @@ class DepartmentWorker:
             try:
                 with ClusterRpcProxy({"AMQP_URI": self.amqp_uri}, timeout=self.rpc_timeout) as rpc, \
                         kombu.Connection(self.amqp_uri, heartbeat=0) as conn:
-                    queue = task_queue(self.department)
+                    queue = consumable_task_queue(conn, self.department)
                     with conn.Consumer(queue, accept=["json"], prefetch_count=1,
                                        callbacks=[lambda body, message: self.handle(rpc, body, message)]):
                         self.out(f"department-worker {self.department}: consuming {queue.name}", flush=True)

@@ -19,6 +19,7 @@ from services.processing.models import AutomatedDepartment, Case, HandOff, Task
 SOURCE = "processing"
 COUNTER = "MOTCUA"  # the one-stop counter, first and last party on every control slip
 OPEN = ("waiting", "claimed")
+MAX_EXTENSION = timedelta(days=366)  # an apology moves the due date by at most a year
 SYSTEM = "system"   # the actor role of a department's own software (nameko RPC)
 
 
@@ -166,9 +167,33 @@ def check_holder(task, actor):
         raise ApiError(409, "task_not_held", f"Việc đang ở trạng thái {task.status}, không do bạn giữ")
 
 
+def system_actor(claims, department=None):
+    """The actor of a department's system, from its credential (role department_system).
+    The department it names, if any, must be the credential's own."""
+    own = claims.get("department")
+    if not own:
+        raise ApiError(403, "forbidden", "Mã xác thực của hệ thống phòng ban thiếu mã phòng ban")
+    if department is not None and department != own:
+        raise ApiError(403, "other_department", "Hệ thống phòng ban chỉ xử lý việc của phòng ban mình")
+    # one holder name per department: any instance of its system may finish what another started
+    return {"role": SYSTEM, "sub": f"system.{own}", "department": own}
+
+
+def check_automated(session, task, actor):
+    """A department's system answers only its own department's work, and only while
+    that department is marked automated (an admin's decision)."""
+    if actor.get("department") != task.department:
+        raise ApiError(403, "other_department", "Việc này thuộc phòng ban khác")
+    if session.get(AutomatedDepartment, task.department) is None:
+        raise ApiError(403, "not_automated",
+                       f"Phòng ban {task.department} không được đánh dấu xử lý tự động; cán bộ xử lý qua hàng đợi")
+
+
 def decide(session, task_id, decision, actor, calendar=None):
     calendar = calendar or calendar_store.load(session)
     task = locked_task(session, task_id)
+    if actor["role"] == SYSTEM:
+        check_automated(session, task, actor)
     check_holder(task, actor)
     case = locked_case(session, task.dossier_code)
     if case.status != "in_progress" or case.current_step != task.step:
@@ -287,6 +312,9 @@ def extend(session, code, body, actor):
     if new_due <= case.due_at:
         raise ApiError(422, "not_later", "Ngày hẹn mới phải sau ngày hẹn hiện tại",
                        {"new_due_at": [f"phải sau {case.due_at.isoformat()}"]})
+    if new_due > case.due_at + MAX_EXTENSION:
+        raise ApiError(400, "invalid_input", "Ngày hẹn mới chậm nhất một năm sau ngày hẹn hiện tại",
+                       {"new_due_at": [f"chậm nhất {(case.due_at + MAX_EXTENSION).isoformat()}"]})
     old_due = case.due_at
     case.old_due_at, case.due_at, case.extended_at = old_due, new_due, now
     case.extension_reason, case.extended_by = body["reason"], actor["sub"]
@@ -342,6 +370,12 @@ def control_slip(session, code):
                        "timeliness": deadlines.timeliness(r.handed_over_at, r.sender_due_at), "note": r.note}
                       for r in rows],
     }
+
+
+def departments_of(session, code):
+    """Departments of which a task of the dossier is or was (the officers who may read it)."""
+    return session.scalars(sa.select(Task.department).where(Task.dossier_code == code).distinct()
+                           .order_by(Task.department)).all()
 
 
 def extension_view(case):

@@ -28,7 +28,8 @@ def up_vhost(new_vhost):
 @pytest.fixture
 def motcua_up(up_vhost, tmp_path):
     ports = {s: free_port() for s in SERVICES}
-    env = {k: v for k, v in os.environ.items() if k not in ("MOTCUA_DATABASE_URL", "MOTCUA_JWT_SECRET")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MOTCUA_DATABASE_URL", "MOTCUA_JWT_SECRET", "MOTCUA_ENV", "MOTCUA_BIND")}
     env.update({"MOTCUA_AMQP_URI": up_vhost, "MOTCUA_VAR_DIR": str(tmp_path / "var"),
                 "MOTCUA_CARRIER_SIM_PORT": str(free_port()), "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
                 "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
@@ -56,6 +57,9 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
     proc, ports, log = motcua_up
     text = log()
     assert "SQLite files in" in text and "DEVELOPMENT tokens" in text
+    # no secret given: `motcua up` is a local trial, and says so
+    assert "development mode: development secrets, demo data; never expose this" in text
+    assert "tokens signed with the DEVELOPMENT secret" in text
     tokens = dict(re.findall(r"^\s+(counter|officer|admin|portal)\s+(?:\S+\s+)?(eyJ\S+)$", text, re.M))
     counter = {"Authorization": f"Bearer {tokens['counter']}"}
     officer_line = re.search(r"^\s+officer\s+TUPHAP\s+(eyJ\S+)$", text, re.M)

@@ -21,7 +21,7 @@ from shared import dlq, events
 from shared.config import SERVICES
 from shared.messaging import ConfirmingPublisher, event_exchange
 from tests.helpers import wait_for
-from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, dossier_body
+from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, department_credential, dossier_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -93,7 +93,8 @@ class Flow:
             eventlet.sleep(0.5)
 
     def start_worker(self):
-        self.system.start("worker", "department-worker", "--department", DEPARTMENT, "--approve-all")
+        self.system.start("worker", "department-worker", "--department", DEPARTMENT, "--approve-all",
+                          "--token", department_credential(DEPARTMENT))
         self.worker = self.system.processes["worker"]
 
     def supervise_worker(self):

@@ -7,6 +7,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from werkzeug.test import EnvironBuilder
+
 from shared import db
 from shared.http import api
 
@@ -51,8 +53,9 @@ def test_a_connection_in_steady_use_fails_once_then_the_pool_is_renewed(engine, 
             session.execute(sa.text("SELECT 1"))
         return "ok"
 
-    answer = endpoint(None, None)
+    request = EnvironBuilder(path="/").get_request()
+    answer = endpoint(None, request)
     assert answer.status_code == 503
     assert json.loads(answer.get_data())["error"]["code"] == "database_unavailable"
-    assert endpoint(None, None) == "ok"
+    assert endpoint(None, request) == "ok"
     assert backend_pid(engine) != dropped

@@ -3,6 +3,7 @@ e-mail (SMTP), retries, failures, receipts, exactly once, quiet hours, rate limi
 templates, and the staff listing."""
 import json
 import shutil
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -150,7 +151,7 @@ def test_a_delivery_receipt_completes_an_accepted_sms(start_notify, publish, eng
     url = f"http://127.0.0.1:{notify.port}/api/sms/receipts"
 
     def post(body, secret="receipt-secret"):
-        raw = json.dumps(body).encode()
+        raw = json.dumps({"timestamp": int(time.time()), **body}).encode()
         return requests.post(url, data=raw, headers={"X-Signature": sign(secret, raw)}, timeout=10)
     again = post({"id": row["provider_ref"], "status": "failed", "reason": "late"})
     assert again.status_code == 200 and again.json() == {"message_id": row["id"], "status": "delivered",

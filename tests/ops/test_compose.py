@@ -8,8 +8,24 @@ import yaml
 
 from shared.cli import build_parser
 from shared.config import DEFAULT_PORTS, ROOT, SERVICES
+from shared.secret_policy import KNOWN_DEFAULTS
 
-COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+
+
+class ComposeLoader(yaml.SafeLoader):
+    """SafeLoader without nameko's ${VAR:default} resolver (shared.config installs it):
+    the ${VAR} of this file are compose's own interpolation, kept as written."""
+
+
+ComposeLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "!env_var"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+COMPOSE = yaml.load(COMPOSE_TEXT, Loader=ComposeLoader)
+# What compose must take from its own environment, refusing to start without it.
+SECRETS = ("MOTCUA_JWT_SECRET", "MOTCUA_CARRIER_SECRET", "MOTCUA_CARRIER_API_KEY", "MOTCUA_SMS_GATEWAY_KEY",
+           "MOTCUA_SMS_GATEWAY_SECRET", "MOTCUA_POSTGRES_PASSWORD", "MOTCUA_RABBITMQ_USER",
+           "MOTCUA_RABBITMQ_PASSWORD")
 READ_BY_CODE = set(re.findall(r"MOTCUA_[A-Z0-9_]+", "".join(
     p.read_text(encoding="utf-8") for p in list((ROOT / "shared").glob("*.py")) + list((ROOT / "services").rglob("*.py"))
     + list((ROOT / "services").glob("*/config.yaml")))))
@@ -21,7 +37,9 @@ def test_each_service_runs_from_the_one_image_on_its_port(service):
     assert spec["build"] == "."
     args = build_parser().parse_args(spec["command"])
     assert args.command == "serve" and args.service == service
-    assert f"{DEFAULT_PORTS[service]}:{DEFAULT_PORTS[service]}" in spec["ports"]
+    # published on the host's loopback only: a reverse proxy with TLS fronts them
+    assert spec["ports"] == [f"127.0.0.1:{DEFAULT_PORTS[service]}:{DEFAULT_PORTS[service]}"]
+    assert spec["environment"]["MOTCUA_BIND"] == "0.0.0.0"  # inside the container: its own interface
     assert {"rabbitmq", "postgres"} <= set(spec["depends_on"])
     assert all(spec["depends_on"][dep]["condition"] == "service_healthy" for dep in ("rabbitmq", "postgres"))
 
@@ -62,3 +80,39 @@ def test_dockerfile_entrypoint_is_the_installed_command():
     assert entry in scripts
     for copied in re.findall(r"^COPY (\S+)", dockerfile, re.M):
         assert (ROOT / copied).exists(), copied
+
+
+@pytest.mark.parametrize("backend", ["rabbitmq", "postgres", "mailcatcher", "carrier-sim", "sms-gateway-sim"])
+def test_no_backend_or_simulator_port_is_published(backend):
+    spec = COMPOSE["services"][backend]
+    assert "ports" not in spec and "network_mode" not in spec
+
+
+@pytest.mark.parametrize("variable", SECRETS)
+def test_every_secret_comes_from_the_environment_without_a_default(variable):
+    uses = re.findall(r"\$\{" + variable + r"(\W[^}]*)?\}", COMPOSE_TEXT)
+    assert uses, f"{variable} is not used"
+    assert all(use.startswith(":?") for use in uses), f"{variable}: {uses} (want ${{{variable}:?message}})"
+
+
+def test_no_published_default_secret_and_no_guest_user():
+    written = yaml.safe_dump(COMPOSE)  # the settings, without the comments
+    assert "guest" not in written.lower()
+    values = re.sub(r"\$\{[^}]*\}", "", written)  # what the file itself gives, not the environment
+    assert not [d for d in KNOWN_DEFAULTS if re.search(rf"(?<![\w-]){re.escape(d)}(?![\w-])", values)]
+    rabbit = COMPOSE["services"]["rabbitmq"]["environment"]
+    assert rabbit["RABBITMQ_DEFAULT_USER"].startswith("${MOTCUA_RABBITMQ_USER:?")
+    assert rabbit["RABBITMQ_DEFAULT_PASS"].startswith("${MOTCUA_RABBITMQ_PASSWORD:?")
+    uri = COMPOSE["services"]["intake"]["environment"]["MOTCUA_AMQP_URI"]
+    assert uri.startswith("amqp://${MOTCUA_RABBITMQ_USER:?") and ":${MOTCUA_RABBITMQ_PASSWORD:?" in uri
+    database = COMPOSE["services"]["intake"]["environment"]["MOTCUA_DATABASE_URL"]
+    assert ":${MOTCUA_POSTGRES_PASSWORD:?" in database
+    assert COMPOSE["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
+        "${MOTCUA_POSTGRES_PASSWORD:?")
+
+
+def test_nothing_runs_in_development_mode():
+    for name, spec in COMPOSE["services"].items():
+        assert "MOTCUA_ENV" not in spec.get("environment", {}), name
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^ENV .*MOTCUA_ENV=production", dockerfile, re.M)  # `motcua up` in the image too

@@ -78,7 +78,7 @@ def test_a_dossier_collected_by_post_is_received_as_of_its_hand_over(system):
     pickup_id = answer.json()["id"]
     code = wait_for(lambda: system.scalar("intake", "SELECT code FROM dossiers WHERE pickup_id = :p", p=pickup_id),
                     timeout=30, message="registered by intake")
-    pickup = call("GET", system.url("postal", f"/api/pickups/{pickup_id}"), headers=COUNTER).json()
+    pickup = call("GET", system.url("postal", f"/api/pickups/{pickup_id}"), headers=token("portal")).json()
     handed_over_at = datetime.fromisoformat(pickup["handed_over_at"])
     view = dossier(system, code)
     assert (view["status"], view["channel"]) == ("submitted", "postal")

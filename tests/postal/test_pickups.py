@@ -27,7 +27,8 @@ def post(postal, body, auth=PORTAL, key=None):
 
 
 def pickup_view(postal, pickup_id):
-    answer = requests.get(postal.url(f"/api/pickups/{pickup_id}"), headers=STAFF, timeout=10)
+    # read by who asked for it (the portal client): nobody else sees a pickup
+    answer = requests.get(postal.url(f"/api/pickups/{pickup_id}"), headers=PORTAL, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()
 

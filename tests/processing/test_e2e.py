@@ -8,7 +8,7 @@ import pytest
 
 from shared.config import ROOT
 from tests.helpers import wait_for
-from tests.system import ADMIN, COUNTER, call, dossier, dossier_body, officer, submit
+from tests.system import ADMIN, COUNTER, call, department_credential, dossier, dossier_body, officer, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -38,8 +38,8 @@ def test_automated_department_worker_process(system):
     url = system.url("processing", "/api/departments/TCKH/automation")
     assert call("PUT", url, json={"automated": True}, headers=ADMIN).status_code == 200
     worker = subprocess.Popen([sys.executable, "-m", "shared.cli", "department-worker", "--department", "TCKH",
-                               "--approve-all"], env=system.env, cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+                               "--approve-all", "--token", department_credential("TCKH")], env=system.env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         code = submit(system, dossier_body(procedure="1.000105"))
         wait_for(lambda: dossier(system, code)["status"] == "result_ready", timeout=40,

@@ -148,8 +148,9 @@ def test_an_automated_department_answers_over_amqp(service, broker, uow):
         publish(broker, env)
     # AUTOA's system stops after 4 answers: its 3 tasks and a repeated one
     workers = [subprocess.Popen([sys.executable, "-m", "shared.cli", "department-worker", "--department", d,
-                                 "--approve-all", "--amqp-uri", broker, *extra], cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+                                 "--approve-all", "--amqp-uri", broker, "--token",
+                                 auth.issue("department_system", department=d), *extra], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                for d, extra in (("AUTOA", ["--max-tasks", "4"]), ("AUTOB", []))]
     try:
         wait_for(lambda: all(getattr(planned(uow, c), "status", None) == "finished" for c in codes), timeout=60,
