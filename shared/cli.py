@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 from shared import config
 
@@ -143,6 +144,14 @@ def _die_with_parent():
         pass
 
 
+def _without_password(uri):
+    """A broker URI fit for a screen or a log: the password replaced by ***."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -177,7 +186,7 @@ def cmd_up(args):
     print("Một Cửa: tokens signed with " + ("the DEVELOPMENT secret (MOTCUA_JWT_SECRET unset)"
                                             if auth.using_dev_secret() else "MOTCUA_JWT_SECRET"), flush=True)
     where = "PostgreSQL (MOTCUA_DATABASE_URL)" if env.get("MOTCUA_DATABASE_URL") else f"SQLite files in {config.var_dir()}"
-    print(f"Một Cửa: starting 4 services on {where}, broker {env.get('MOTCUA_AMQP_URI', config.DEFAULT_AMQP_URI)}",
+    print(f"Một Cửa: starting 4 services on {where}, broker {_without_password(env.get('MOTCUA_AMQP_URI', config.DEFAULT_AMQP_URI))}",
           flush=True)
     exe = [sys.executable, "-m", "shared.cli"]
     processes = {}

@@ -9,6 +9,7 @@ import ipaddress
 import json
 import logging
 import os
+import re
 import socket
 import time
 from datetime import date, datetime
@@ -204,6 +205,16 @@ def refuse_nul(values):
                        {at: ["Không được chứa ký tự NUL (U+0000)"]})
 
 
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,200}")  # printable ASCII, as long as the column that keeps it
+
+
+def check_idempotency_key(key):
+    """400 for an Idempotency-Key that could not be kept (too long, spaces, non-ASCII)."""
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(400, "invalid_input", "Idempotency-Key chưa hợp lệ",
+                       {"Idempotency-Key": ["Từ 1 đến 200 ký tự ASCII in được, không có dấu cách"]})
+
+
 def _query_dict(request):
     # the first value of each name, as a form would send it
     return {name: request.args.get(name) for name in request.args}
@@ -242,6 +253,8 @@ def api(fn=None, *, roles=None, body=None, query=None, path=None, before=None, s
             before(self, request)
         refuse_nul(path_values)
         refuse_nul(_query_dict(request))  # also what a handler reads of request.args itself
+        if idempotent:
+            check_idempotency_key(request.headers.get("Idempotency-Key"))
         if path is not None:
             kwargs.update(load(path, path_values))
         if query is not None:

@@ -106,7 +106,7 @@ def operation(service, name, url, declaration):
     if d.get("idempotent"):
         parameters.append({"in": "header", "name": "Idempotency-Key", "required": False,
                            "description": "cùng khoá và cùng nội dung: cùng một kết quả, không tạo lần hai",
-                           "schema": {"type": "string", "maxLength": 200}})
+                           "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"}})
     if d.get("signed"):
         parameters.append({"in": "header", "name": "X-Signature", "required": True,
                            "description": "HMAC-SHA256 (hex) của nội dung thô, bằng khoá bí mật chung",

@@ -79,7 +79,7 @@ class PostalService(ServiceBase):
             return json_response(200, {"dossier_code": code, "shipments": shipping.shipments_view(session, code)})
 
     @http("POST", "/api/pickups")
-    @api(roles=("portal", "counter"), body=PickupRequest, answers={200: SHIPMENT, 201: SHIPMENT}, errors=(409,))
+    @api(roles=("portal", "counter"), body=PickupRequest, idempotent=True, answers={200: SHIPMENT, 201: SHIPMENT}, errors=(409,))
     def request_pickup(self, request, claims, body):
         order, submission = split_pickup(body)
         with self.db.transaction() as session:

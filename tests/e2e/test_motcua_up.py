@@ -60,6 +60,7 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
     # no secret given: `motcua up` is a local trial, and says so
     assert "development mode: development secrets, demo data; never expose this" in text
     assert "tokens signed with the DEVELOPMENT secret" in text
+    assert "broker amqp://guest:***@" in text and "guest:guest" not in text  # no broker password on screen
     tokens = dict(re.findall(r"^\s+(counter|officer|admin|portal)\s+(?:\S+\s+)?(eyJ\S+)$", text, re.M))
     counter = {"Authorization": f"Bearer {tokens['counter']}"}
     officer_line = re.search(r"^\s+officer\s+TUPHAP\s+(eyJ\S+)$", text, re.M)

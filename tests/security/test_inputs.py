@@ -441,3 +441,13 @@ def test_a_database_failure_leaves_no_personal_data_in_the_log(system):
                     and "test_refuses_this_phone" in t and t, message="the failure in the log")
     for value in person.values():
         assert value not in text, value
+
+
+@pytest.mark.parametrize("key", ["k" * 201, "có dấu", "two words", ""])
+def test_an_idempotency_key_that_could_not_be_kept_is_400(system, key):
+    for service, path, body in (("intake", "/api/dossiers", dossier_body()),
+                                ("postal", "/api/pickups", {"address": "1 Lạch Tray"})):
+        answer = requests.post(system.url(service, path), json=body, timeout=10,
+                               headers={**COUNTER, "Idempotency-Key": key.encode("utf-8")})
+        assert answer.status_code == 400, (path, answer.text)
+        assert "Idempotency-Key" in answer.json()["error"]["fields"], answer.text
