@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# extra arguments for pytest in `make test`, `make test-unit` and `make coverage`, e.g. PYTEST_ARGS="-x -k sms"
+PYTEST_ARGS ?=
 
 # Without a Docker engine (testcontainers), the tests use the local RabbitMQ and
 # PostgreSQL unless told otherwise.
@@ -10,43 +12,78 @@ export MOTCUA_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export MOTCUA_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 endif
 
-.PHONY: install run test test-fast fuzz bench help
+# The unit tier is given a broker and a database where nothing listens (port 9, discard):
+# a test there that needs a server stops the run (exit 3) instead of finding one.
+NO_SERVERS := MOTCUA_TEST_AMQP_URI=amqp://guest:guest@127.0.0.1:9/ \
+	MOTCUA_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:9/postgres
+
+.PHONY: install run test test-unit test-fast coverage lint format lock fuzz bench help
 
 help:
-	@echo "make install    create $(VENV) and install Một Cửa with its pinned dependencies"
+	@echo "make install    create $(VENV) with the locked dependencies (requirements.lock), Một Cửa and its devtools"
 	@echo "make run        run all four services with local defaults in development mode (motcua up)"
-	@echo "make test       run the whole test suite against a real RabbitMQ and PostgreSQL"
-	@echo "make test-fast  the suite without the slow fault tests"
+	@echo "make test       the unit tier, then every other test against a real RabbitMQ and PostgreSQL"
+	@echo "make test-unit  the unit tier (tests/unit): rules on fake repositories, no broker, no database"
+	@echo "make test-fast  the unit tier, then the rest without the slow fault tests"
+	@echo "make coverage   the whole suite under coverage (services started as processes included); prints the total"
+	@echo "make lint       ruff (lint and format check) and mypy, as .ci/run does"
+	@echo "make format     apply ruff's fixes and format the code"
+	@echo "make lock       recompute requirements.lock and requirements-runtime.lock from pyproject.toml"
 	@echo "make fuzz       schemathesis against every service's /openapi.json, many more examples (FUZZ_EXAMPLES)"
 	@echo "make bench      run the benchmarks (figures beside a baseline of the same run)"
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Every transitive dependency at its locked version (with hashes), then the two
+# distributions of this repository, editable and without resolving anything again.
+$(VENV)/.installed: pyproject.toml devtools/pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e . -e ./devtools
 	touch $@
 
 run: install
 	$(BIN)/motcua up
 
-test: install
-	$(BIN)/pytest
+test-unit: install
+	$(NO_SERVERS) $(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
-test-fast: install
-	$(BIN)/pytest -m "not slow"
+test: test-unit
+	$(BIN)/pytest --ignore=tests/unit $(PYTEST_ARGS)
+
+test-fast: test-unit
+	$(BIN)/pytest --ignore=tests/unit -m "not slow" $(PYTEST_ARGS)
+
+# Child processes (`python -m shared.cli serve ...`) are measured too: coverage's
+# subprocess patch (pyproject.toml, [tool.coverage.run]).
+coverage: install
+	rm -f .coverage .coverage.*
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# requirements.lock: runtime, test, dev and bench extras (make install);
+# requirements-runtime.lock: the runtime alone at the same versions (the Dockerfile).
+LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --strip-extras
+lock:  # pip-compile comes with `make install` (dev extra)
+	$(LOCK) --extra test --extra dev --extra bench --output-file requirements.lock pyproject.toml
+	$(LOCK) --constraint requirements.lock --output-file requirements-runtime.lock pyproject.toml
 
 # The suite's fuzz test (tests/security/test_fuzz.py) with many more generated requests per operation.
 FUZZ_EXAMPLES ?= 500
 fuzz: install
 	MOTCUA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/security/test_fuzz.py tests/unit/test_openapi.py
 
-$(VENV)/.bench-installed: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[test,bench]"
-	touch $@
-
-bench: install $(VENV)/.bench-installed
+bench: install
 	$(BIN)/python -m bench.lifecycle --profile notify
 	$(BIN)/python -m bench.outbox_relay
 	$(BIN)/python -m bench.intake_submit

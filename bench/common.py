@@ -1,4 +1,5 @@
 """What every benchmark needs: scratch broker and database space, percentiles, CPU time."""
+
 import shutil
 import subprocess
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -34,11 +35,16 @@ def scratch_vhost(amqp, name):
     vhost = f"motcua_bench_{name}"
     subprocess.run([ctl, "-q", "delete_vhost", vhost], capture_output=True)  # a crashed run's leftovers
     subprocess.run([ctl, "-q", "add_vhost", vhost], capture_output=True, check=True)
-    subprocess.run([ctl, "-q", "set_permissions", "-p", vhost, urlsplit(amqp).username or "guest", ".*", ".*", ".*"],
-                   capture_output=True, check=True)
+    subprocess.run(
+        [ctl, "-q", "set_permissions", "-p", vhost, urlsplit(amqp).username or "guest", ".*", ".*", ".*"],
+        capture_output=True,
+        check=True,
+    )
     parts = urlsplit(amqp)
-    return (urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", "")),
-            lambda: subprocess.run([ctl, "-q", "delete_vhost", vhost], capture_output=True))
+    return (
+        urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", "")),
+        lambda: subprocess.run([ctl, "-q", "delete_vhost", vhost], capture_output=True),
+    )
 
 
 def drop_database(url):

@@ -3,6 +3,7 @@ process, a bare nameko @http baseline beside it, and a threaded HTTP load genera
 
   python -m bench.intake_common bare PORT   (the baseline service, started by the benchmarks)
 """
+
 import json
 import os
 import statistics
@@ -15,8 +16,8 @@ import psutil
 import requests
 
 from bench.common import cpu_seconds, machine_cpu, percentile
-from tests.system import free_port
 from shared.config import DEFAULT_AMQP_URI, ROOT
+from tests.system import free_port
 
 SECRET = "bench-secret-of-at-least-32-bytes-long"
 
@@ -43,19 +44,36 @@ def wait_healthy(url, proc, timeout=90):
 
 def start_intake(amqp, db_server, prefix, logfile, **env):
     port = free_port()
-    environment = {**os.environ, "MOTCUA_AMQP_URI": amqp, "MOTCUA_DATABASE_URL": db_server,
-                   "MOTCUA_DATABASE_PREFIX": prefix, "MOTCUA_JWT_SECRET": SECRET, "MOTCUA_BIND": "127.0.0.1",
-                   "MOTCUA_INTAKE_PORT": str(port), "MOTCUA_LOG_LEVEL": "WARNING", **env}
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", "intake"], env=environment, cwd=ROOT,
-                            stdout=logfile, stderr=subprocess.STDOUT)
+    environment = {
+        **os.environ,
+        "MOTCUA_AMQP_URI": amqp,
+        "MOTCUA_DATABASE_URL": db_server,
+        "MOTCUA_DATABASE_PREFIX": prefix,
+        "MOTCUA_JWT_SECRET": SECRET,
+        "MOTCUA_BIND": "127.0.0.1",
+        "MOTCUA_INTAKE_PORT": str(port),
+        "MOTCUA_LOG_LEVEL": "WARNING",
+        **env,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "serve", "intake"],
+        env=environment,
+        cwd=ROOT,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+    )
     wait_healthy(f"http://127.0.0.1:{port}/health", proc)
     return proc, f"http://127.0.0.1:{port}"
 
 
 def start_bare(amqp, logfile):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.intake_common", "bare", str(port), amqp], cwd=ROOT,
-                            stdout=logfile, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.intake_common", "bare", str(port), amqp],
+        cwd=ROOT,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+    )
     wait_healthy(f"http://127.0.0.1:{port}/bare", proc)
     return proc, f"http://127.0.0.1:{port}"
 
@@ -77,9 +95,10 @@ class Usage:
 
     def report(self, requests_done):
         cpu = cpu_seconds(self.process) - self.cpu
-        busy, total = (a - b for a, b in zip(machine_cpu(), self.machine))
-        return (f"   server CPU {cpu / max(requests_done, 1) * 1000:4.1f} ms/req, "
-                f"machine {busy / max(total, 1):4.0%} busy")
+        busy, total = (a - b for a, b in zip(machine_cpu(), self.machine, strict=True))
+        return (
+            f"   server CPU {cpu / max(requests_done, 1) * 1000:4.1f} ms/req, machine {busy / max(total, 1):4.0%} busy"
+        )
 
 
 def closed_loop(make_request, clients, seconds):
@@ -141,12 +160,15 @@ def open_loop(make_request, rate, seconds, clients=16):
 
 
 def line(label, rate, latencies, errors):
-    return (f"{label:<44} {rate:8.0f} req/s   p50 {statistics.median(latencies):7.1f} ms   "
-            f"p99 {percentile(latencies, 99):7.1f} ms   errors {errors}")
+    return (
+        f"{label:<44} {rate:8.0f} req/s   p50 {statistics.median(latencies):7.1f} ms   "
+        f"p99 {percentile(latencies, 99):7.1f} ms   errors {errors}"
+    )
 
 
 def run_bare(port, amqp):
     import eventlet
+
     eventlet.monkey_patch()
     from nameko.runners import ServiceRunner
     from nameko.web.handlers import http
@@ -154,18 +176,21 @@ def run_bare(port, amqp):
 
     class BareService:
         """The baseline: nameko's own @http endpoint that parses the same JSON."""
+
         name = "bare"
 
         @http("POST", "/bare")
         def bare(self, request):
             body = json.loads(request.get_data(as_text=True))
-            return Response(json.dumps({"code": "X", "status": "received", "n": len(body)}), status=201,
-                            mimetype="application/json")
+            return Response(
+                json.dumps({"code": "X", "status": "received", "n": len(body)}), status=201, mimetype="application/json"
+            )
 
         @http("GET", "/bare")
         def bare_get(self, request):
-            return Response(json.dumps({"status": "received", "code": request.args.get("code")}),
-                            mimetype="application/json")
+            return Response(
+                json.dumps({"status": "received", "code": request.args.get("code")}), mimetype="application/json"
+            )
 
     runner = ServiceRunner({"AMQP_URI": amqp, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "max_workers": 10})
     runner.add_service(BareService)

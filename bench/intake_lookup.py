@@ -8,6 +8,7 @@ one INSERT .. SELECT generate_series per table, starts intake on it, and measure
 latency of random existing codes. The database and virtual host are removed at the
 end unless --keep is given.
 """
+
 import argparse
 import json
 import random
@@ -17,12 +18,13 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from shared import auth, clock, migrations
-from shared.db import UnitOfWork, make_engine
-from services.intake import catalog
 from bench.common import drop_database, scratch_vhost
-from bench.intake_common import (SECRET, closed_loop, line, servers, start_bare,
-                                 start_intake, stop)
+from bench.intake_common import SECRET, closed_loop, line, servers, start_bare, start_intake, stop
+from services.intake import application
+from services.intake.adapters.repository import IntakeWork
+from services.intake.schemas import DEMO_CATALOGUE, catalogue_entries
+from shared import auth, clock, migrations
+from shared.db import Sessions, make_engine
 
 PREFIX = "motcua_bench_lookup_"
 AGENCY = "000.00.06.H56"
@@ -59,11 +61,12 @@ def code_of(i):
 def fill(db_server, n):
     url = sa.engine.make_url(db_server).set(database=PREFIX + "intake")
     migrations.upgrade("intake", url)
-    uow = UnitOfWork(make_engine(url))
-    with uow.transaction() as session:
-        catalog.import_catalogue(session, json.loads(catalog.DEMO_FILE.read_text(encoding="utf-8")),
-                                 clock.now().date())
-        procedure_id = catalog.in_effect(session, "2.000635", clock.now().date()).id
+    uow = Sessions(make_engine(url))
+    with uow.work(IntakeWork) as work:
+        application.import_catalogue(
+            work, catalogue_entries(json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8"))), clock.now().date()
+        )
+        procedure_id = work.procedures.get("2.000635").in_effect(clock.now().date()).id
     started = time.perf_counter()
     with uow.engine.begin() as conn:
         conn.execute(sa.text(FILL), {"agency": AGENCY, "procedure_id": procedure_id, "n": n, "per_day": PER_DAY})
@@ -90,11 +93,13 @@ def main():
     print(f"register filled: {counted} dossiers (+ history) in {took:.1f} s")
     staff = {"Authorization": "Bearer " + auth.issue("counter", agency=AGENCY, sub="bench", key=SECRET)}
     logs = tempfile.NamedTemporaryFile(prefix="bench-lookup-", suffix=".log", delete=False)
-    intake, intake_url = start_intake(amqp, db, PREFIX, logs, MOTCUA_LOOKUP_RATE_PER_MINUTE="100000000",
-                                      MOTCUA_SEED_DEMO_CATALOG="false")
+    intake, intake_url = start_intake(
+        amqp, db, PREFIX, logs, MOTCUA_LOOKUP_RATE_PER_MINUTE="100000000", MOTCUA_SEED_DEMO_CATALOG="false"
+    )
     bare, bare_url = start_bare(amqp, logs)
     rng = random.Random(7)
     try:
+
         def pick():
             return code_of(rng.randrange(counted))
 
@@ -113,9 +118,11 @@ def main():
             closed_loop(fn, 2, 1.0)  # warm up
         print(f"latency with {counted} dossiers in the register ({args.seconds:g} s per line), log {logs.name}")
         for clients in (int(c) for c in args.clients.split(",")):
-            for label, fn in ((f"bare nameko @http GET, {clients} clients", baseline),
-                              (f"POST /api/lookup, {clients} clients", lookup),
-                              (f"GET /api/dossiers/{{code}}, {clients} clients", dossier)):
+            for label, fn in (
+                (f"bare nameko @http GET, {clients} clients", baseline),
+                (f"POST /api/lookup, {clients} clients", lookup),
+                (f"GET /api/dossiers/{{code}}, {clients} clients", dossier),
+            ):
                 print(line(label, *closed_loop(fn, clients, args.seconds)))
     finally:
         stop(intake)

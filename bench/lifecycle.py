@@ -38,10 +38,11 @@ Uses MOTCUA_AMQP_URI (default local RabbitMQ) and MOTCUA_DATABASE_URL (default t
 local PostgreSQL server); needs rabbitmqctl for the scratch virtual hosts. The
 services log at MOTCUA_LOG_LEVEL, WARNING unless set.
 """
+
 import argparse
 import json
-import re
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -56,12 +57,12 @@ import psutil
 import requests
 import sqlalchemy as sa
 
+from bench import profile
+from bench.common import cpu_seconds, drop_database, machine_cpu, percentile, scratch_vhost
 from shared import clock
 from shared.config import DEFAULT_AMQP_URI, SERVICES
 from shared.messaging import ConfirmingPublisher, declare, event_exchange
 from shared.relay import system_consumer_queues
-from bench import profile
-from bench.common import cpu_seconds, drop_database, machine_cpu, percentile, scratch_vhost
 from tests.system import ADMIN, BUSINESS_MORNING, COUNTER, System, department_credential, dossier_body, free_port
 
 DEPARTMENT = "TUPHAP"  # the route of procedure 2.000635
@@ -107,16 +108,20 @@ class Installation:
         self.system = System(amqp_uri, db_server, prefix, workdir)
         self.gateway_port = free_port()
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
-        self.system.env.update({
-            "MOTCUA_SMS_BACKEND": "http", "MOTCUA_SMS_GATEWAY_URL": self.gateway_url,
-            # notify and the simulator share it (a secret is required outside development mode)
-            "MOTCUA_SMS_GATEWAY_SECRET": "bench-sms-receipt-secret",
-            # a gateway contract sets the rate; unlimited here, to see what notify itself does
-            "MOTCUA_SMS_RATE_PER_SECOND": "0",
-            # INFO writes a line per message and event; what a busy province would keep
-            "MOTCUA_LOG_LEVEL": os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
-            "MOTCUA_DISPATCH_SECONDS": "0.1", "MOTCUA_RETRY_DELAYS_MS": "[1000, 5000, 30000]",
-        })
+        self.system.env.update(
+            {
+                "MOTCUA_SMS_BACKEND": "http",
+                "MOTCUA_SMS_GATEWAY_URL": self.gateway_url,
+                # notify and the simulator share it (a secret is required outside development mode)
+                "MOTCUA_SMS_GATEWAY_SECRET": "bench-sms-receipt-secret",
+                # a gateway contract sets the rate; unlimited here, to see what notify itself does
+                "MOTCUA_SMS_RATE_PER_SECOND": "0",
+                # INFO writes a line per message and event; what a busy province would keep
+                "MOTCUA_LOG_LEVEL": os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
+                "MOTCUA_DISPATCH_SECONDS": "0.1",
+                "MOTCUA_RETRY_DELAYS_MS": "[1000, 5000, 30000]",
+            }
+        )
         self.workers = workers
         self.offset = float(self.system.env["MOTCUA_CLOCK_OFFSET_SECONDS"])
 
@@ -125,12 +130,23 @@ class Installation:
         for service in ("carrier-sim", *SERVICES):
             self.system.start(service)
         self.system.wait_healthy(["carrier-sim", *SERVICES], timeout=120)
-        answer = requests.put(self.system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
-                              json={"automated": True}, headers=ADMIN, timeout=10)
+        answer = requests.put(
+            self.system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
+            json={"automated": True},
+            headers=ADMIN,
+            timeout=10,
+        )
         answer.raise_for_status()
         for i in range(self.workers):
-            self.system.start(f"worker-{i}", "department-worker", "--department", DEPARTMENT, "--approve-all",
-                              "--token", department_credential(DEPARTMENT))
+            self.system.start(
+                f"worker-{i}",
+                "department-worker",
+                "--department",
+                DEPARTMENT,
+                "--approve-all",
+                "--token",
+                department_credential(DEPARTMENT),
+            )
 
     def cpu(self):
         """CPU seconds used so far, by part of the system."""
@@ -146,8 +162,11 @@ class Installation:
 
     def transactions(self):
         """Transactions committed so far in each service's database."""
-        rows = self.system.scalar("intake", "SELECT json_object_agg(datname, xact_commit) FROM pg_stat_database "
-                                            "WHERE datname LIKE :p", p=self.prefix + "%")
+        rows = self.system.scalar(
+            "intake",
+            "SELECT json_object_agg(datname, xact_commit) FROM pg_stat_database WHERE datname LIKE :p",
+            p=self.prefix + "%",
+        )
         return {s: rows.get(self.prefix + s, 0) for s in SERVICES}
 
     def service_memory(self):
@@ -164,10 +183,10 @@ class Citizens:
     def __init__(self, inst):
         self.inst = inst
         self.counter_codes = set()
-        self.ready = set()       # result_ready SMS seen
+        self.ready = set()  # result_ready SMS seen
         self.handed = set()
         self.lock = threading.Lock()
-        self.sms = {}            # (dossier code, event type) -> wall time the SMS reached the gateway
+        self.sms = {}  # (dossier code, event type) -> wall time the SMS reached the gateway
         self.seen = 0
         self.mono_to_wall = time.time() - time.monotonic()  # the gateway stamps arrivals with time.monotonic()
         self.session = requests.Session()
@@ -177,8 +196,11 @@ class Citizens:
 
     def event_types(self, references):
         with self.inst.system.engine("notify").connect() as conn:
-            return dict(conn.execute(sa.text("SELECT id, event_type FROM messages WHERE id = ANY(:ids)"),
-                                     {"ids": references}).all())
+            return dict(
+                conn.execute(
+                    sa.text("SELECT id, event_type FROM messages WHERE id = ANY(:ids)"), {"ids": references}
+                ).all()
+            )
 
     def hand_back(self, code):
         url = self.inst.system.url("intake", f"/api/dossiers/{code}/return")
@@ -232,9 +254,12 @@ class Counter:
         session = getattr(self.local, "session", None) or requests.Session()
         self.local.session = session
         method = "postal" if i % 2 else "counter"
-        answer = session.post(self.inst.system.url("intake", "/api/dossiers"),
-                              json=dossier_body(return_method=method, sms=True),
-                              headers={**COUNTER, "Idempotency-Key": str(uuid.uuid4())}, timeout=60)
+        answer = session.post(
+            self.inst.system.url("intake", "/api/dossiers"),
+            json=dossier_body(return_method=method, sms=True),
+            headers={**COUNTER, "Idempotency-Key": str(uuid.uuid4())},
+            timeout=60,
+        )
         if answer.status_code != 201:
             raise RuntimeError(f"submission answered {answer.status_code}: {answer.text[:300]}")
         code = answer.json()["code"]
@@ -264,16 +289,22 @@ def wait_returned(inst, codes, timeout):
     reported = 0
     while True:
         with inst.system.engine("intake").connect() as conn:
-            done = dict(conn.execute(sa.text("SELECT code, status_at FROM dossiers WHERE code = ANY(:c) "
-                                             "AND status = 'returned'"), {"c": codes}).all())
+            done = dict(
+                conn.execute(
+                    sa.text("SELECT code, status_at FROM dossiers WHERE code = ANY(:c) AND status = 'returned'"),
+                    {"c": codes},
+                ).all()
+            )
         if len(done) == len(codes):
             return {code: at.timestamp() - inst.offset for code, at in done.items()}
         if time.time() - reported > 5:
             print(f"    {len(done)}/{len(codes)} returned", flush=True)
             reported = time.time()
         if time.time() > deadline:
-            raise SystemExit(f"only {len(done)} of {len(codes)} dossiers returned after {timeout} s; "
-                             f"see the logs in {inst.system.logdir}")
+            raise SystemExit(
+                f"only {len(done)} of {len(codes)} dossiers returned after {timeout} s; "
+                f"see the logs in {inst.system.logdir}"
+            )
         time.sleep(1.0)
 
 
@@ -299,18 +330,29 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
     xact = {s: (done - xact_before[s]) / n for s, done in inst.transactions().items()}
     first = min(counter.planned[c][0] for c in codes)
     span = max(returned.values()) - first
-    to_sms = [citizens.sms[(c, "dossier_received")] - counter.planned[c][0]
-              for c in codes if (c, "dossier_received") in citizens.sms]
-    to_return = {m: [returned[c] - counter.planned[c][0] for c in codes if counter.planned[c][1] == m]
-                 for m in ("counter", "postal")}
+    to_sms = [
+        citizens.sms[(c, "dossier_received")] - counter.planned[c][0]
+        for c in codes
+        if (c, "dossier_received") in citizens.sms
+    ]
+    to_return = {
+        m: [returned[c] - counter.planned[c][0] for c in codes if counter.planned[c][1] == m]
+        for m in ("counter", "postal")
+    }
     offered = f"offered {rate}/s" if rate else f"{clients} clients"
-    print(f"  {label:>10}: {n / span:6.1f} dossiers/s through the lifecycle ({offered}; submitted at "
-          f"{n / (submitted - started):.0f}/s; {n} in {span:.1f} s)")
-    print(f"{'':14}submission -> received SMS  p50 {ms(percentile(to_sms, 50))}  p99 {ms(percentile(to_sms, 99))}"
-          f"  ({len(to_sms)} SMS)")
+    print(
+        f"  {label:>10}: {n / span:6.1f} dossiers/s through the lifecycle ({offered}; submitted at "
+        f"{n / (submitted - started):.0f}/s; {n} in {span:.1f} s)"
+    )
+    print(
+        f"{'':14}submission -> received SMS  p50 {ms(percentile(to_sms, 50))}  p99 {ms(percentile(to_sms, 99))}"
+        f"  ({len(to_sms)} SMS)"
+    )
     for method, values in to_return.items():
-        print(f"{'':14}submission -> returned ({method:7}) p50 {ms(percentile(values, 50))}  "
-              f"p99 {ms(percentile(values, 99))}")
+        print(
+            f"{'':14}submission -> returned ({method:7}) p50 {ms(percentile(values, 50))}  "
+            f"p99 {ms(percentile(values, 99))}"
+        )
     print(f"{'':14}CPU per dossier: " + ", ".join(f"{part} {used:.1f}" for part, used in cpu.items()) + " ms")
     print(f"{'':14}transactions per dossier: " + ", ".join(f"{s} {x:.1f}" for s, x in xact.items()))
     if profiled and spy is None:
@@ -320,8 +362,10 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
         print(f"{'':14}where {profiled}'s CPU went (py-spy, sampled during this phase):")
         profile.report(samples, out=lambda line: print(" " * 10 + line))
     mem = inst.service_memory()
-    print(f"{'':14}RSS now/peak: " + ", ".join(f"{s} {now:.0f}/{peak:.0f} MB" for s, (now, peak) in mem.items()),
-          flush=True)
+    print(
+        f"{'':14}RSS now/peak: " + ", ".join(f"{s} {now:.0f}/{peak:.0f} MB" for s, (now, peak) in mem.items()),
+        flush=True,
+    )
     return {"label": label, "rate": rate, "per_second": n / span, "sms_p99": percentile(to_sms, 99), "rss": mem}
 
 
@@ -331,12 +375,20 @@ def caused_messages(inst):
     messages = []
     for service in SERVICES:
         with inst.system.engine(service).connect() as conn:
-            rows = conn.execute(sa.text("SELECT event_type, payload FROM outbox WHERE dossier_code IS NOT NULL "
-                                        "ORDER BY id")).all()
+            rows = conn.execute(
+                sa.text("SELECT event_type, payload FROM outbox WHERE dossier_code IS NOT NULL ORDER BY id")
+            ).all()
         messages += [(service, event_type, payload.encode()) for event_type, payload in rows]
     tasks = inst.system.scalar("processing", "SELECT count(*) FROM tasks WHERE dispatched_at IS NOT NULL")
-    task_body = json.dumps({"task_id": str(uuid.uuid4()), "dossier_code": "X" * 24, "department": DEPARTMENT,
-                            "step": 1, "available_at": "2026-11-26T08:00:00+07:00"}).encode()
+    task_body = json.dumps(
+        {
+            "task_id": str(uuid.uuid4()),
+            "dossier_code": "X" * 24,
+            "department": DEPARTMENT,
+            "step": 1,
+            "available_at": "2026-11-26T08:00:00+07:00",
+        }
+    ).encode()
     messages += [(None, "bench.tasks", task_body)] * (3 * tasks)
     return messages
 
@@ -345,8 +397,9 @@ def broker_baseline(amqp_uri, messages):
     """The same messages through kombu alone: persistent, confirmed per batch of 200,
     into the system's quorum queues, each delivery acknowledged by its consumer.
     Returns (published, consumed, deliveries expected, seconds)."""
-    queues = system_consumer_queues() + [kombu.Queue("bench.tasks", durable=True,
-                                                     queue_arguments={"x-queue-type": "quorum"})]
+    queues = system_consumer_queues() + [
+        kombu.Queue("bench.tasks", durable=True, queue_arguments={"x-queue-type": "quorum"})
+    ]
     routes = {}  # (exchange, routing key) -> how many queues a message there reaches
     for q in queues:
         key = (q.exchange.name, q.routing_key) if q.exchange.name else ("", q.name)
@@ -360,25 +413,29 @@ def broker_baseline(amqp_uri, messages):
 
     def consume():
         with kombu.Connection(amqp_uri) as conn:
+
             def on_message(body, message):
                 message.ack()
                 consumed[0] += 1
                 if consumed[0] >= expected:
                     done.set()
+
             with conn.Consumer(queues, callbacks=[on_message], prefetch_count=10, accept=None):
                 while not done.is_set():
                     try:
                         conn.drain_events(timeout=1)
                     except TimeoutError:
                         pass
+
     consumer = threading.Thread(target=consume)
     consumer.start()
     time.sleep(0.5)  # the consumer is listening
     publisher = ConfirmingPublisher(amqp_uri)
     started = time.perf_counter()
     for i in range(0, len(messages), 200):
-        publisher.publish_batch([(exchanges[s] if s else None, key, body, {})
-                                 for s, key, body in messages[i:i + 200]])
+        publisher.publish_batch(
+            [(exchanges[s] if s else None, key, body, {}) for s, key, body in messages[i : i + 200]]
+        )
     publisher.close()
     done.wait(timeout=600)
     seconds = time.perf_counter() - started
@@ -400,8 +457,7 @@ def run_lifecycle(inst, args):
         if args.flat_out:
             phases.append(("flat out", args.flat_out, {"clients": args.clients}))
         for i, (label, n, how) in enumerate(phases):
-            results.append(run_phase(inst, citizens, counter, label, n, profiled=None if i else args.profile,
-                                     **how))
+            results.append(run_phase(inst, citizens, counter, label, n, profiled=None if i else args.profile, **how))
         citizens.running = False
         citizens.hand_backs.shutdown()
         if citizens.failures:
@@ -413,19 +469,30 @@ def run_lifecycle(inst, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rates", default="10,25,50,100", type=lambda text: [float(r) for r in text.split(",") if r],
-                        help="fixed arrival rates, dossiers/s (comma separated)")
+    parser.add_argument(
+        "--rates",
+        default="10,25,50,100",
+        type=lambda text: [float(r) for r in text.split(",") if r],
+        help="fixed arrival rates, dossiers/s (comma separated)",
+    )
     parser.add_argument("--seconds", type=float, default=10, help="length of each fixed-rate phase")
     parser.add_argument("--flat-out", type=int, default=1000, help="dossiers submitted as fast as possible (0: skip)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent counters in the flat-out phase")
     parser.add_argument("--workers", type=int, default=1, help="department worker processes")
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the raw broker baseline")
-    parser.add_argument("--name", default="lifecycle", type=lambda text: re.sub(r"\W", "_", text),
-                        help="names the scratch virtual hosts (motcua_bench_NAME, _raw) and databases "
-                             "(motcua_bench_NAME_<service>), so two runs can share a server")
-    parser.add_argument("--profile", choices=SERVICES,
-                        help="sample this service with py-spy in the first phase (below saturation, where the "
-                             "samples are CPU time rather than waits for a core)")
+    parser.add_argument(
+        "--name",
+        default="lifecycle",
+        type=lambda text: re.sub(r"\W", "_", text),
+        help="names the scratch virtual hosts (motcua_bench_NAME, _raw) and databases "
+        "(motcua_bench_NAME_<service>), so two runs can share a server",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=SERVICES,
+        help="sample this service with py-spy in the first phase (below saturation, where the "
+        "samples are CPU time rather than waits for a core)",
+    )
     args = parser.parse_args()
     amqp = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
     server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -437,16 +504,20 @@ def main():
         drop_database(url)  # a crashed run's leftovers
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up when stopped, too
     workdir = Path(tempfile.mkdtemp(prefix="motcua-bench-lifecycle-"))
-    print(f"lifecycle benchmark: {os.cpu_count()} cores, clock at {clock.local(BUSINESS_MORNING):%Y-%m-%d %H:%M}, "
-          f"{args.workers} department worker(s), logs in {workdir}", flush=True)
+    print(
+        f"lifecycle benchmark: {os.cpu_count()} cores, clock at {clock.local(BUSINESS_MORNING):%Y-%m-%d %H:%M}, "
+        f"{args.workers} department worker(s), logs in {workdir}",
+        flush=True,
+    )
     try:
-        dossiers, messages, results = run_lifecycle(Installation(amqp_uri, server, prefix, workdir, args.workers),
-                                                    args)
+        dossiers, messages, results = run_lifecycle(Installation(amqp_uri, server, prefix, workdir, args.workers), args)
         if not args.skip_baseline:
             published, consumed, expected, seconds = broker_baseline(raw_uri, messages)
-            print(f"  baseline: kombu alone, the run's {published} messages ({published / dossiers:.1f} published "
-                  f"and {consumed / dossiers:.1f} consumed per dossier): {seconds:.1f} s, {published / seconds:.0f} "
-                  f"published/s, {consumed / seconds:.0f} consumed/s = {dossiers / seconds:.0f} dossiers/s")
+            print(
+                f"  baseline: kombu alone, the run's {published} messages ({published / dossiers:.1f} published "
+                f"and {consumed / dossiers:.1f} consumed per dossier): {seconds:.1f} s, {published / seconds:.0f} "
+                f"published/s, {consumed / seconds:.0f} consumed/s = {dossiers / seconds:.0f} dossiers/s"
+            )
             if consumed != expected:
                 print(f"  baseline consumed {consumed} of {expected} deliveries")
     finally:
@@ -462,9 +533,11 @@ def against_targets(results):
     best = max(results, key=lambda r: r["per_second"])
     at_50 = next((r for r in results if r["rate"] == 50), None)
     largest = max(max(peak for _, peak in r["rss"].values()) for r in results)
-    print(f"  targets: >= 100 dossiers/s through the lifecycle: best {best['per_second']:.1f}/s ({best['label']}); "
-          + (f"p99 submission -> received SMS < 1 s at 50/s: {at_50['sms_p99'] * 1000:.0f} ms; " if at_50 else "")
-          + f"each service < 150 MB RSS: largest peak {largest:.0f} MB")
+    print(
+        f"  targets: >= 100 dossiers/s through the lifecycle: best {best['per_second']:.1f}/s ({best['label']}); "
+        + (f"p99 submission -> received SMS < 1 s at 50/s: {at_50['sms_p99'] * 1000:.0f} ms; " if at_50 else "")
+        + f"each service < 150 MB RSS: largest peak {largest:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Prints events/s for: kombu publishing with a confirm awaited per message (the
 baseline), our publisher confirming whole batches, and the full relay (read the
 outbox, publish, confirm, mark published) on PostgreSQL.
 """
+
 import argparse
 import json
 import os
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from bench.common import drop_database
 from shared import events, reliability
 from shared.config import DEFAULT_AMQP_URI
-from shared.db import UnitOfWork, ensure_database, make_engine
+from shared.db import Sessions, ensure_database, make_engine
 from shared.messaging import ConfirmingPublisher, event_exchange
 from shared.relay import relay_once
 
@@ -36,16 +37,23 @@ def main():
     amqp_uri = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
     server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     n = args.events
-    queue = kombu.Queue(f"bench-relay-{uuid.uuid4().hex[:8]}", exchange=event_exchange("intake"),
-                        routing_key="dossier_refused", durable=True, auto_delete=False)
-    bodies = [json.dumps(events.envelope("dossier_refused", f"BENCH-{i}", {"reason": "bench"},
-                                         source="intake")).encode() for i in range(n)]
+    queue = kombu.Queue(
+        f"bench-relay-{uuid.uuid4().hex[:8]}",
+        exchange=event_exchange("intake"),
+        routing_key="dossier_refused",
+        durable=True,
+        auto_delete=False,
+    )
+    bodies = [
+        json.dumps(events.envelope("dossier_refused", f"BENCH-{i}", {"reason": "bench"}, source="intake")).encode()
+        for i in range(n)
+    ]
     url = sa.engine.make_url(server).set(database="motcua_bench_relay")
     ensure_database(url)
     engine = make_engine(url)
     reliability.metadata.drop_all(engine)
     reliability.metadata.create_all(engine)
-    uow = UnitOfWork(engine)
+    uow = Sessions(engine)
     with kombu.Connection(amqp_uri) as conn:
         queue(conn.channel()).declare()
         try:
@@ -54,15 +62,22 @@ def main():
                 producer = confirming.Producer()
                 start = time.perf_counter()
                 for body in bodies:
-                    producer.publish(body, exchange=event_exchange("intake"), routing_key="dossier_refused",
-                                     content_type="application/json", content_encoding="utf-8", delivery_mode=2)
+                    producer.publish(
+                        body,
+                        exchange=event_exchange("intake"),
+                        routing_key="dossier_refused",
+                        content_type="application/json",
+                        content_encoding="utf-8",
+                        delivery_mode=2,
+                    )
                 print("baseline  kombu, confirm per message     ", rate(n, time.perf_counter() - start))
 
             publisher = ConfirmingPublisher(amqp_uri)
             start = time.perf_counter()
             for i in range(0, n, 200):
-                publisher.publish_batch([(event_exchange("intake"), "dossier_refused", b, {})
-                                         for b in bodies[i:i + 200]])
+                publisher.publish_batch(
+                    [(event_exchange("intake"), "dossier_refused", b, {}) for b in bodies[i : i + 200]]
+                )
             print("publisher batches of 200, confirms together", rate(n, time.perf_counter() - start))
 
             with uow.transaction() as session:

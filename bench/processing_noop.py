@@ -4,8 +4,10 @@ handler (same reliable handler, same broker) does nothing. Prints `ready`, then
 
   python -m bench.processing_noop AMQP_URI N
 """
-import shared  # noqa: F401
+
 import eventlet
+
+import shared  # noqa: F401
 
 eventlet.monkey_patch()
 
@@ -32,8 +34,9 @@ class NoopConsumer:
 
 
 def main():
-    container = ServiceContainer(NoopConsumer, {"AMQP_URI": sys.argv[1], "SERVICE": "bench_noop",
-                                                "RETRY_DELAYS_MS": [1000], "max_workers": 10})
+    container = ServiceContainer(
+        NoopConsumer, {"AMQP_URI": sys.argv[1], "SERVICE": "bench_noop", "RETRY_DELAYS_MS": [1000], "max_workers": 10}
+    )
     container.start()
     print("ready", flush=True)
     try:

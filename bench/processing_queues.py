@@ -17,6 +17,7 @@ Prints:
 4. an automated department: --auto-tasks of its waiting items published to
    processing.tasks.<department> and approved over RPC by `motcua department-worker`.
 """
+
 import argparse
 import json
 import os
@@ -30,10 +31,10 @@ import requests
 import sqlalchemy as sa
 
 from bench.common import drop_database, percentile, scratch_vhost
-from tests.system import free_port
 from shared import auth, clock, events, migrations
 from shared.config import DEFAULT_AMQP_URI, ROOT
 from shared.messaging import ConfirmingPublisher, event_exchange
+from tests.system import free_port
 
 DB_PREFIX = "motcua_bench_"
 SECRET = "bench-secret-of-at-least-thirty-two-bytes"
@@ -49,7 +50,8 @@ def bulk_insert(engine, tasks, departments):
     over the next 10 days, with their control-slip lines."""
     now = clock.now()
     with engine.begin() as conn:
-        conn.execute(sa.text("""
+        conn.execute(
+            sa.text("""
             INSERT INTO cases (dossier_code, procedure_code, procedure_version, route, status, current_step,
                                received_at, due_at, return_method, supplement_clock, correlation_id, plan_start,
                                paused_seconds, supplement_late_allowed)
@@ -57,39 +59,63 @@ def bulk_insert(engine, tasks, departments):
                    json_build_array(json_build_object('department', 'D' || lpad((i % :d)::text, 2, '0'), 'days', 10)),
                    'in_progress', 1, :now - interval '1 day', :now + (i % 14400) * interval '1 minute',
                    'counter', 'restart', gen_random_uuid()::text, :now - interval '1 day', 0, false
-            FROM generate_series(1, :n) AS i"""), {"n": tasks, "d": departments, "now": now})
-        conn.execute(sa.text("""
+            FROM generate_series(1, :n) AS i"""),
+            {"n": tasks, "d": departments, "now": now},
+        )
+        conn.execute(
+            sa.text("""
             INSERT INTO tasks (id, dossier_code, step, department, status, available_at, due_at, note)
             SELECT gen_random_uuid()::text, dossier_code, 1, route->0->>'department', 'waiting', received_at,
                    due_at, ''
-            FROM cases WHERE dossier_code LIKE 'BENCH-%'"""))
-        conn.execute(sa.text("""
+            FROM cases WHERE dossier_code LIKE 'BENCH-%'""")
+        )
+        conn.execute(
+            sa.text("""
             INSERT INTO hand_offs (dossier_code, from_party, to_party, handed_over_at, due_at, note, task_id)
             SELECT dossier_code, 'MOTCUA', department, available_at, due_at, '', id FROM tasks
-            WHERE dossier_code LIKE 'BENCH-%'"""))
+            WHERE dossier_code LIKE 'BENCH-%'""")
+        )
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))
 
 
 def received_event(code, department):
     now = clock.now()
-    return json.dumps(events.envelope("dossier_received", code, {
-        "procedure_code": "1.001776", "procedure_version": 1, "channel": "counter", "received_at": now,
-        "due_at": now + timedelta(days=20), "route": [{"department": department, "days": 10}],
-        "return_method": "counter", "contacts": {"phone": "0912345678"}, "notify": {"sms": True}},
-        source="intake")).encode()
+    return json.dumps(
+        events.envelope(
+            "dossier_received",
+            code,
+            {
+                "procedure_code": "1.001776",
+                "procedure_version": 1,
+                "channel": "counter",
+                "received_at": now,
+                "due_at": now + timedelta(days=20),
+                "route": [{"department": department, "days": 10}],
+                "return_method": "counter",
+                "contacts": {"phone": "0912345678"},
+                "notify": {"sms": True},
+            },
+            source="intake",
+        )
+    ).encode()
 
 
 def publish_all(amqp_uri, bodies):
     publisher = ConfirmingPublisher(amqp_uri)
     for i in range(0, len(bodies), 200):
-        publisher.publish_batch([(event_exchange("intake"), "dossier_received", b, {}) for b in bodies[i:i + 200]])
+        publisher.publish_batch([(event_exchange("intake"), "dossier_received", b, {}) for b in bodies[i : i + 200]])
     publisher.close()
 
 
 def baseline_throughput(amqp_uri, n):
-    noop = subprocess.Popen([sys.executable, "-m", "bench.processing_noop", amqp_uri, str(n)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    noop = subprocess.Popen(
+        [sys.executable, "-m", "bench.processing_noop", amqp_uri, str(n)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert noop.stdout.readline().strip() == "ready"
         bodies = [received_event(f"NOOP-{i}", "D00") for i in range(n)]
@@ -146,16 +172,30 @@ def main():
 
         start = time.perf_counter()
         bulk_insert(engine, args.tasks, args.departments)
-        print(f"bulk insert of {args.tasks} waiting tasks over {args.departments} departments: "
-              f"{time.perf_counter() - start:.1f} s")
+        print(
+            f"bulk insert of {args.tasks} waiting tasks over {args.departments} departments: "
+            f"{time.perf_counter() - start:.1f} s"
+        )
 
         port = free_port()
-        env = {**os.environ, "MOTCUA_AMQP_URI": amqp_uri, "MOTCUA_DATABASE_URL": server,
-               "MOTCUA_DATABASE_PREFIX": DB_PREFIX, "MOTCUA_PROCESSING_PORT": str(port), "MOTCUA_BIND": "127.0.0.1",
-               "MOTCUA_JWT_SECRET": SECRET, "MOTCUA_LOG_FORMAT": "text"}
+        env = {
+            **os.environ,
+            "MOTCUA_AMQP_URI": amqp_uri,
+            "MOTCUA_DATABASE_URL": server,
+            "MOTCUA_DATABASE_PREFIX": DB_PREFIX,
+            "MOTCUA_PROCESSING_PORT": str(port),
+            "MOTCUA_BIND": "127.0.0.1",
+            "MOTCUA_JWT_SECRET": SECRET,
+            "MOTCUA_LOG_FORMAT": "text",
+        }
         log = open(os.path.join(os.environ.get("TMPDIR", "/tmp"), "bench_processing.log"), "wb")
-        proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", "processing"], env=env, cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "serve", "processing"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         base = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60
         while True:
@@ -171,34 +211,49 @@ def main():
         rate, secs = processing_throughput(amqp_uri, engine, args.events, args.departments)
         print(f"processing dossier_received -> step queued   {rate:8.0f} events/s  ({args.events} in {secs:.2f} s)")
 
-        tokens = {f"D{d:02d}": {"Authorization": "Bearer " + auth.issue(
-            "officer", department=f"D{d:02d}", sub=f"cv{d}", key=SECRET)} for d in range(args.departments)}
+        tokens = {
+            f"D{d:02d}": {
+                "Authorization": "Bearer " + auth.issue("officer", department=f"D{d:02d}", sub=f"cv{d}", key=SECRET)
+            }
+            for d in range(args.departments)
+        }
         session = requests.Session()
         for _ in range(50):  # warm-up
             timed(session, "GET", f"{base}/api/departments/D01/queue", tokens["D01"])
-        baseline = [timed(session, "GET", f"{base}/api/nothing-here", tokens["D01"], (404,))[0]
-                    for _ in range(args.requests)]
-        listing = [timed(session, "GET", f"{base}/api/departments/D{i % args.departments:02d}/queue",
-                         tokens[f"D{i % args.departments:02d}"])[0] for i in range(args.requests)]
+        baseline = [
+            timed(session, "GET", f"{base}/api/nothing-here", tokens["D01"], (404,))[0] for _ in range(args.requests)
+        ]
+        listing = [
+            timed(
+                session,
+                "GET",
+                f"{base}/api/departments/D{i % args.departments:02d}/queue",
+                tokens[f"D{i % args.departments:02d}"],
+            )[0]
+            for i in range(args.requests)
+        ]
         print(f"baseline   404 of the same server            {percentiles(baseline)}")
         print(f"GET  queue (100 earliest due, flags, counts) {percentiles(listing)}")
 
-        one = [timed(session, "POST", f"{base}/api/departments/D06/claim", tokens["D06"])[0]
-               for _ in range(args.claims)]
+        one = [
+            timed(session, "POST", f"{base}/api/departments/D06/claim", tokens["D06"])[0] for _ in range(args.claims)
+        ]
         print(f"POST claim, 1 officer in D06                 {percentiles(one)}")
 
         claimed, latencies, lock = [], [], threading.Lock()
 
         def officer(n):
             own = requests.Session()
-            headers = {"Authorization": "Bearer " + auth.issue("officer", department="D07", sub=f"officer{n}",
-                                                                key=SECRET)}
+            headers = {
+                "Authorization": "Bearer " + auth.issue("officer", department="D07", sub=f"officer{n}", key=SECRET)
+            }
             for _ in range(args.claims):
                 elapsed, answer = timed(own, "POST", f"{base}/api/departments/D07/claim", headers, (200, 404))
                 with lock:
                     latencies.append(elapsed)
                     if answer.status_code == 200:
                         claimed.append(answer.json()["task_id"])
+
         threads = [threading.Thread(target=officer, args=(n,)) for n in range(8)]
         for t in threads:
             t.start()
@@ -212,14 +267,33 @@ def main():
         start = time.time()
         timed(session, "PUT", f"{base}/api/departments/{auto}/automation", admin, json={"automated": True})
         credential = auth.issue("department_system", department=auto, key=SECRET)
-        worker = subprocess.run([sys.executable, "-m", "shared.cli", "department-worker", "--department", auto,
-                                 "--approve-all", "--max-tasks", str(args.auto_tasks), "--amqp-uri", amqp_uri,
-                                 "--token", credential],
-                                cwd=ROOT, capture_output=True, text=True, timeout=600)
+        worker = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "shared.cli",
+                "department-worker",
+                "--department",
+                auto,
+                "--approve-all",
+                "--max-tasks",
+                str(args.auto_tasks),
+                "--amqp-uri",
+                amqp_uri,
+                "--token",
+                credential,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         secs = time.time() - start
         approved = worker.stdout.count("approve -> ok")
-        print(f"automated department {auto}: {approved} tasks published and approved over RPC by the worker "
-              f"in {secs:.1f} s ({approved / secs:.0f} tasks/s, worker start-up included)")
+        print(
+            f"automated department {auto}: {approved} tasks published and approved over RPC by the worker "
+            f"in {secs:.1f} s ({approved / secs:.0f} tasks/s, worker start-up included)"
+        )
         engine.dispose()
     finally:
         if proc is not None:

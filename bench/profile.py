@@ -4,6 +4,7 @@ the entrypoint that led there (a handler, an HTTP endpoint, a timer).
 
   python -m bench.profile --pid PID [--seconds 20]
 """
+
 import argparse
 import collections
 import re
@@ -15,8 +16,10 @@ from pathlib import Path
 
 LAYERS = [  # (label, pattern of the leaf frame "function (path:line)"), first match wins
     # py-spy leaves out idle time, and shows C extensions as the Python frame that called them
-    ("psycopg2 (C: sending statements, reading and converting rows)",
-     r"^DefaultDialect\.do_\w+ |\(sqlalchemy/dialects/postgresql/"),
+    (
+        "psycopg2 (C: sending statements, reading and converting rows)",
+        r"^DefaultDialect\.do_\w+ |\(sqlalchemy/dialects/postgresql/",
+    ),
     ("SQLAlchemy ORM and SQL compilation", r"\(sqlalchemy/"),
     ("eventlet hub and green sockets", r"\((eventlet|greenlet|psycogreen)/"),
     ("AMQP client (kombu, amqp)", r"\((amqp|kombu)/"),
@@ -36,9 +39,25 @@ def record(pid, seconds, out):
     spy = str(beside) if beside.exists() else shutil.which("py-spy")
     if not spy:
         return None
-    return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
-                             "--format", "raw", "--output", str(out), "--nonblocking"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def summarize(raw):
@@ -51,10 +70,13 @@ def summarize(raw):
         n = int(count)
         total += n
         frames = stack.split(";")
-        layers[next((label for label, pattern in LAYERS if re.search(pattern, frames[-1])),
-                    "other (standard library)")] += n
-        entry = next((m.group(1) for f in frames if (m := ENTRY.match(f))),
-                     "outside entrypoints (consuming, parsing and acking messages; the hub)")
+        layers[
+            next((label for label, pattern in LAYERS if re.search(pattern, frames[-1])), "other (standard library)")
+        ] += n
+        entry = next(
+            (m.group(1) for f in frames if (m := ENTRY.match(f))),
+            "outside entrypoints (consuming, parsing and acking messages; the hub)",
+        )
         entries[entry] += n
     share = lambda counter: [(k, v / total) for k, v in counter.most_common()]  # noqa: E731
     return total, share(layers), share(entries)

@@ -23,6 +23,7 @@ The administrator acts through rabbitmqctl (a broker on this machine) or the
 management HTTP API. Running it again gives the same result: existing users keep
 their password unless one is given or --reset-passwords is passed.
 """
+
 import json
 import os
 import re
@@ -53,14 +54,19 @@ class Grant:
     configure: str
     write: str
     read: str
-    topic: dict = field(default_factory=dict)  # exchange -> (write, read)
+    topic: dict[str, tuple[str, str]] = field(default_factory=dict)  # exchange -> (write, read)
 
 
 def service_grant(service, user, services=config.SERVICES):
     s = re.escape(service)
     own_exchanges = [f"{s}\\.events", f"{s}\\.redeliver", f"{s}\\.dead-letters", f"{s}\\.retry\\.[0-9]+ms"]
-    own_queues = [f"evt-.+--{s}\\..+", f"{s}\\.dead-letters", f"{s}\\.retry\\.[0-9]+ms",
-                  f"rpc-{s}", f"rpc\\.reply-{s}-{UUID_RE}"]
+    own_queues = [
+        f"evt-.+--{s}\\..+",
+        f"{s}\\.dead-letters",
+        f"{s}\\.retry\\.[0-9]+ms",
+        f"rpc-{s}",
+        f"rpc\\.reply-{s}-{UUID_RE}",
+    ]
     if service == "processing":  # the automated departments' task exchange and queues
         own_exchanges.append("processing\\.tasks")
         own_queues.append("processing\\.tasks\\..+")
@@ -72,7 +78,8 @@ def service_grant(service, user, services=config.SERVICES):
         configure=_any_of(*own_exchanges, *own_queues, rpc),
         write=_any_of(*own_exchanges, *own_queues, rpc),
         read=_any_of(*own_exchanges, *own_queues, *sources, rpc),
-        topic={RPC_EXCHANGE: (_any_of(f"({callees})\\.[A-Za-z_]+", UUID_RE), _any_of(f"{s}\\.\\*", UUID_RE))})
+        topic={RPC_EXCHANGE: (_any_of(f"({callees})\\.[A-Za-z_]+", UUID_RE), _any_of(f"{s}\\.\\*", UUID_RE))},
+    )
 
 
 def department_grant(department, user):
@@ -83,7 +90,8 @@ def department_grant(department, user):
         configure=_any_of(reply_queue, rpc),
         write=_any_of(reply_queue, rpc),
         read=_any_of(re.escape(f"processing.tasks.{department}"), reply_queue, rpc),
-        topic={RPC_EXCHANGE: (_any_of("processing\\.decide_task"), _any_of(UUID_RE))})
+        topic={RPC_EXCHANGE: (_any_of("processing\\.decide_task"), _any_of(UUID_RE))},
+    )
 
 
 class Rabbitmqctl:
@@ -93,7 +101,7 @@ class Rabbitmqctl:
     where = "rabbitmqctl"
 
     def __init__(self, executable=None):
-        self.ctl = executable or shutil.which("rabbitmqctl")
+        self.ctl: str = executable or shutil.which("rabbitmqctl") or ""
         if not self.ctl:
             raise RuntimeError("rabbitmqctl not found: run this on the broker's machine, or pass --management-url")
 
@@ -134,12 +142,14 @@ class ManagementApi:
 
     def __init__(self, url):
         import requests
+
         self.requests = requests
         parts = urlsplit(url)
         if not parts.hostname:
             raise RuntimeError(f"not a management API URL: {url!r}")
-        self.base = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""),
-                                parts.path.rstrip("/"), "", ""))
+        self.base = urlunsplit(
+            (parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path.rstrip("/"), "", "")
+        )
         self.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
         self.where = f"management API {self.base}"
 
@@ -167,12 +177,18 @@ class ManagementApi:
         self._call("DELETE", f"users/{quote(user, safe='')}", ok=(200, 204, 404))
 
     def set_permissions(self, vhost, user, configure, write, read):
-        self._call("PUT", f"permissions/{quote(vhost, safe='')}/{quote(user, safe='')}",
-                   {"configure": configure, "write": write, "read": read})
+        self._call(
+            "PUT",
+            f"permissions/{quote(vhost, safe='')}/{quote(user, safe='')}",
+            {"configure": configure, "write": write, "read": read},
+        )
 
     def set_topic_permissions(self, vhost, user, exchange, write, read):
-        self._call("PUT", f"topic-permissions/{quote(vhost, safe='')}/{quote(user, safe='')}",
-                   {"exchange": exchange, "write": write, "read": read})
+        self._call(
+            "PUT",
+            f"topic-permissions/{quote(vhost, safe='')}/{quote(user, safe='')}",
+            {"exchange": exchange, "write": write, "read": read},
+        )
 
 
 def administrator(management_url=None):
@@ -202,9 +218,10 @@ def _env_name(name):
 def system_topology(departments=()):
     """Every exchange, queue and binding of the system (all services' handler queues,
     their own exchanges, retry and dead-letter queues, the departments' task queues)."""
-    from services.processing import automation
+    from services.processing.adapters import task_queue as automation
     from shared.runner import service_class
-    entities = [kombu.Exchange(RPC_EXCHANGE, type="topic", durable=True)]
+
+    entities: list = [kombu.Exchange(RPC_EXCHANGE, type="topic", durable=True)]
     for service in config.SERVICES:
         try:
             delays = config.load_config(service).get("RETRY_DELAYS_MS") or messaging.DEFAULT_RETRY_DELAYS_MS
@@ -229,8 +246,17 @@ def vhost_of(amqp_uri):
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 
-def setup(admin, admin_uri, user_prefix=DEFAULT_USER_PREFIX, departments=(), passwords=None,
-          create_vhost=False, reset_passwords=False, environ=os.environ, out=print):
+def setup(
+    admin,
+    admin_uri,
+    user_prefix=DEFAULT_USER_PREFIX,
+    departments=(),
+    passwords=None,
+    create_vhost=False,
+    reset_passwords=False,
+    environ=os.environ,
+    out=print,
+):
     """Create the users, grant their permissions, declare the topology; returns
     {name: AMQP URI, or None when an existing user kept its unknown password}."""
     passwords = dict(passwords or {})

@@ -5,9 +5,12 @@ whole set with `calendar_changed` after each edit; every service that computes
 deadlines stores the newest snapshot in its own database and builds its
 WorkingCalendar from it.
 """
+
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from shared import clock
 from shared.calendar import WorkingCalendar
@@ -17,7 +20,8 @@ from shared.reliability import metadata
 NOT_A_DOSSIER = "-"  # dossier_code of events about no single dossier
 
 calendar_snapshot = sa.Table(
-    "calendar_snapshot", metadata,
+    "calendar_snapshot",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),  # always 1: one snapshot per database
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("days_off", sa.JSON, nullable=False),
@@ -26,13 +30,17 @@ calendar_snapshot = sa.Table(
 )
 
 
-def store(session, snapshot):
+def store(session: Session, snapshot: dict[str, Any]) -> bool:
     """Keep a snapshot ({version, days_off, working_days}, dates) unless a newer one is held."""
-    current = session.execute(sa.select(calendar_snapshot.c.version).where(calendar_snapshot.c.id == 1)
-                              .with_for_update()).scalar()
-    values = {"version": snapshot["version"], "updated_at": clock.now(),
-              "days_off": sorted(d.isoformat() for d in snapshot["days_off"]),
-              "working_days": sorted(d.isoformat() for d in snapshot["working_days"])}
+    current = session.execute(
+        sa.select(calendar_snapshot.c.version).where(calendar_snapshot.c.id == 1).with_for_update()
+    ).scalar()
+    values = {
+        "version": snapshot["version"],
+        "updated_at": clock.now(),
+        "days_off": sorted(d.isoformat() for d in snapshot["days_off"]),
+        "working_days": sorted(d.isoformat() for d in snapshot["working_days"]),
+    }
     if current is None:
         session.execute(calendar_snapshot.insert().values(id=1, **values))
     elif snapshot["version"] > current:
@@ -42,10 +50,12 @@ def store(session, snapshot):
     return True
 
 
-def load(session):
+def load(session: Session) -> WorkingCalendar:
     """The WorkingCalendar with the newest overrides this service knows."""
     row = session.execute(sa.select(calendar_snapshot).where(calendar_snapshot.c.id == 1)).first()
     if row is None:
         return WorkingCalendar()
-    return WorkingCalendar(days_off=[date.fromisoformat(d) for d in row.days_off],
-                           working_days=[date.fromisoformat(d) for d in row.working_days])
+    return WorkingCalendar(
+        days_off=[date.fromisoformat(d) for d in row.days_off],
+        working_days=[date.fromisoformat(d) for d in row.working_days],
+    )

@@ -5,6 +5,7 @@ be shifted by MOTCUA_CLOCK_OFFSET_SECONDS (the same offset for every process of 
 run, so they agree and a restarted one carries on), which lets end-to-end tests
 pin the calendar to a working morning without touching the host.
 """
+
 import os
 import time
 from datetime import date, datetime, timedelta
@@ -13,27 +14,27 @@ from zoneinfo import ZoneInfo
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _offset = float(os.environ.get("MOTCUA_CLOCK_OFFSET_SECONDS") or 0)  # added to the wall clock
-_frozen = None
+_frozen: datetime | None = None
 
 
-def now():
+def now() -> datetime:
     if _frozen is not None:
         return _frozen
     return datetime.fromtimestamp(time.time() + _offset, TZ)
 
 
-def set_now(moment):
+def set_now(moment: datetime | None) -> None:
     """Freeze the clock at `moment` (aware datetime); None unfreezes it."""
     global _frozen
     _frozen = moment.astimezone(TZ) if moment is not None else None
 
 
-def offset_to(moment):
+def offset_to(moment: datetime) -> float:
     """The MOTCUA_CLOCK_OFFSET_SECONDS that makes the clock read `moment` now."""
     return moment.timestamp() - time.time()
 
 
-def local(moment):
+def local(moment: datetime) -> datetime:
     return moment.astimezone(TZ)
 
 
@@ -45,7 +46,7 @@ MOMENT_SPAN = timedelta(days=366)
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
-def near_now(moment, span=MOMENT_SPAN):
+def near_now(moment: datetime, span: timedelta = MOMENT_SPAN) -> bool:
     """Whether an aware `moment` lies within `span` of now."""
     current = now()
     try:
@@ -54,5 +55,5 @@ def near_now(moment, span=MOMENT_SPAN):
         return False
 
 
-def plausible_day(day):
+def plausible_day(day: date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY

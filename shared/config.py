@@ -1,6 +1,8 @@
 """Service configuration: each service's config.yaml with ${MOTCUA_*:default} values."""
+
 import os
 from pathlib import Path
+from typing import Any
 
 import yaml
 from nameko.cli.main import setup_yaml_parser
@@ -16,34 +18,34 @@ DEFAULT_BIND = "127.0.0.1"  # only this machine unless MOTCUA_BIND says otherwis
 setup_yaml_parser()
 
 
-def service_dir(service):
+def service_dir(service: str) -> Path:
     return ROOT / "services" / service
 
 
-def load_config(service):
+def load_config(service: str) -> dict[str, Any]:
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
     with open(service_dir(service) / "config.yaml", encoding="utf-8") as f:
-        config = yaml.safe_load(f)
+        config: dict[str, Any] = yaml.safe_load(f)
     config["SERVICE"] = service
     return config
 
 
-def port(service):
+def port(service: str) -> int:
     return int(os.environ.get(f"MOTCUA_{service.upper()}_PORT", DEFAULT_PORTS[service]))
 
 
-def development_mode():
+def development_mode() -> bool:
     """Development mode is explicit (MOTCUA_ENV=development): only then are the
     development secrets and demo defaults accepted."""
     return os.environ.get("MOTCUA_ENV", "").strip().lower() == DEVELOPMENT
 
 
-def bind_address():
+def bind_address() -> str:
     return os.environ.get("MOTCUA_BIND") or DEFAULT_BIND
 
 
-def var_dir():
+def var_dir() -> Path:
     path = Path(os.environ.get("MOTCUA_VAR_DIR", ROOT / "var"))
     path.mkdir(parents=True, exist_ok=True)
     return path

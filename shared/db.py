@@ -4,15 +4,21 @@ With MOTCUA_DATABASE_URL (a PostgreSQL server) each service uses its own databas
 `<prefix><service>` there (prefix `motcua_` unless MOTCUA_DATABASE_PREFIX says
 otherwise), created when missing. Without it, a SQLite file under var/.
 
-`Database` is a nameko dependency: `with self.db.transaction() as session:` commits
-when the block ends and rolls back on error. The commit happens inside the
-entrypoint, before nameko acknowledges the message or sends the HTTP answer, so an
-answer or an ack never runs ahead of what was stored.
+`Database` is a nameko dependency providing `Sessions`: `with self.db.transaction()
+as session:` commits when the block ends and rolls back on error; `with
+self.db.work(IntakeWork) as work:` does the same around a service's unit of work
+(shared.uow), writing the events its aggregates recorded to the outbox just before
+the commit. The commit happens inside the entrypoint, before nameko acknowledges
+the message or sends the HTTP answer, so an answer or an ack never runs ahead of
+what was stored.
 """
+
 import logging
 import os
 import time
 from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any
 
 import eventlet.semaphore
 import sqlalchemy as sa
@@ -26,7 +32,7 @@ from shared.config import var_dir
 log = logging.getLogger(__name__)
 
 
-def database_url(service):
+def database_url(service: str) -> sa.URL:
     server = os.environ.get("MOTCUA_DATABASE_URL")
     if not server:
         return make_url(f"sqlite:///{var_dir() / (service + '.db')}")
@@ -34,11 +40,11 @@ def database_url(service):
     return make_url(server).set(database=f"{prefix}{service}")
 
 
-def is_sqlite(url):
+def is_sqlite(url: str | sa.URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def ensure_database(url):
+def ensure_database(url: str | sa.URL) -> None:
     """Create the service's PostgreSQL database when it does not exist yet."""
     url = make_url(url)
     if is_sqlite(url):
@@ -46,8 +52,7 @@ def ensure_database(url):
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", hide_parameters=True)
     try:
         with admin.connect() as conn:
-            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                 {"n": url.database})
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database})
             if not exists:
                 try:
                     conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
@@ -59,7 +64,7 @@ def ensure_database(url):
         admin.dispose()
 
 
-def make_engine(url, pool_size=10):
+def make_engine(url: str | sa.URL, pool_size: int = 10) -> sa.Engine:
     url = make_url(url)
     if is_sqlite(url):
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
@@ -68,10 +73,10 @@ def make_engine(url, pool_size=10):
         def _pragmas(dbapi_conn, _record):
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
             dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
         return engine
     # hide_parameters: a failed statement's error (and so the log) names no ID number, phone or address
-    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-                              hide_parameters=True)
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True)
     _ping_when_idle(engine)
     return engine
 
@@ -84,6 +89,7 @@ def _ping_when_idle(engine):
     steady use skips the round trip (half the statements of a short transaction).
     Should the server restart meanwhile, the next statement fails, SQLAlchemy drops
     the pool's connections, and the retry (of the event, or the client's) gets new ones."""
+
     @sa.event.listens_for(engine, "checkin")
     def _checked_in(dbapi_conn, record):
         record.info["idle_since"] = time.monotonic()
@@ -103,6 +109,7 @@ def _ping_when_idle(engine):
 class Moment(sa.types.TypeDecorator):
     """A point in time, always handed back aware in Asia/Ho_Chi_Minh (SQLite keeps
     no offset, so it stores the local wall time)."""
+
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
@@ -120,16 +127,33 @@ class Moment(sa.types.TypeDecorator):
         return value.replace(tzinfo=clock.TZ) if value.tzinfo is None else value.astimezone(clock.TZ)
 
 
-class UnitOfWork:
+class EnumText(sa.types.TypeDecorator):
+    """A StrEnum of the domain stored as its plain string (the column stays a VARCHAR)."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+class Sessions:
     """Sessions over one engine. SQLite blocks the whole process while it waits for
     a lock, so under eventlet its transactions are taken one at a time per process;
     PostgreSQL transactions run concurrently."""
 
-    def __init__(self, engine):
+    def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.Session = sessionmaker(engine, expire_on_commit=False)
         self._serial = eventlet.semaphore.Semaphore(1) if is_sqlite(engine.url) else None
-        self.on_commit = []  # callables run after a commit that wrote outbox events
+        self.on_commit: list[Any] = []  # callables run after a commit that wrote outbox events
 
     @contextmanager
     def transaction(self):
@@ -151,6 +175,17 @@ class UnitOfWork:
             for callback in self.on_commit:
                 callback()
 
+    @contextmanager
+    def work(self, work_class):
+        """A service's unit of work (a shared.uow.UnitOfWork subclass) in one
+        transaction: the events its tracked aggregates recorded go to the outbox at
+        the end of the block, then everything commits together; an error rolls back
+        both the change and its events."""
+        with self.transaction() as session:
+            work = work_class(session)
+            yield work
+            work.publish_recorded()
+
 
 class Database(DependencyProvider):
     """The service's database: migrated at start-up by the runner, one unit of work per use."""
@@ -158,7 +193,7 @@ class Database(DependencyProvider):
     def setup(self):
         service = self.container.config["SERVICE"]
         url = self.container.config.get("DATABASE_URL") or database_url(service)
-        self.uow = UnitOfWork(make_engine(url, pool_size=int(self.container.config.get("DB_POOL_SIZE", 10))))
+        self.uow = Sessions(make_engine(url, pool_size=int(self.container.config.get("DB_POOL_SIZE", 10))))
 
     def stop(self):
         self.uow.engine.dispose()
@@ -175,5 +210,5 @@ def dialect_insert(session):
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # the same call, SQLite's
     return insert

@@ -5,8 +5,9 @@ it is: `replay` leaves it where it is unless asked (include_rejected), and a
 message that fails again is parked again but never re-read in the same pass
 (each pass reads at most what the queue held when it started).
 """
+
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import kombu
 
@@ -45,19 +46,27 @@ def _describe(service, message):
         error = f"broker dead-lettered it ({headers['x-death'][0].get('reason')}): the consumer kept dying on it"
     if from_events:
         key = delivery.get("routing_key")
-        owner = events.EVENTS.get(key, ("another service",))[0]
-        error = (f"refused event: {key} published on {delivery['exchange']}, but {owner} publishes {key}: "
-                 "forged or misrouted, never delivered to a consumer")
+        owner = events.EVENTS.get(key, ("another service",))[0]  # type: ignore[arg-type]  # a str finds its StrEnum
+        error = (
+            f"refused event: {key} published on {delivery['exchange']}, but {owner} publishes {key}: "
+            "forged or misrouted, never delivered to a consumer"
+        )
         rejected = messaging.REFUSED
-    received_via = headers.get("x-motcua-received-via") or \
-        f"{delivery.get('exchange') or '(default)'} {delivery.get('routing_key')}"
+    received_via = (
+        headers.get("x-motcua-received-via")
+        or f"{delivery.get('exchange') or '(default)'} {delivery.get('routing_key')}"
+    )
     return {
-        "service": service, "queue": None if from_events else _origin(message),
+        "service": service,
+        "queue": None if from_events else _origin(message),
         "event_id": _text(env.get("event_id")),
-        "event_type": env.get("event_type"), "dossier_code": env.get("dossier_code"),
-        "attempts": headers.get("x-motcua-attempt"), "parked_at": headers.get("x-motcua-parked-at"),
+        "event_type": env.get("event_type"),
+        "dossier_code": env.get("dossier_code"),
+        "attempts": headers.get("x-motcua-attempt"),
+        "parked_at": headers.get("x-motcua-parked-at"),
         "parked_id": headers.get("x-motcua-parked-id") or _fallback_id(message),
-        "rejected": rejected, "received_via": received_via,
+        "rejected": rejected,
+        "received_via": received_via,
         "content_type": headers.get("x-motcua-content-type") or getattr(message, "content_type", None),
         "error": error,
     }
@@ -74,7 +83,7 @@ def _drain(channel, queue_name):
     back); at most as many as it held at the start, so what comes back meanwhile is
     not read twice."""
     _, depth, _ = channel.queue_declare(queue=queue_name, passive=True)
-    messages = []
+    messages: list = []
     while len(messages) < depth:
         message = channel.basic_get(queue_name, no_ack=False)
         if message is None:
@@ -138,7 +147,7 @@ def replay(amqp_uri, services=config.SERVICES, event_id=None, include_rejected=F
                 skipped.append(info)
             return False
         headers = {k: v for k, v in (raw.headers or {}).items() if not k.startswith(_BROKER_DEATH_HEADERS)}
-        headers.update({"x-motcua-attempt": 0, "x-motcua-replayed-at": datetime.now(timezone.utc).isoformat()})
+        headers.update({"x-motcua-attempt": 0, "x-motcua-replayed-at": datetime.now(UTC).isoformat()})
         publisher.publish_batch([(messaging.redeliver_exchange(info["service"]), info["queue"], raw.body, headers)])
 
     try:

@@ -3,8 +3,11 @@
 A service cannot publish a malformed event (`envelope()` validates the data and
 raises), and consumers accept unknown fields (schemas INCLUDE them).
 """
+
 import functools
 import uuid
+from enum import StrEnum
+from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
@@ -61,6 +64,7 @@ class DossierRefused(Reason):
     """An online or postal dossier refused at the counter never had dossier_received:
     its contacts and chosen channels come with the refusal (optional) so notify can
     tell the citizen."""
+
     contacts = fields.Nested(Contacts, allow_none=True)
     notify = fields.Nested(Channels, allow_none=True)
 
@@ -136,6 +140,7 @@ class ShipmentReturned(_Open):
 class PickupCompleted(_Open):
     """A dossier collected by post and handed over at the counter (dossier_code "-":
     intake gives the code). `submission` has the fields of POST /api/dossiers."""
+
     handed_over_at = fields.AwareDateTime(required=True)
     pickup_id = fields.String(required=True)
     waybill = fields.String(allow_none=True)
@@ -144,6 +149,7 @@ class PickupCompleted(_Open):
 
 class CalendarChanged(_Open):
     """The whole set of administrator overrides after an edit (dossier_code "-")."""
+
     version = fields.Integer(required=True)
     days_off = fields.List(fields.Date(), required=True)
     working_days = fields.List(fields.Date(), required=True)
@@ -155,28 +161,55 @@ class NotificationOutcome(_Open):
     reason = fields.String(allow_none=True)
 
 
-# (source service, event type) -> schema of `data`
+class EventType(StrEnum):
+    """Every event type of the contract. A member is its string (stored, routed and
+    compared as today's bare strings)."""
+
+    DOSSIER_RECEIVED = "dossier_received"
+    DOSSIER_REFUSED = "dossier_refused"
+    DOSSIER_SUPPLEMENTED = "dossier_supplemented"
+    DOSSIER_WITHDRAWN = "dossier_withdrawn"
+    DOSSIER_RETURNED = "dossier_returned"
+    CALENDAR_CHANGED = "calendar_changed"
+    PROCESSING_STARTED = "processing_started"
+    DOSSIER_TRANSFERRED = "dossier_transferred"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    DOSSIER_REJECTED = "dossier_rejected"
+    DEADLINE_EXTENDED = "deadline_extended"
+    DOSSIER_OVERDUE = "dossier_overdue"
+    RESULT_READY = "result_ready"
+    SHIPMENT_CREATED = "shipment_created"
+    SHIPMENT_DELIVERED = "shipment_delivered"
+    SHIPMENT_FAILED = "shipment_failed"
+    SHIPMENT_RETURNED = "shipment_returned"
+    PICKUP_COMPLETED = "pickup_completed"
+    NOTIFICATION_SENT = "notification_sent"
+    NOTIFICATION_FAILED = "notification_failed"
+
+
+# (source service, event type) -> schema of `data`; keyed by the enum, so a new
+# event type cannot be published before it is named there
 EVENTS = {
-    "dossier_received": ("intake", DossierReceived),
-    "dossier_refused": ("intake", DossierRefused),
-    "dossier_supplemented": ("intake", DossierSupplemented),
-    "dossier_withdrawn": ("intake", Reason),
-    "dossier_returned": ("intake", DossierReturned),
-    "calendar_changed": ("intake", CalendarChanged),
-    "processing_started": ("processing", ProcessingStarted),
-    "dossier_transferred": ("processing", DossierTransferred),
-    "supplement_requested": ("processing", SupplementRequested),
-    "dossier_rejected": ("processing", Reason),
-    "deadline_extended": ("processing", DeadlineExtended),
-    "dossier_overdue": ("processing", DossierOverdue),
-    "result_ready": ("processing", ResultReady),
-    "shipment_created": ("postal", ShipmentCreated),
-    "shipment_delivered": ("postal", ShipmentDelivered),
-    "shipment_failed": ("postal", ShipmentFailed),
-    "shipment_returned": ("postal", ShipmentReturned),
-    "pickup_completed": ("postal", PickupCompleted),
-    "notification_sent": ("notify", NotificationOutcome),
-    "notification_failed": ("notify", NotificationOutcome),
+    EventType.DOSSIER_RECEIVED: ("intake", DossierReceived),
+    EventType.DOSSIER_REFUSED: ("intake", DossierRefused),
+    EventType.DOSSIER_SUPPLEMENTED: ("intake", DossierSupplemented),
+    EventType.DOSSIER_WITHDRAWN: ("intake", Reason),
+    EventType.DOSSIER_RETURNED: ("intake", DossierReturned),
+    EventType.CALENDAR_CHANGED: ("intake", CalendarChanged),
+    EventType.PROCESSING_STARTED: ("processing", ProcessingStarted),
+    EventType.DOSSIER_TRANSFERRED: ("processing", DossierTransferred),
+    EventType.SUPPLEMENT_REQUESTED: ("processing", SupplementRequested),
+    EventType.DOSSIER_REJECTED: ("processing", Reason),
+    EventType.DEADLINE_EXTENDED: ("processing", DeadlineExtended),
+    EventType.DOSSIER_OVERDUE: ("processing", DossierOverdue),
+    EventType.RESULT_READY: ("processing", ResultReady),
+    EventType.SHIPMENT_CREATED: ("postal", ShipmentCreated),
+    EventType.SHIPMENT_DELIVERED: ("postal", ShipmentDelivered),
+    EventType.SHIPMENT_FAILED: ("postal", ShipmentFailed),
+    EventType.SHIPMENT_RETURNED: ("postal", ShipmentReturned),
+    EventType.PICKUP_COMPLETED: ("postal", PickupCompleted),
+    EventType.NOTIFICATION_SENT: ("notify", NotificationOutcome),
+    EventType.NOTIFICATION_FAILED: ("notify", NotificationOutcome),
 }
 
 
@@ -191,22 +224,28 @@ class Envelope(_Open):
 
 
 @functools.cache
-def schema_instance(cls):
+def schema_instance(cls: type[Schema]) -> Schema:
     """One instance per schema class: building a schema costs more than using it
     (marshmallow schemas keep no state between loads)."""
     return cls()
 
 
-def source_of(event_type):
-    return EVENTS[event_type][0]
+def source_of(event_type: str) -> str:
+    return EVENTS[event_type][0]  # type: ignore[index]  # a StrEnum member is found by its string
 
 
-def envelope(event_type, dossier_code, data, correlation_id=None, source=None):
+def envelope(
+    event_type: str,
+    dossier_code: str,
+    data: dict[str, Any],
+    correlation_id: str | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
     """Build a validated envelope (JSON-ready dict). Raises ValidationError when the
     data does not satisfy the event's schema, or ValueError for an unknown type."""
     if event_type not in EVENTS:
         raise ValueError(f"unknown event type {event_type!r}")
-    owner, schema = EVENTS[event_type]
+    owner, schema = EVENTS[event_type]  # type: ignore[index]
     if source and source != owner:
         raise ValueError(f"{source} may not publish {event_type} (owned by {owner})")
     owner_schema = schema_instance(schema)
@@ -216,7 +255,7 @@ def envelope(event_type, dossier_code, data, correlation_id=None, source=None):
         raise ValidationError({"data": problems})
     return {
         "event_id": str(uuid.uuid4()),
-        "event_type": event_type,
+        "event_type": str(event_type),
         "version": VERSION,
         "occurred_at": clock.now().isoformat(),
         "dossier_code": dossier_code,
@@ -225,10 +264,10 @@ def envelope(event_type, dossier_code, data, correlation_id=None, source=None):
     }
 
 
-def load(payload):
+def load(payload: Any) -> dict[str, Any]:
     """Validate a received envelope; returns it with `data` loaded (datetimes parsed).
     Unknown fields stay in place. Raises ValidationError for a malformed event."""
-    env = schema_instance(Envelope).load(payload)
+    env: dict[str, Any] = schema_instance(Envelope).load(payload)
     env["event_id"] = str(env["event_id"])
     if env["event_type"] in EVENTS:
         env["data"] = schema_instance(EVENTS[env["event_type"]][1]).load(env["data"])

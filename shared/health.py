@@ -1,12 +1,15 @@
 """GET /health: 200 when the broker and the database answer, 503 otherwise."""
+
+from typing import Any
+
 import kombu
 import sqlalchemy as sa
 
 from shared.http import json_response
 
 
-def check(uow, amqp_uri):
-    checks = {}
+def check(uow: Any, amqp_uri: str) -> Any:
+    checks: dict[str, str] = {}
     try:
         with uow.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))

@@ -1,6 +1,7 @@
 """HTTP helpers: the JSON error shape of CONTRACT.md, body parsing, one decorator
 that turns every failure into that shape (never a stack trace, never a 500 for
 bad input)."""
+
 import base64
 import functools
 import hashlib
@@ -13,9 +14,9 @@ import re
 import socket
 import time
 from datetime import date, datetime
+from typing import Any
 
 import eventlet
-
 import sqlalchemy as sa
 from marshmallow import ValidationError
 from nameko.web.handlers import HttpRequestHandler
@@ -24,6 +25,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from shared import clock, events, metrics
+from shared.domain import DomainError
+from shared.errors import http_error
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ IDLE_TIMEOUT_SECONDS = 75
 
 
 class ApiError(Exception):
-    def __init__(self, status, code, message, fields=None):
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
 
@@ -59,7 +62,7 @@ def request_hash(body):
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def json_response(status, body, headers=None):
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(to_json(body), status=status, mimetype="application/json", headers=headers)
 
 
@@ -77,7 +80,9 @@ def read_body(request, max_bytes=MAX_BODY_BYTES):
         with eventlet.Timeout(READ_TIMEOUT_SECONDS):
             raw = request.get_data(cache=True)
     except (eventlet.Timeout, OSError):  # the deadline, or the socket's own timeout
-        raise ApiError(408, "request_timeout", "Dữ liệu gửi lên quá chậm; kết nối đã bị đóng, vui lòng gửi lại")
+        raise ApiError(
+            408, "request_timeout", "Dữ liệu gửi lên quá chậm; kết nối đã bị đóng, vui lòng gửi lại"
+        ) from None
     if len(raw) > max_bytes:
         raise ApiError(413, "body_too_large", f"Dữ liệu gửi lên vượt quá {max_bytes // 1024} KB")
     return raw
@@ -108,9 +113,9 @@ def read_json(request, max_bytes=MAX_BODY_BYTES, max_depth=MAX_JSON_DEPTH):
     try:
         body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)  # no NaN or Infinity
     except RecursionError:  # the parser's own limit, far deeper than ours
-        raise too_deep
+        raise too_deep from None
     except (UnicodeDecodeError, ValueError):
-        raise ApiError(400, "malformed_json", "Nội dung không phải JSON hợp lệ (UTF-8)")
+        raise ApiError(400, "malformed_json", "Nội dung không phải JSON hợp lệ (UTF-8)") from None
     if _deeper_than(body, max_depth):
         raise too_deep
     if not isinstance(body, dict):
@@ -133,15 +138,17 @@ def plausible_day(value):
 
 
 # marshmallow's own messages, in the words of the people using the API
-WORDS = {"Missing data for required field.": "Bắt buộc nhập",
-         "Unknown field.": "Trường này không có trong mẫu; hãy bỏ đi",
-         "Field may not be null.": "Không được để trống",
-         "Not a valid string.": "Phải là chuỗi ký tự",
-         "Not a valid integer.": "Phải là số nguyên",
-         "Not a valid boolean.": "Phải là true hoặc false",
-         "Not a valid list.": "Phải là một danh sách",
-         "Invalid input type.": "Sai kiểu dữ liệu (cần một đối tượng)",
-         "Not a valid date.": "Ngày có dạng YYYY-MM-DD"}
+WORDS = {
+    "Missing data for required field.": "Bắt buộc nhập",
+    "Unknown field.": "Trường này không có trong mẫu; hãy bỏ đi",
+    "Field may not be null.": "Không được để trống",
+    "Not a valid string.": "Phải là chuỗi ký tự",
+    "Not a valid integer.": "Phải là số nguyên",
+    "Not a valid boolean.": "Phải là true hoặc false",
+    "Not a valid list.": "Phải là một danh sách",
+    "Invalid input type.": "Sai kiểu dữ liệu (cần một đối tượng)",
+    "Not a valid date.": "Ngày có dạng YYYY-MM-DD",
+}
 
 
 def in_words(messages):
@@ -160,7 +167,9 @@ def load(schema, body):
     try:
         return schema.load(body)
     except ValidationError as exc:
-        raise ApiError(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", fields=in_words(exc.messages))
+        raise ApiError(
+            400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", fields=in_words(exc.messages)
+        ) from None
 
 
 # What shared.openapi reads off a handler: its roles, request schemas and answers.
@@ -170,9 +179,11 @@ OPENAPI_ATTR = "openapi"
 def describe(**spec):
     """Declare what a route takes and answers, for its OpenAPI document, without
     wrapping it (routes that answer on their own: /health, /metrics, HTML pages)."""
+
     def decorate(fn):
         setattr(fn, OPENAPI_ATTR, spec)
         return fn
+
     return decorate
 
 
@@ -201,8 +212,12 @@ def refuse_nul(values):
     would fail as a 500), and no form of ours has a use for it."""
     at = _nul_at(values)
     if at is not None:
-        raise ApiError(400, "invalid_input", "Dữ liệu chứa ký tự NUL (U+0000), không được chấp nhận",
-                       {at: ["Không được chứa ký tự NUL (U+0000)"]})
+        raise ApiError(
+            400,
+            "invalid_input",
+            "Dữ liệu chứa ký tự NUL (U+0000), không được chấp nhận",
+            {at: ["Không được chứa ký tự NUL (U+0000)"]},
+        )
 
 
 IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,200}")  # printable ASCII, as long as the column that keeps it
@@ -211,8 +226,12 @@ IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,200}")  # printable ASCII, as long as the
 def check_idempotency_key(key):
     """400 for an Idempotency-Key that could not be kept (too long, spaces, non-ASCII)."""
     if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
-        raise ApiError(400, "invalid_input", "Idempotency-Key chưa hợp lệ",
-                       {"Idempotency-Key": ["Từ 1 đến 200 ký tự ASCII in được, không có dấu cách"]})
+        raise ApiError(
+            400,
+            "invalid_input",
+            "Idempotency-Key chưa hợp lệ",
+            {"Idempotency-Key": ["Từ 1 đến 200 ký tự ASCII in được, không có dấu cách"]},
+        )
 
 
 def _query_dict(request):
@@ -220,10 +239,25 @@ def _query_dict(request):
     return {name: request.args.get(name) for name in request.args}
 
 
-def api(fn=None, *, roles=None, body=None, query=None, path=None, before=None, signed=False,
-        body_optional=False, raw_body=False, max_bytes=MAX_BODY_BYTES, idempotent=False, answers=None, errors=(),
-        summary=None):
-    """Wrap an @http method: ApiError and validation errors become JSON errors; any
+def api(
+    fn=None,
+    *,
+    roles=None,
+    body=None,
+    query=None,
+    path=None,
+    before=None,
+    signed=False,
+    body_optional=False,
+    raw_body=False,
+    max_bytes=MAX_BODY_BYTES,
+    idempotent=False,
+    answers=None,
+    errors=(),
+    summary=None,
+):
+    """Wrap an @http method: ApiError, DomainError (shared.errors) and validation
+    errors become JSON errors; any
     other exception is logged and answered 500 without internals (503 when the
     database connection was lost: trying again gets a new one).
 
@@ -238,9 +272,22 @@ def api(fn=None, *, roles=None, body=None, query=None, path=None, before=None, s
     (honours Idempotency-Key), `answers` {status: JSON schema, marshmallow schema or
     shared.openapi.Media} and the rules' own error statuses in `errors`."""
     if fn is None:
-        return lambda f: api(f, roles=roles, body=body, query=query, path=path, before=before,
-                             signed=signed, body_optional=body_optional, raw_body=raw_body, max_bytes=max_bytes,
-                             idempotent=idempotent, answers=answers, errors=errors, summary=summary)
+        return lambda f: api(
+            f,
+            roles=roles,
+            body=body,
+            query=query,
+            path=path,
+            before=before,
+            signed=signed,
+            body_optional=body_optional,
+            raw_body=raw_body,
+            max_bytes=max_bytes,
+            idempotent=idempotent,
+            answers=answers,
+            errors=errors,
+            summary=summary,
+        )
     wanted = inspect.signature(fn).parameters
 
     def prepare(self, request, kwargs):
@@ -272,41 +319,66 @@ def api(fn=None, *, roles=None, body=None, query=None, path=None, before=None, s
             return fn(self, request, *args, **kwargs)
         except ApiError as exc:
             return error_response(exc.status, exc.code, exc.message, exc.fields)
+        except DomainError as exc:  # a rule's refusal, answered through shared.errors' table
+            return error_response(*http_error(exc))
         except ValidationError as exc:
             return error_response(400, "invalid_input", "Dữ liệu chưa hợp lệ, xem từng trường", in_words(exc.messages))
         except Exception as exc:
             if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
                 # the database restarted under a pooled connection: the next try gets a new one
                 log.warning("database connection lost in %s; the client may try again: %s", fn.__name__, exc.orig)
-                return error_response(503, "database_unavailable",
-                                      "Cơ sở dữ liệu tạm thời không kết nối được; vui lòng thử lại")
+                return error_response(
+                    503, "database_unavailable", "Cơ sở dữ liệu tạm thời không kết nối được; vui lòng thử lại"
+                )
             log.exception("unexpected error in %s", fn.__name__)
             return error_response(500, "internal_error", "Lỗi hệ thống; yêu cầu chưa được thực hiện")
-    setattr(wrapper, OPENAPI_ATTR, dict(roles=roles, body=body, query=query, path=path, signed=signed,
-                                        idempotent=idempotent, body_optional=body_optional, answers=answers or {}, errors=tuple(errors),
-                                        summary=summary, wrapped=True))
+
+    setattr(
+        wrapper,
+        OPENAPI_ATTR,
+        dict(
+            roles=roles,
+            body=body,
+            query=query,
+            path=path,
+            signed=signed,
+            idempotent=idempotent,
+            body_optional=body_optional,
+            answers=answers or {},
+            errors=tuple(errors),
+            summary=summary,
+            wrapped=True,
+        ),
+    )
     return wrapper
 
 
 # The printable pages need inline styles and the receipt's inline SVG; nothing else:
 # no script unless a page names its own by hash, no frames, no plug-ins, forms only here.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-                           "base-uri 'none'; frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def content_security_policy(*inline_scripts):
     """The pages' policy, allowing exactly these inline scripts (by their SHA-256)."""
     if not inline_scripts:
         return CONTENT_SECURITY_POLICY
-    hashes = " ".join("'sha256-%s'" % base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
-                      for s in inline_scripts)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline_scripts
+    )
     return f"{CONTENT_SECURITY_POLICY}; script-src {hashes}"
 
 
 def html_response(html, status=200, inline_scripts=()):
     """A page of ours (receipts, forms, the citizen lookup)."""
-    return Response(html, status=status, mimetype="text/html",
-                    headers={"Content-Security-Policy": content_security_policy(*inline_scripts)})
+    return Response(
+        html,
+        status=status,
+        mimetype="text/html",
+        headers={"Content-Security-Policy": content_security_policy(*inline_scripts)},
+    )
 
 
 def with_security_headers(headers):
@@ -336,7 +408,7 @@ class _JsonErrorsApp(WsgiApp):
         try:
             self.url_map.bind_to_environ(environ).match()
         except HTTPException as exc:
-            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code, "bad_request")
+            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code, "bad_request")  # type: ignore[arg-type]
             return error_response(exc.code, code, exc.description or exc.name)(environ, secured)
         return super().__call__(environ, secured)
 
@@ -363,8 +435,9 @@ class _JsonWebServer(WebServer):
 def trusted_networks(text):
     """MOTCUA_TRUSTED_PROXIES ("10.0.0.5, 10.1.0.0/16") as networks; a wrong entry
     stops the service at start-up rather than trusting the wrong peers."""
-    return tuple(ipaddress.ip_network(part.strip(), strict=False)
-                 for part in str(text or "").split(",") if part.strip())
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in str(text or "").split(",") if part.strip()
+    )
 
 
 def _address(text):

@@ -8,21 +8,24 @@ keep their last three, e-mail addresses their first letter, and the row values a
 database error quotes ("Failing row contains (...)", "Key (...)=(...)") are dropped,
 since such a row holds the applicant's ID, phone and address.
 """
+
 import contextvars
 import json
 import logging
 import os
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-_dossier = contextvars.ContextVar("dossier_code", default="-")
-_correlation = contextvars.ContextVar("correlation_id", default="-")
+_dossier: contextvars.ContextVar[str] = contextvars.ContextVar("dossier_code", default="-")
+_correlation: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="-")
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [dossier=%(dossier_code)s corr=%(correlation_id)s] %(message)s"
 
 
 class ContextFilter(logging.Filter):
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         record.dossier_code = _dossier.get()
         record.correlation_id = _correlation.get()
         return True
@@ -33,22 +36,25 @@ _EMAIL = re.compile(r"(?<![\w.+-])([\w])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 _ROW_VALUES = re.compile(r"(Failing row contains|Key \([^()\n]*\)=)[^\n]*")
 
 
-def redact(text):
+def redact(text: str) -> str:
     text = _ROW_VALUES.sub(r"\1 (values hidden)", text)
     text = _DIGITS.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
     return _EMAIL.sub(r"\1***@\2", text)
 
 
 class RedactingFormatter(logging.Formatter):
-    def format(self, record):
+    def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
-    def format(self, record):
-        entry = {
-            "time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-            "dossier_code": record.dossier_code, "correlation_id": record.correlation_id,
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "dossier_code": record.dossier_code,  # type: ignore[attr-defined]  # set by ContextFilter
+            "correlation_id": record.correlation_id,  # type: ignore[attr-defined]
             "message": redact(record.getMessage()),
         }
         if record.exc_info:
@@ -56,7 +62,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup(service, level=None):
+def setup(service: str, level: str | int | None = None) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(ContextFilter())
     if os.environ.get("MOTCUA_LOG_FORMAT") == "json":
@@ -70,7 +76,7 @@ def setup(service, level=None):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def bind(dossier_code=None, correlation_id=None):
+def bind(dossier_code: str | None = None, correlation_id: str | None = None) -> None:
     if dossier_code:
         _dossier.set(dossier_code)
     if correlation_id:
@@ -78,9 +84,8 @@ def bind(dossier_code=None, correlation_id=None):
 
 
 @contextmanager
-def about(dossier_code=None, correlation_id=None):
-    tokens = [(_dossier, _dossier.set(dossier_code or "-")),
-              (_correlation, _correlation.set(correlation_id or "-"))]
+def about(dossier_code: str | None = None, correlation_id: str | None = None) -> Iterator[None]:
+    tokens = [(_dossier, _dossier.set(dossier_code or "-")), (_correlation, _correlation.set(correlation_id or "-"))]
     try:
         yield
     finally:
@@ -88,12 +93,12 @@ def about(dossier_code=None, correlation_id=None):
             var.reset(token)
 
 
-def current_correlation_id():
+def current_correlation_id() -> str | None:
     value = _correlation.get()
     return None if value == "-" else value
 
 
-def mask_id(id_number):
+def mask_id(id_number: str | None) -> str:
     """CCCD numbers are personal data: keep the last three digits only."""
     if not id_number:
         return ""

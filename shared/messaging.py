@@ -15,15 +15,15 @@ through its source's exchange under its own type (or through the service's own
 redelivery path) and its envelope and data satisfy the contract; anything else,
 including a body that does not even decode, is parked with the reason.
 """
+
 import functools
 import inspect
 import json
 import logging
-import socket
 import time
 import traceback
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import amqp
 import eventlet.semaphore
@@ -31,15 +31,17 @@ import kombu
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
 from nameko.events import EventHandler
+from nameko.extensions import register_entrypoint
 from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc
 
 from shared import events, logs, metrics
+from shared.reliability import first_time
 
 log = logging.getLogger(__name__)
 
 JSON = "application/json"
-DELIVERY_LIMIT = 20           # backstop only: crashes mid-handler, not handler errors
+DELIVERY_LIMIT = 20  # backstop only: crashes mid-handler, not handler errors
 DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000)
 PERSISTENT = 2
 # What a broker going away looks like from a channel call.
@@ -80,13 +82,17 @@ def consumer_queue_name(source, event_type, service, method):
 def consumer_queue(source, event_type, service, method):
     name = consumer_queue_name(source, event_type, service, method)
     queue = Queue(
-        name, exchange=event_exchange(source), routing_key=event_type, durable=True,
+        name,
+        exchange=event_exchange(source),
+        routing_key=event_type,
+        durable=True,
         queue_arguments={
             "x-queue-type": "quorum",
             "x-delivery-limit": DELIVERY_LIMIT,
             "x-dead-letter-exchange": dead_letter_queue_name(service),
             "x-dead-letter-routing-key": dead_letter_queue_name(service),
-        })
+        },
+    )
     # retries and replays come back through the service's own exchange, under the queue's name
     # (set after: kombu drops the main exchange of a queue created with bindings)
     queue.bindings = {kombu.binding(redeliver_exchange(service), routing_key=name)}
@@ -95,16 +101,18 @@ def consumer_queue(source, event_type, service, method):
 
 def service_consumer_queues(service_cls, service):
     """The handler queues of a service class's `@handles` entrypoints."""
-    return [consumer_queue(entrypoint.source_service, entrypoint.event_type, service, method_name)
-            for method_name, method in inspect.getmembers(service_cls, inspect.isfunction)
-            for entrypoint in getattr(method, "nameko_entrypoints", ())
-            if isinstance(entrypoint, ReliableEventHandler)]
+    return [
+        consumer_queue(entrypoint.source_service, entrypoint.event_type, service, method_name)
+        for method_name, method in inspect.getmembers(service_cls, inspect.isfunction)
+        for entrypoint in getattr(method, "nameko_entrypoints", ())
+        if isinstance(entrypoint, ReliableEventHandler)
+    ]
 
 
 def foreign_event_types(service):
     """Event types another service owns: published on this service's exchange they
     are forged or misrouted."""
-    return sorted(t for t, (owner, _) in events.EVENTS.items() if owner != service)
+    return sorted(str(t) for t, (owner, _) in events.EVENTS.items() if owner != service)
 
 
 def dead_letter_queue(service):
@@ -124,9 +132,17 @@ def service_queues(service, retry_delays_ms):
         name = retry_exchange_name(service, delay)
         # Fanout: the routing key (the consumer queue's name) survives, and the
         # service's redeliver exchange uses it to send the expired message back to its queue.
-        queues.append(Queue(name, exchange=Exchange(name, type="fanout", durable=True), durable=True,
-                            queue_arguments={"x-message-ttl": int(delay),
-                                             "x-dead-letter-exchange": redeliver_exchange_name(service)}))
+        queues.append(
+            Queue(
+                name,
+                exchange=Exchange(name, type="fanout", durable=True),
+                durable=True,
+                queue_arguments={
+                    "x-message-ttl": int(delay),
+                    "x-dead-letter-exchange": redeliver_exchange_name(service),
+                },
+            )
+        )
     return queues
 
 
@@ -137,10 +153,19 @@ class TopologyConflict(RuntimeError):
 def _declaration_steps(entity):
     """(what, callable(channel)) for each broker call that declares an entity:
     its exchanges, the queue, its bindings."""
+
     def exchange_step(exchange):
-        return (f"exchange {exchange.name}", lambda ch: ch.exchange_declare(
-            exchange=exchange.name, type=exchange.type, durable=exchange.durable,
-            auto_delete=exchange.auto_delete, arguments=exchange.arguments))
+        return (
+            f"exchange {exchange.name}",
+            lambda ch: ch.exchange_declare(
+                exchange=exchange.name,
+                type=exchange.type,
+                durable=exchange.durable,
+                auto_delete=exchange.auto_delete,
+                arguments=exchange.arguments,
+            ),
+        )
+
     if isinstance(entity, Exchange):
         return [exchange_step(entity)] if entity.name else []
     steps = []
@@ -150,13 +175,27 @@ def _declaration_steps(entity):
     bindings += [(b.exchange, b.routing_key) for b in entity.bindings]
     for exchange in {exchange.name: exchange for exchange, _ in bindings}.values():
         steps.append(exchange_step(exchange))
-    steps.append((f"queue {entity.name}", lambda ch: ch.queue_declare(
-        queue=entity.name, durable=entity.durable, exclusive=entity.exclusive,
-        auto_delete=entity.auto_delete, arguments=entity.queue_arguments)))
+    steps.append(
+        (
+            f"queue {entity.name}",
+            lambda ch: ch.queue_declare(
+                queue=entity.name,
+                durable=entity.durable,
+                exclusive=entity.exclusive,
+                auto_delete=entity.auto_delete,
+                arguments=entity.queue_arguments,
+            ),
+        )
+    )
     for exchange, key in bindings:
-        steps.append((f"binding {exchange.name} -[{key}]-> {entity.name}",
-                      lambda ch, exchange=exchange, key=key: ch.queue_bind(
-                          queue=entity.name, exchange=exchange.name, routing_key=key or "")))
+        steps.append(
+            (
+                f"binding {exchange.name} -[{key}]-> {entity.name}",
+                lambda ch, exchange=exchange, key=key: ch.queue_bind(
+                    queue=entity.name, exchange=exchange.name, routing_key=key or ""
+                ),
+            )
+        )
     return steps
 
 
@@ -184,7 +223,8 @@ def declare(connection, entities, may_skip=False):
                 except amqp.exceptions.PreconditionFailed as exc:
                     raise TopologyConflict(
                         f"{what} exists on the broker with other arguments ({exc}); this version's topology "
-                        "differs: drain and delete it, or use a new virtual host (see the upgrade notes)") from exc
+                        "differs: drain and delete it, or use a new virtual host (see the upgrade notes)"
+                    ) from exc
     finally:
         try:
             channel.close()
@@ -194,8 +234,12 @@ def declare(connection, entities, may_skip=False):
         skipped = list(dict.fromkeys(skipped))
         # another service's exchange alone is the everyday case of a handler: not worth a line each
         level = logging.DEBUG if all(s.startswith("exchange ") for s in skipped) else logging.INFO
-        log.log(level, "left %d declaration(s) this broker user may not make to `motcua broker setup` (e.g. %s)",
-                len(skipped), skipped[0])
+        log.log(
+            level,
+            "left %d declaration(s) this broker user may not make to `motcua broker setup` (e.g. %s)",
+            len(skipped),
+            skipped[0],
+        )
     return skipped
 
 
@@ -275,10 +319,14 @@ class ConfirmingPublisher:
                     exchange.maybe_bind(self.channel)
                     exchange.declare()
                     self.declared.add(exchange.name)
-                msg = amqp.Message(body, content_type=JSON, content_encoding="utf-8",
-                                   delivery_mode=PERSISTENT, application_headers=headers or {})
-                self.channel.basic_publish(msg, exchange=exchange.name if exchange else "",
-                                           routing_key=routing_key)
+                msg = amqp.Message(
+                    body,
+                    content_type=JSON,
+                    content_encoding="utf-8",
+                    delivery_mode=PERSISTENT,
+                    application_headers=headers or {},
+                )
+                self.channel.basic_publish(msg, exchange=exchange.name if exchange else "", routing_key=routing_key)
                 self._next_tag += 1
             last = self._next_tag - 1
             while self._acked < last:
@@ -287,7 +335,7 @@ class ConfirmingPublisher:
             self._nacked.clear()
             if refused:
                 raise RuntimeError(f"broker refused {len(refused)} message(s)")
-        except (OSError, socket.timeout, amqp.exceptions.AMQPError, kombu.exceptions.KombuError, RuntimeError):
+        except (TimeoutError, OSError, amqp.exceptions.AMQPError, kombu.exceptions.KombuError, RuntimeError):
             self.close()
             raise
 
@@ -316,12 +364,14 @@ class ParkingQueueConsumer(QueueConsumer):
 
     def _undecodable(self, provider, message, exc):
         # parking publishes and waits for the confirm: not on the consumer thread
-        self.container.spawn_managed_thread(functools.partial(provider.handle_undecodable, message, exc),
-                                            identifier=f"{type(provider).__name__}.handle_undecodable")
+        self.container.spawn_managed_thread(
+            functools.partial(provider.handle_undecodable, message, exc),
+            identifier=f"{type(provider).__name__}.handle_undecodable",
+        )
 
 
 class ReliableEventHandler(EventHandler):
-    """`@handles("intake", "dossier_received")`: a nameko event handler on a quorum
+    """One event type's entrypoint of `@handles`: a nameko event handler on a quorum
     queue, with the envelope validated before the method sees it, delayed retries and
     a dead-letter queue. The method receives the loaded envelope."""
 
@@ -333,12 +383,19 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         super().setup()
         service = self.container.service_name
+        method = getattr(self.container.service_cls, self.method_name)
+        if getattr(method, IN_UNIT_OF_WORK, False) and not hasattr(self.container.service_cls, "work"):
+            raise TypeError(
+                f"{service}.{self.method_name} takes `work`: the service class needs a `work` "
+                "attribute (its shared.uow.UnitOfWork subclass)"
+            )
         queue = consumer_queue(self.source_service, self.event_type, service, self.method_name)
         self.retry_delays = [int(d) for d in self.container.config.get("RETRY_DELAYS_MS", DEFAULT_RETRY_DELAYS_MS)]
         self.publisher = ConfirmingPublisher(self.container.config["AMQP_URI"])
         # another service's exchange may be the setup command's to declare (per-service users)
-        declare_patiently(self.container.config["AMQP_URI"], [queue] + service_queues(service, self.retry_delays),
-                          may_skip=True)
+        declare_patiently(
+            self.container.config["AMQP_URI"], [queue] + service_queues(service, self.retry_delays), may_skip=True
+        )
         # declared above: the consumer only consumes (re-declaring the source's exchange needs rights it may lack)
         self.queue = queue
         self.queue.no_declare = True
@@ -351,8 +408,12 @@ class ReliableEventHandler(EventHandler):
 
     def handle_undecodable(self, message, exc):
         metrics.HANDLER_FAILURES.labels(self.queue.name, MALFORMED).inc()
-        self._park(message, f"malformed event: undecodable body (content type {message.content_type!r}): {exc}",
-                   attempt=0, rejected=MALFORMED)
+        self._park(
+            message,
+            f"malformed event: undecodable body (content type {message.content_type!r}): {exc}",
+            attempt=0,
+            rejected=MALFORMED,
+        )
 
     def provenance_problem(self, env, message):
         """Why this delivery must not be applied, or None: it came through neither the
@@ -369,15 +430,21 @@ class ReliableEventHandler(EventHandler):
             if env["event_type"] != self.event_type:
                 return f"event_type {env['event_type']!r} redelivered to the queue of {self.event_type}"
             return None
-        return (f"arrived through exchange {exchange or '(default)'!r} with routing key {key!r}; "
-                f"{self.event_type} is taken only from {self.source_exchange} or {self.redeliver_exchange}")
+        return (
+            f"arrived through exchange {exchange or '(default)'!r} with routing key {key!r}; "
+            f"{self.event_type} is taken only from {self.source_exchange} or {self.redeliver_exchange}"
+        )
 
     def handle_message(self, body, message):
         if message.content_type != JSON:
             # kombu hands over some content types undecoded (e.g. none at all)
             metrics.HANDLER_FAILURES.labels(self.queue.name, MALFORMED).inc()
-            self._park(message, f"malformed event: content type {message.content_type!r}, not {JSON}",
-                       attempt=0, rejected=MALFORMED)
+            self._park(
+                message,
+                f"malformed event: content type {message.content_type!r}, not {JSON}",
+                attempt=0,
+                rejected=MALFORMED,
+            )
             return
         try:
             env = events.load(parse_body(body))
@@ -399,7 +466,8 @@ class ReliableEventHandler(EventHandler):
         context_data.update(dossier_code=env["dossier_code"], correlation_id=env.get("correlation_id"))
         started = time.monotonic()
         handle_result = lambda worker_ctx, result=None, exc_info=None: self.handle_result(  # noqa: E731
-            message, worker_ctx, result, exc_info, started)
+            message, worker_ctx, result, exc_info, started
+        )
         try:
             self.container.spawn_worker(self, args, {}, context_data=context_data, handle_result=handle_result)
         except Exception:  # container being killed: leave the message to the broker
@@ -417,28 +485,39 @@ class ReliableEventHandler(EventHandler):
         metrics.HANDLER_FAILURES.labels(self.queue.name, "parked" if parked else "retry").inc()
         with logs.about(worker_ctx.data.get("dossier_code"), worker_ctx.data.get("correlation_id")):
             if parked:
-                log.error("%s failed %d times, parked in %s: %s", self.queue.name, attempt,
-                          dead_letter_queue_name(self.container.service_name), error)
+                log.error(
+                    "%s failed %d times, parked in %s: %s",
+                    self.queue.name,
+                    attempt,
+                    dead_letter_queue_name(self.container.service_name),
+                    error,
+                )
                 self._park(message, error, attempt)
             else:
                 delay = self.retry_delays[attempt - 1]
                 log.warning("%s failed (attempt %d), retrying in %d ms: %s", self.queue.name, attempt, delay, error)
-                self._forward(message, Exchange(retry_exchange_name(self.container.service_name, delay), type="fanout",
-                                                durable=True), self.queue.name,
-                              {"x-motcua-attempt": attempt, "x-motcua-error": error[:2000]})
+                self._forward(
+                    message,
+                    Exchange(retry_exchange_name(self.container.service_name, delay), type="fanout", durable=True),
+                    self.queue.name,
+                    {"x-motcua-attempt": attempt, "x-motcua-error": error[:2000]},
+                )
         return result, exc_info
 
     def _park(self, message, error, attempt, rejected=None):
         service = self.container.service_name
         info = message.delivery_info or {}
         headers = {
-            "x-motcua-attempt": attempt, "x-motcua-error": error[:2000], "x-motcua-queue": self.queue.name,
-            "x-motcua-parked-at": datetime.now(timezone.utc).isoformat(),
+            "x-motcua-attempt": attempt,
+            "x-motcua-error": error[:2000],
+            "x-motcua-queue": self.queue.name,
+            "x-motcua-parked-at": datetime.now(UTC).isoformat(),
             # an id for `motcua dlq discard|replay --parked-id` when the body has no event_id
             "x-motcua-parked-id": str(uuid.uuid4()),
             "x-motcua-received-via": f"{info.get('exchange') or '(default)'} {info.get('routing_key')}",
             "x-motcua-content-type": str(message.content_type),
-            "x-motcua-rejected": rejected or ""}  # never the sender's own
+            "x-motcua-rejected": rejected or "",
+        }  # never the sender's own
         self._forward(message, dead_letter_exchange(service), dead_letter_queue_name(service), headers)
 
     def _forward(self, message, exchange, routing_key, extra_headers):
@@ -455,7 +534,54 @@ class ReliableEventHandler(EventHandler):
         settle(self.queue_consumer.ack_message, message)
 
 
-handles = ReliableEventHandler.decorator
+# marks a method wrapped by `handles` to run in the service's unit of work
+IN_UNIT_OF_WORK = "motcua_in_unit_of_work"
+
+
+def handles(source, *event_types, **kwargs):
+    """`@handles("processing", "processing_started", "dossier_rejected")`: one reliable
+    entrypoint (its own durable queue `evt-<source>-<type>--<service>.<method>`) per
+    event type, all on the same method. Stack it for events of several sources.
+
+    A method that takes `work` (`def on_progress(self, env, work)`) is wired once:
+    its handling opens `self.db.work(self.work)`, records the event in the inbox
+    under the consumer `<service>.<method>` (a redelivery is skipped), sets the log
+    context (dossier code, correlation id) and calls the method only the first
+    time; the events recorded by what the method changed reach the outbox in the
+    same commit. A callable it returns runs after the commit (outside I/O: a
+    carrier order, an SMS); its failure is logged, not retried: the event is
+    already handled, so a timer must pick the work up again from what was stored.
+
+    A method taking only `env` is called with the envelope and does all that itself."""
+    if not event_types:
+        raise TypeError("handles() needs at least one event type")
+
+    def decorate(fn):
+        method = fn
+        if "work" in inspect.signature(fn).parameters and not getattr(fn, IN_UNIT_OF_WORK, False):
+            method = _in_unit_of_work(fn)
+        for event_type in event_types:
+            register_entrypoint(method, ReliableEventHandler(source, str(event_type), **kwargs))
+        return method
+
+    return decorate
+
+
+def _in_unit_of_work(fn):
+    @functools.wraps(fn)
+    def handle(self, env):
+        consumer = f"{self.name}.{fn.__name__}"
+        with logs.about(env["dossier_code"], env.get("correlation_id")):
+            with self.db.work(self.work) as work:
+                after = fn(self, env, work) if first_time(work.session, consumer, env) else None
+            if callable(after):
+                try:
+                    after()
+                except Exception:
+                    log.exception("%s: the work after the commit failed; the event stays handled", consumer)
+
+    setattr(handle, IN_UNIT_OF_WORK, True)
+    return handle
 
 
 def settle(ack_or_requeue, message):

@@ -14,6 +14,7 @@ nothing) and the service's own gauges from `services/<service>/metrics.py`:
 
 Labels stay bounded: statuses, channels, departments, queue names; never a dossier.
 """
+
 import importlib
 import logging
 
@@ -30,10 +31,14 @@ log = logging.getLogger(__name__)
 disable_created_metrics()  # no *_created series: half the lines, nothing an operator reads
 
 HANDLER_SECONDS = Histogram("motcua_handler_seconds", "Time an event handler took, by its queue", ["queue"])
-HANDLER_FAILURES = Counter("motcua_handler_failures", "Event handler failures by queue and what became of the "
-                           "message (retry, parked, malformed, refused)", ["queue", "outcome"])
-HTTP_SECONDS = Histogram("motcua_http_request_seconds", "Time an HTTP request took, by route and status",
-                         ["method", "route", "status"])
+HANDLER_FAILURES = Counter(
+    "motcua_handler_failures",
+    "Event handler failures by queue and what became of the message (retry, parked, malformed, refused)",
+    ["queue", "outcome"],
+)
+HTTP_SECONDS = Histogram(
+    "motcua_http_request_seconds", "Time an HTTP request took, by route and status", ["method", "route", "status"]
+)
 
 
 def gauge(name, documentation, samples, labels=()):
@@ -89,8 +94,11 @@ def scrape_families(service, service_cls, uow, config):
         with uow.transaction() as session:
             pending, oldest = reliability.lag(session)
             families.append(gauge("motcua_outbox_pending_events", "Events committed but not yet published", pending))
-            families.append(gauge("motcua_outbox_oldest_pending_seconds",
-                                  "Age of the oldest unpublished event (0 when none)", oldest))
+            families.append(
+                gauge(
+                    "motcua_outbox_oldest_pending_seconds", "Age of the oldest unpublished event (0 when none)", oldest
+                )
+            )
             if module is not None:
                 families.extend(module.collect(session))
                 if hasattr(module, "queues"):
@@ -109,8 +117,14 @@ def scrape_families(service, service_cls, uow, config):
     except Exception as exc:
         log.warning("metrics: broker did not answer (%s)", exc.__class__.__name__)
         up["broker"] = 0
-    families.append(gauge("motcua_backend_up", "1 when the backend answered this scrape",
-                          {(name,): value for name, value in up.items()}, ["backend"]))
+    families.append(
+        gauge(
+            "motcua_backend_up",
+            "1 when the backend answered this scrape",
+            {(name,): value for name, value in up.items()},
+            ["backend"],
+        )
+    )
     return families
 
 

@@ -1,5 +1,7 @@
 """Alembic, one history per service (services/<service>/migrations)."""
+
 import importlib
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command, context, op
@@ -14,7 +16,7 @@ from shared.db import Moment, ensure_database, make_engine
 MIGRATION_LOCK_KEY = 0x6D696772  # one migrating instance at a time per database
 
 
-def alembic_config(service, url):
+def alembic_config(service: str, url: str | sa.URL) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(service_dir(service) / "migrations"))
     cfg.attributes["url"] = make_url(url)
@@ -22,17 +24,21 @@ def alembic_config(service, url):
     return cfg
 
 
-def upgrade(service, url):
+def upgrade(service: str, url: str | sa.URL) -> None:
     ensure_database(url)
     command.upgrade(alembic_config(service, url), "head")
 
 
-def target_metadata(service):
-    models = importlib.import_module(f"services.{service}.models")
+def target_metadata(service: str) -> list[Any]:
+    models = importlib.import_module(
+        f"services.{service}.adapters.orm"
+        if (service_dir(service) / "adapters" / "orm.py").exists()
+        else f"services.{service}.models"
+    )  # noqa: E501  (services move models.py to adapters/orm.py)
     return [models.Base.metadata, reliability.metadata]
 
 
-def run_env():
+def run_env() -> None:
     """Body of every service's migrations/env.py (online mode only)."""
     cfg = context.config
     url = cfg.attributes.get("url")
@@ -45,8 +51,12 @@ def run_env():
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
             connection.commit()
         try:
-            context.configure(connection=connection, target_metadata=target_metadata(cfg.attributes["service"]),
-                              render_as_batch=not is_pg, compare_type=True)
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata(cfg.attributes["service"]),
+                render_as_batch=not is_pg,
+                compare_type=True,
+            )
             with context.begin_transaction():
                 context.run_migrations()
         finally:
@@ -56,7 +66,7 @@ def run_env():
     engine.dispose()
 
 
-def create_shared_tables():
+def create_shared_tables() -> None:
     """First version of the tables every service database has (outbox, inbox,
     calendar snapshot); each service's initial migration calls it. A later change to
     these tables is a new function, called by a new revision of every service."""
@@ -66,14 +76,16 @@ def create_shared_tables():
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("days_off", sa.JSON(), nullable=False),
         sa.Column("working_days", sa.JSON(), nullable=False),
-        sa.Column("updated_at", Moment(timezone=True), nullable=False))
+        sa.Column("updated_at", Moment(timezone=True), nullable=False),
+    )
     op.create_table(
         "inbox",
         sa.Column("consumer", sa.String(length=160), primary_key=True),
         sa.Column("event_id", sa.String(length=36), primary_key=True),
         sa.Column("event_type", sa.String(length=64), nullable=False),
         sa.Column("dossier_code", sa.String(length=40), nullable=True),
-        sa.Column("handled_at", Moment(timezone=True), nullable=False))
+        sa.Column("handled_at", Moment(timezone=True), nullable=False),
+    )
     op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
@@ -82,13 +94,19 @@ def create_shared_tables():
         sa.Column("dossier_code", sa.String(length=40), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("created_at", Moment(timezone=True), nullable=False),
-        sa.Column("published_at", Moment(timezone=True), nullable=True))
+        sa.Column("published_at", Moment(timezone=True), nullable=True),
+    )
     op.create_index("ix_outbox_dossier_code", "outbox", ["dossier_code"])
-    op.create_index("ix_outbox_pending", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL"),
-                    sqlite_where=sa.text("published_at IS NULL"))
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["id"],
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
 
 
-def drop_shared_tables():
+def drop_shared_tables() -> None:
     op.drop_index("ix_outbox_pending", table_name="outbox")
     op.drop_index("ix_outbox_dossier_code", table_name="outbox")
     for table in ("outbox", "inbox", "calendar_snapshot"):

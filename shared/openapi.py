@@ -2,6 +2,7 @@
 declarations on its @http entrypoints (shared.http.api and describe): the
 marshmallow schemas that check a request are the ones the document shows, so the
 two cannot drift apart."""
+
 import re
 from http import HTTPStatus
 
@@ -16,11 +17,21 @@ VERSION = "1"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # {"error": {"code", "message", "fields"}}: every error of every service (CONTRACT.md)
 ERROR_SCHEMA = {
-    "type": "object", "required": ["error"], "additionalProperties": False,
-    "properties": {"error": {
-        "type": "object", "required": ["code", "message", "fields"], "additionalProperties": False,
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                       "fields": {"type": "object", "description": "vấn đề của từng trường"}}}},
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "additionalProperties": False,
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "description": "vấn đề của từng trường"},
+            },
+        }
+    },
 }
 # werkzeug's <converter(args):name> and <name>
 ROUTE_ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
@@ -45,7 +56,7 @@ NUMBER = {"type": "number"}
 BOOLEAN = {"type": "boolean"}
 MOMENT = {"type": "string", "format": "date-time"}
 DAY = {"type": "string", "format": "date"}
-ANY = {}
+ANY: dict = {}
 
 
 def nullable(schema):
@@ -84,9 +95,10 @@ def _content(schema):
 def _answer(status, answer):
     description = HTTPStatus(status).phrase
     if isinstance(answer, Media):
-        return {"description": answer.description or description,
-                "content": {ct: {"schema": s if s is not None else {"type": "string"}}
-                            for ct, s in answer.content.items()}}
+        return {
+            "description": answer.description or description,
+            "content": {ct: {"schema": s if s is not None else {"type": "string"}} for ct, s in answer.content.items()},
+        }
     return {"description": description, "content": _content(answer)}
 
 
@@ -99,18 +111,33 @@ def operation(service, name, url, declaration):
     declared_path = set(d["path"]._declared_fields) if d.get("path") else set()
     if d.get("path"):
         parameters.append({"in": "path", "schema": d["path"]})
-    parameters += [{"in": "path", "name": n, "required": True, "schema": s}
-                   for n, s in path_params.items() if n not in declared_path]
+    parameters += [
+        {"in": "path", "name": n, "required": True, "schema": s}
+        for n, s in path_params.items()
+        if n not in declared_path
+    ]
     if d.get("query"):
         parameters.append({"in": "query", "schema": d["query"]})
     if d.get("idempotent"):
-        parameters.append({"in": "header", "name": "Idempotency-Key", "required": False,
-                           "description": "cùng khoá và cùng nội dung: cùng một kết quả, không tạo lần hai",
-                           "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"}})
+        parameters.append(
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "description": "cùng khoá và cùng nội dung: cùng một kết quả, không tạo lần hai",
+                "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"},
+            }
+        )
     if d.get("signed"):
-        parameters.append({"in": "header", "name": "X-Signature", "required": True,
-                           "description": "HMAC-SHA256 (hex) của nội dung thô, bằng khoá bí mật chung",
-                           "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}})
+        parameters.append(
+            {
+                "in": "header",
+                "name": "X-Signature",
+                "required": True,
+                "description": "HMAC-SHA256 (hex) của nội dung thô, bằng khoá bí mật chung",
+                "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+            }
+        )
         errors |= {401}
     if parameters:
         op["parameters"] = parameters
@@ -121,8 +148,9 @@ def operation(service, name, url, declaration):
     if roles is not None:
         op["security"] = [{"bearer": []}]
         op["x-roles"] = list(roles)
-        op["description"] = ("Vai trò được phép: " + ", ".join(roles)) if roles else \
-            "Mọi vai trò, với mã xác thực hợp lệ"
+        op["description"] = (
+            ("Vai trò được phép: " + ", ".join(roles)) if roles else "Mọi vai trò, với mã xác thực hợp lệ"
+        )
     else:
         op["security"] = []
         op["description"] = "Không cần mã xác thực"
@@ -182,14 +210,20 @@ def _ecma_patterns(node):
 
 def document(service_cls):
     """The service's OpenAPI 3.1 document as a dict."""
-    spec = APISpec(title=f"Một Cửa: {service_cls.name}", version=VERSION, openapi_version="3.1.0",
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": f"Dịch vụ {service_cls.name} của hệ thống Một Cửa. Lỗi luôn có dạng "
-                                        "{\"error\": {\"code\", \"message\", \"fields\"}}; thân yêu cầu tối đa "
-                                        f"{MAX_BODY_BYTES // 1024} KB trừ khi ghi khác."})
+    spec = APISpec(
+        title=f"Một Cửa: {service_cls.name}",
+        version=VERSION,
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": f"Dịch vụ {service_cls.name} của hệ thống Một Cửa. Lỗi luôn có dạng "
+            '{"error": {"code", "message", "fields"}}; thân yêu cầu tối đa '
+            f"{MAX_BODY_BYTES // 1024} KB trừ khi ghi khác."
+        },
+    )
     spec.components.schema("Error", ERROR_SCHEMA)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    paths = {}
+    paths: dict = {}
     for method, url, name, declaration in sorted(routes(service_cls), key=lambda r: (r[1], r[0])):
         path, op = operation(service_cls.name, name, url, declaration)
         paths.setdefault(path, {})[method.lower()] = op

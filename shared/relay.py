@@ -7,6 +7,7 @@ crash between publish and mark means the batch is published again: consumers
 dedupe through their inbox. On PostgreSQL an advisory lock keeps one relay of a
 service active at a time, which keeps the order when several instances run.
 """
+
 import logging
 
 import eventlet
@@ -28,16 +29,24 @@ RELAY_LOCK_KEY = 0x6D6F7463  # arbitrary constant: one relay per service databas
 def relay_once(uow, publisher, batch_size=200):
     """Publish up to batch_size pending events; returns how many were published."""
     with uow.transaction() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            if not session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))):
-                return 0
+        if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+            sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))
+        ):
+            return 0
         rows = reliability.pending(session, batch_size)
         if not rows:
             return 0
-        publisher.publish_batch([
-            (messaging.event_exchange(events.source_of(row.event_type)), row.event_type,
-             row.payload.encode("utf-8"), {"x-motcua-dossier-code": row.dossier_code})
-            for row in rows])
+        publisher.publish_batch(
+            [
+                (
+                    messaging.event_exchange(events.source_of(row.event_type)),
+                    row.event_type,
+                    row.payload.encode("utf-8"),
+                    {"x-motcua-dossier-code": row.dossier_code},
+                )
+                for row in rows
+            ]
+        )
         reliability.mark_published(session, [row.id for row in rows])
     return len(rows)
 
@@ -45,8 +54,9 @@ def relay_once(uow, publisher, batch_size=200):
 def system_consumer_queues():
     """Every handler queue of every service, so that an event published before its
     consumer ever started still has a queue to wait in."""
-    return [queue for service in SERVICES
-            for queue in messaging.service_consumer_queues(service_class(service), service)]
+    return [
+        queue for service in SERVICES for queue in messaging.service_consumer_queues(service_class(service), service)
+    ]
 
 
 class OutboxRelay(DependencyProvider):
@@ -111,7 +121,7 @@ class OutboxRelay(DependencyProvider):
                 failures = 0
             except Exception as exc:  # broker or database away: keep the rows, try later
                 failures += 1
-                delay = min(0.2 * 2 ** failures, 10.0)
+                delay = min(0.2 * 2**failures, 10.0)
                 log.warning("outbox relay could not publish (%s); retrying in %.1fs", exc, delay)
                 eventlet.sleep(delay)
                 continue

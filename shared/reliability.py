@@ -4,10 +4,13 @@ Outbox: a change and the events it owes are written in one transaction; the rela
 publishes them later (shared.relay). Inbox: a consumer records the event_id it
 handled in the same transaction as the effect, so a redelivered event is skipped.
 """
+
 import json
 import logging
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from shared import clock, events
 from shared.db import Moment, dialect_insert
@@ -18,7 +21,8 @@ metadata = sa.MetaData()
 BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 outbox = sa.Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("event_id", sa.String(36), nullable=False, unique=True),
     sa.Column("event_type", sa.String(64), nullable=False),
@@ -26,13 +30,17 @@ outbox = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("created_at", Moment(), nullable=False),
     sa.Column("published_at", Moment()),
-    sa.Index("ix_outbox_pending", "id",
-             postgresql_where=sa.text("published_at IS NULL"),
-             sqlite_where=sa.text("published_at IS NULL")),
+    sa.Index(
+        "ix_outbox_pending",
+        "id",
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    ),
 )
 
 inbox = sa.Table(
-    "inbox", metadata,
+    "inbox",
+    metadata,
     sa.Column("consumer", sa.String(160), primary_key=True),
     sa.Column("event_id", sa.String(36), primary_key=True),
     sa.Column("event_type", sa.String(64), nullable=False),
@@ -41,30 +49,53 @@ inbox = sa.Table(
 )
 
 
-def emit(session, source, event_type, dossier_code, data, correlation_id=None):
+def emit(
+    session: Session,
+    source: str,
+    event_type: str,
+    dossier_code: str,
+    data: dict[str, Any],
+    correlation_id: str | None = None,
+) -> dict[str, Any]:
     """Owe an event: validated now, written with the change, published after commit."""
     env = events.envelope(event_type, dossier_code, data, correlation_id, source=source)
-    session.execute(outbox.insert().values(
-        event_id=env["event_id"], event_type=event_type, dossier_code=dossier_code,
-        payload=json.dumps(env, ensure_ascii=False), created_at=clock.now()))
+    session.execute(
+        outbox.insert().values(
+            event_id=env["event_id"],
+            event_type=event_type,
+            dossier_code=dossier_code,
+            payload=json.dumps(env, ensure_ascii=False),
+            created_at=clock.now(),
+        )
+    )
     session.info["outbox_written"] = True
     return env
 
 
-def first_time(session, consumer, env):
+def first_time(session: Session, consumer: str, env: dict[str, Any]) -> bool:
     """Record that `consumer` handles this event; False when it already has."""
     insert = dialect_insert(session)
     result = session.execute(
-        insert(inbox).values(consumer=consumer, event_id=env["event_id"], event_type=env["event_type"],
-                             dossier_code=env.get("dossier_code"), handled_at=clock.now())
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"]))
-    return result.rowcount == 1
+        insert(inbox)
+        .values(
+            consumer=consumer,
+            event_id=env["event_id"],
+            event_type=env["event_type"],
+            dossier_code=env.get("dossier_code"),
+            handled_at=clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]  # an INSERT's result is a CursorResult
 
 
 def pending(session, limit):
     return session.execute(
         sa.select(outbox.c.id, outbox.c.event_type, outbox.c.dossier_code, outbox.c.payload)
-        .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(limit)).all()
+        .where(outbox.c.published_at.is_(None))
+        .order_by(outbox.c.id)
+        .limit(limit)
+    ).all()
 
 
 def mark_published(session, ids):
@@ -74,7 +105,8 @@ def mark_published(session, ids):
 def lag(session):
     """(events waiting, age in seconds of the oldest) for monitoring."""
     count, oldest = session.execute(
-        sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))).one()
+        sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))
+    ).one()
     if oldest is None:
         return count, 0.0
     return count, (clock.now() - oldest).total_seconds()

@@ -1,16 +1,18 @@
 """Start one service in this process: migrate its database, check its port, run it."""
+
 import importlib
 import inspect
 import logging
 import socket
 import sys
+from typing import Any
 
 from shared import auth, config, db, logs, migrations, secret_policy
 
 log = logging.getLogger(__name__)
 
 
-def service_class(service):
+def service_class(service: str) -> type:
     module = importlib.import_module(f"services.{service}.service")
     for cls in vars(module).values():
         if inspect.isclass(cls) and getattr(cls, "name", None) == service:
@@ -18,7 +20,7 @@ def service_class(service):
     raise LookupError(f"services.{service}.service defines no nameko service named {service!r}")
 
 
-def port_is_free(port, host=None):
+def port_is_free(port: int, host: str | None = None) -> bool:
     """nameko binds with SO_REUSEPORT, so a stale instance would silently share the
     port: test with a bind without it first, on the address the service binds
     (MOTCUA_BIND, 127.0.0.1 by default)."""
@@ -34,31 +36,40 @@ def port_is_free(port, host=None):
         probe.close()
 
 
-def web_address(cfg):
+def web_address(cfg: dict[str, Any]) -> tuple[str, int]:
     """(host, port) of the service's WEB_SERVER_ADDRESS."""
     host, _, port = str(cfg["WEB_SERVER_ADDRESS"]).rpartition(":")
     return host.strip("[]") or config.DEFAULT_BIND, int(port)
 
 
-def serve(service):
+def serve(service: str) -> None:
     # Before anything else: a service with a guessable secret must not even migrate.
     cfg = config.load_config(service)
     secret_policy.check_secrets(service, cfg)
     import eventlet
+
     eventlet.monkey_patch()
     from psycogreen.eventlet import patch_psycopg
+
     patch_psycopg()
     from nameko.cli.run import run
 
     logs.setup(service)
     host, port = web_address(cfg)
     if not port_is_free(port, host):
-        log.error("port %d is already in use on %s: is another %s running? Stop it or set MOTCUA_%s_PORT",
-                  port, host, service, service.upper())
+        log.error(
+            "port %d is already in use on %s: is another %s running? Stop it or set MOTCUA_%s_PORT",
+            port,
+            host,
+            service,
+            service.upper(),
+        )
         sys.exit(2)
     if config.development_mode():
-        log.warning("DEVELOPMENT mode (MOTCUA_ENV=development): development secrets and demo data are accepted; "
-                    "never expose this installation")
+        log.warning(
+            "DEVELOPMENT mode (MOTCUA_ENV=development): development secrets and demo data are accepted; "
+            "never expose this installation"
+        )
         if auth.using_dev_secret():
             log.warning("using the DEVELOPMENT JWT secret; set MOTCUA_JWT_SECRET in production")
     else:
@@ -68,7 +79,7 @@ def serve(service):
     migrations.upgrade(service, url)
     module = importlib.import_module(f"services.{service}.service")
     if hasattr(module, "on_start"):
-        uow = db.UnitOfWork(db.make_engine(url, pool_size=1))
+        uow = db.Sessions(db.make_engine(url, pool_size=1))
         module.on_start(uow, cfg)
         uow.engine.dispose()
     log.info("%s listening on %s", service, cfg["WEB_SERVER_ADDRESS"])

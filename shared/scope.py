@@ -14,8 +14,11 @@ exist answers: a 403 would tell a crawler of sequential codes which dossiers exi
 (and how many a day an agency receives). A role that may never call an endpoint at
 all still gets its 403 `forbidden` from Auth.require: that says nothing about a dossier.
 """
+
 import hashlib
 import logging
+from collections.abc import Collection
+from typing import Any
 
 import eventlet
 from nameko.exceptions import RemoteError, UnknownService
@@ -32,14 +35,19 @@ DEPARTMENTS_METHOD = "dossier_departments"
 DEFAULT_RPC_TIMEOUT_SECONDS = 5.0
 
 
-def agency_of(code):
+def agency_of(code: str | None) -> str | None:
     """The receiving agency of a dossier code (<agency>-<YYMMDD>-<NNNN>), None for
     anything else. The law fixes that shape, so the code itself says the agency."""
     parts = (code or "").rsplit("-", 2)
     return parts[0] if len(parts) == 3 and all(parts) else None
 
 
-def allowed(claims, agency=None, departments=(), created_by=None):
+def allowed(
+    claims: dict[str, Any],
+    agency: str | None = None,
+    departments: Collection[str] = (),
+    created_by: Collection[Any] | None = None,
+) -> bool:
     """True when the reader of `claims` may see something of `agency`, worked on by
     `departments`, created by `created_by` ((role, sub), when recorded)."""
     role = claims.get("role")
@@ -54,7 +62,7 @@ def allowed(claims, agency=None, departments=(), created_by=None):
     return False
 
 
-def caller(claims, max_length=100):
+def caller(claims: dict[str, Any], max_length: int = 100) -> str:
     """Who is asking, as far as scope goes: what an Idempotency-Key is remembered
     under, so that two clients of different scopes with the same `sub` never get
     each other's answers."""
@@ -65,17 +73,23 @@ def caller(claims, max_length=100):
     return identity
 
 
-def not_found(message):
+def not_found(message: str) -> ApiError:
     return ApiError(404, "not_found", message)
 
 
-def require(claims, message, agency=None, departments=(), created_by=None):
+def require(
+    claims: dict[str, Any],
+    message: str,
+    agency: str | None = None,
+    departments: Collection[str] = (),
+    created_by: Collection[Any] | None = None,
+) -> None:
     """Raise the 404 of `message` unless `allowed`."""
     if not allowed(claims, agency, departments, created_by):
         raise not_found(message)
 
 
-def dossier_not_found(code):
+def dossier_not_found(code: str) -> str:
     return f"Không tìm thấy hồ sơ {code}"
 
 
@@ -89,13 +103,13 @@ class DossierScope(DependencyProvider):
 
     reply_listener = ReplyListener()
 
-    def setup(self):
+    def setup(self) -> None:
         self.timeout = float(self.container.config.get("SCOPE_RPC_TIMEOUT_SECONDS") or DEFAULT_RPC_TIMEOUT_SECONDS)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> "_Scope":
         return _Scope(self, worker_ctx)
 
-    def departments(self, worker_ctx, code):
+    def departments(self, worker_ctx: Any, code: str) -> list[str]:
         reply, timer = None, eventlet.Timeout(self.timeout)
         try:
             reply = MethodProxy(worker_ctx, PROCESSING, DEPARTMENTS_METHOD, self.reply_listener).call_async(code)
@@ -113,10 +127,13 @@ class DossierScope(DependencyProvider):
             log.warning("no broker for %s(%s): %s", DEPARTMENTS_METHOD, code, exc)
         finally:
             timer.cancel()
-        raise ApiError(503, "processing_unavailable",
-                       "Chưa kiểm tra được quyền xem hồ sơ (dịch vụ xử lý chưa trả lời); vui lòng thử lại sau")
+        raise ApiError(
+            503,
+            "processing_unavailable",
+            "Chưa kiểm tra được quyền xem hồ sơ (dịch vụ xử lý chưa trả lời); vui lòng thử lại sau",
+        )
 
-    def _forget(self, reply):
+    def _forget(self, reply: Any) -> None:
         # A reply that never comes would otherwise keep its waiting slot for good.
         if reply is not None:
             for key, event in list(self.reply_listener._reply_events.items()):
@@ -125,17 +142,21 @@ class DossierScope(DependencyProvider):
 
 
 class _Scope:
-    def __init__(self, provider, worker_ctx):
+    def __init__(self, provider: DossierScope, worker_ctx: Any) -> None:
         self.provider, self.worker_ctx = provider, worker_ctx
 
-    def departments_for(self, claims, code):
+    def departments_for(self, claims: dict[str, Any], code: str) -> Collection[str]:
         """Departments that have or had a task of the dossier, asked of processing
         only when they matter (the reader is an officer); () otherwise."""
         if claims.get("role") != "officer":
             return ()
         return self.provider.departments(self.worker_ctx, code)
 
-    def require(self, claims, code, message=None):
+    def require(self, claims: dict[str, Any], code: str, message: str | None = None) -> None:
         """404 unless the reader may see dossier `code` (its agency: the code's)."""
-        require(claims, message or dossier_not_found(code), agency=agency_of(code),
-                departments=self.departments_for(claims, code))
+        require(
+            claims,
+            message or dossier_not_found(code),
+            agency=agency_of(code),
+            departments=self.departments_for(claims, code),
+        )

@@ -2,6 +2,9 @@
 relay, token checks, GET /health, GET /metrics and GET /openapi.json. A service
 class inherits it and adds its entrypoints (nameko finds inherited dependencies
 and entrypoints)."""
+
+from typing import Any
+
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
 
@@ -12,10 +15,11 @@ from shared.http import describe, http, to_json
 from shared.relay import OutboxRelay
 
 HEALTH = openapi.obj(status={"enum": ["ok", "unavailable"]}, database=openapi.STRING, broker=openapi.STRING)
-_documents = {}  # one document per service class and process: it only changes with the code
+_documents: dict[Any, Any] = {}  # one document per service class and process: it only changes with the code
 
 
 class ServiceBase:
+    name: str  # each service class names itself (nameko)
     config = Config()
     db = Database()
     relay = OutboxRelay()
@@ -27,15 +31,18 @@ class ServiceBase:
         return health.check(self.db, self.config["AMQP_URI"])
 
     @http("GET", "/metrics")
-    @describe(answers={200: openapi.Media({"text/plain": None, "application/openmetrics-text": None})},
-              summary="Prometheus metrics")
+    @describe(
+        answers={200: openapi.Media({"text/plain": None, "application/openmetrics-text": None})},
+        summary="Prometheus metrics",
+    )
     def metrics(self, request):
         # no token, like /health: a Prometheus server scrapes it
         return metrics.response(request, self.name, type(self), self.db, self.config)
 
     @http("GET", "/openapi.json")
-    @describe(answers={200: {"type": "object", "required": ["openapi", "info", "paths"]}},
-              summary="this OpenAPI 3.1 document")
+    @describe(
+        answers={200: {"type": "object", "required": ["openapi", "info", "paths"]}}, summary="this OpenAPI 3.1 document"
+    )
     def openapi_document(self, request):
         # no token: the document describes the API, it holds no data
         cls = type(self)

@@ -1,6 +1,9 @@
 """`motcua status`: one screen about the running system, read from each service's
 GET /health and GET /metrics (ports from MOTCUA_<SERVICE>_PORT)."""
+
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -8,20 +11,27 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared import config
 
 
-def _samples(text):
+def _samples(text: str) -> Iterator[Any]:
     for family in text_string_to_metric_families(text):
         yield from family.samples
 
 
-def summarise(metrics_text):
+def summarise(metrics_text: str) -> dict[str, Any]:
     """The figures an operator looks at first, from one service's /metrics."""
-    summary = {"queued": 0, "retrying": 0, "dead_letters": 0, "consumers_missing": 0,
-               "outbox_pending": 0, "outbox_oldest_seconds": 0.0}
+    summary: dict[str, Any] = {
+        "queued": 0,
+        "retrying": 0,
+        "dead_letters": 0,
+        "consumers_missing": 0,
+        "outbox_pending": 0,
+        "outbox_oldest_seconds": 0.0,
+    }
     for sample in _samples(metrics_text):
         name, labels, value = sample.name, sample.labels, sample.value
         if name == "motcua_queue_messages":
-            key = {"handler": "queued", "department": "queued", "retry": "retrying",
-                   "dead_letter": "dead_letters"}.get(labels.get("kind"))
+            key = {"handler": "queued", "department": "queued", "retry": "retrying", "dead_letter": "dead_letters"}.get(
+                labels.get("kind")
+            )
             if key:
                 summary[key] += int(value)
         elif name == "motcua_queue_consumers" and labels.get("kind") == "handler" and value == 0:
@@ -37,11 +47,11 @@ def summarise(metrics_text):
     return summary
 
 
-def probe(service, host="127.0.0.1", timeout=3.0):
+def probe(service: str, host: str = "127.0.0.1", timeout: float = 3.0) -> dict[str, Any]:
     """{service, url, up, health, ...summary} of one service; up is False when it
     does not answer or its health check fails."""
     base = f"http://{host}:{config.port(service)}"
-    state = {"service": service, "url": base, "up": False}
+    state: dict[str, Any] = {"service": service, "url": base, "up": False}
     try:
         health = requests.get(base + "/health", timeout=timeout)
         state["health"] = health.json()
@@ -54,14 +64,13 @@ def probe(service, host="127.0.0.1", timeout=3.0):
     return state
 
 
-def system_status(host=None):
+def system_status(host: str | None = None) -> list[dict[str, Any]]:
     host = host or os.environ.get("MOTCUA_STATUS_HOST", "127.0.0.1")
     return [probe(service, host) for service in config.SERVICES]
 
 
-def render(states):
-    lines = [f"{'service':<11} {'state':<5} {'queued':>6} {'retry':>5} {'dead':>5} {'outbox':>6} "
-             f"{'oldest':>7}  notes"]
+def render(states: list[dict[str, Any]]) -> str:
+    lines = [f"{'service':<11} {'state':<5} {'queued':>6} {'retry':>5} {'dead':>5} {'outbox':>6} {'oldest':>7}  notes"]
     for s in states:
         if "error" in s:
             lines.append(f"{s['service']:<11} DOWN  {s['url']}: {s['error']}")
@@ -76,10 +85,12 @@ def render(states):
             notes.append(f"{s['overdue_tasks']} overdue task(s)")
         if s.get("consumers_missing"):
             notes.append(f"{s['consumers_missing']} handler queue(s) without a consumer")
-        lines.append(f"{s['service']:<11} {'up' if s['up'] else 'DOWN':<5} {s['queued']:>6} {s['retrying']:>5} "
-                     f"{s['dead_letters']:>5} {s['outbox_pending']:>6} {s['outbox_oldest_seconds']:>6.1f}s  "
-                     + "; ".join(notes))
+        lines.append(
+            f"{s['service']:<11} {'up' if s['up'] else 'DOWN':<5} {s['queued']:>6} {s['retrying']:>5} "
+            f"{s['dead_letters']:>5} {s['outbox_pending']:>6} {s['outbox_oldest_seconds']:>6.1f}s  " + "; ".join(notes)
+        )
     down = [s["service"] for s in states if not s["up"]]
-    lines.append(f"{len(states) - len(down)} of {len(states)} services up"
-                 + (f"; down: {', '.join(down)}" if down else ""))
+    lines.append(
+        f"{len(states) - len(down)} of {len(states)} services up" + (f"; down: {', '.join(down)}" if down else "")
+    )
     return "\n".join(line.rstrip() for line in lines)

@@ -5,7 +5,8 @@ MOTCUA_TEST_DATABASE_URL when set, else from testcontainers when a Docker engine
 answers. Each run gets its own RabbitMQ virtual host and its own databases
 (prefix motcua_t<run id>_), removed at the end.
 """
-import shared  # noqa: F401  (first: it silences eventlet's deprecation notice)
+
+import shared  # noqa: F401, I001  (first: it silences eventlet's deprecation notice)
 import eventlet
 
 # Patched before anything else imports socket or threading: nameko containers run
@@ -39,6 +40,7 @@ os.environ.setdefault("MOTCUA_JWT_SECRET", TEST_SECRET)
 def _docker_available():
     try:
         import docker
+
         docker.from_env().ping()
         return True
     except Exception:
@@ -54,29 +56,58 @@ def backends():
     if not (amqp_uri and db_url) and _docker_available():
         from testcontainers.core.container import DockerContainer
         from testcontainers.core.waiting_utils import wait_for_logs
+
         if not amqp_uri:
             rabbit = DockerContainer("rabbitmq:3.13-management").with_exposed_ports(5672, 15672)
             rabbit.start()
             wait_for_logs(rabbit, "Server startup complete", timeout=120)
             containers.append(rabbit)
             amqp_uri = f"amqp://guest:guest@{rabbit.get_container_host_ip()}:{rabbit.get_exposed_port(5672)}/"
-            os.environ["MOTCUA_TEST_RABBIT_API"] = \
+            os.environ["MOTCUA_TEST_RABBIT_API"] = (
                 f"http://guest:guest@{rabbit.get_container_host_ip()}:{rabbit.get_exposed_port(15672)}"
+            )
         if not db_url:
-            pg = (DockerContainer("postgres:15").with_exposed_ports(5432)
-                  .with_env("POSTGRES_HOST_AUTH_METHOD", "trust"))
+            pg = DockerContainer("postgres:15").with_exposed_ports(5432).with_env("POSTGRES_HOST_AUTH_METHOD", "trust")
             pg.start()
             wait_for_logs(pg, "database system is ready to accept connections", timeout=120)
             containers.append(pg)
             db_url = f"postgresql://postgres@{pg.get_container_host_ip()}:{pg.get_exposed_port(5432)}/postgres"
     if not (amqp_uri and db_url):
-        pytest.exit("no broker or database for the tests: set MOTCUA_TEST_AMQP_URI (a RabbitMQ, e.g. "
-                    "amqp://guest:guest@127.0.0.1:5672/) and MOTCUA_TEST_DATABASE_URL (a PostgreSQL server, e.g. "
-                    "postgresql://postgres@127.0.0.1:5432/postgres), or run where a Docker engine is available "
-                    "for testcontainers", returncode=3)
+        pytest.exit(
+            "no broker or database for the tests: set MOTCUA_TEST_AMQP_URI (a RabbitMQ, e.g. "
+            "amqp://guest:guest@127.0.0.1:5672/) and MOTCUA_TEST_DATABASE_URL (a PostgreSQL server, e.g. "
+            "postgresql://postgres@127.0.0.1:5432/postgres), or run where a Docker engine is available "
+            "for testcontainers",
+            returncode=3,
+        )
+    for name, uri in (("broker", amqp_uri), ("database", db_url)):
+        if not _answers(uri):  # e.g. `make test-unit`, which gives addresses where nothing listens
+            pytest.exit(
+                f"this test needs a {name} and none answers at {_without_password(uri)}: a test of the "
+                "unit tier (tests/unit) must not need one",
+                returncode=3,
+            )
     yield amqp_uri, db_url
     for container in containers:
         container.stop()
+
+
+def _answers(uri):
+    """Whether something accepts TCP connections where the URI points."""
+    import socket
+
+    parts = urlsplit(uri)
+    default_port = 5672 if parts.scheme.startswith("amqp") else 5432
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=5).close()
+    except OSError:
+        return False
+    return True
+
+
+def _without_password(uri):
+    parts = urlsplit(uri)
+    return uri if parts.password is None else uri.replace(f":{parts.password}@", ":***@", 1)
 
 
 def _vhost_admin(amqp_uri, action, vhost):
@@ -90,21 +121,28 @@ def _vhost_admin(amqp_uri, action, vhost):
         url = f"{base}/api/vhosts/{quote(vhost, safe='')}"
         if action == "add":
             requests.put(url, auth=auth, timeout=10).raise_for_status()
-            requests.put(f"{base}/api/permissions/{quote(vhost, safe='')}/{auth[0]}", auth=auth, timeout=10,
-                         json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+            requests.put(
+                f"{base}/api/permissions/{quote(vhost, safe='')}/{auth[0]}",
+                auth=auth,
+                timeout=10,
+                json={"configure": ".*", "write": ".*", "read": ".*"},
+            ).raise_for_status()
         else:
             requests.delete(url, auth=auth, timeout=10)
         return
     ctl = shutil.which("rabbitmqctl")
     if not ctl:
-        pytest.exit("cannot create a RabbitMQ virtual host for the tests: no rabbitmqctl here; set "
-                    "MOTCUA_TEST_RABBIT_API to the broker's management API (http://user:pass@host:15672)",
-                    returncode=3)
+        pytest.exit(
+            "cannot create a RabbitMQ virtual host for the tests: no rabbitmqctl here; set "
+            "MOTCUA_TEST_RABBIT_API to the broker's management API (http://user:pass@host:15672)",
+            returncode=3,
+        )
     user = urlsplit(amqp_uri).username or "guest"
     if action == "add":
         subprocess.run([ctl, "-q", "add_vhost", vhost], check=True, capture_output=True)
-        subprocess.run([ctl, "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [ctl, "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True, capture_output=True
+        )
     else:
         subprocess.run([ctl, "-q", "delete_vhost", vhost], capture_output=True)
 
@@ -130,6 +168,7 @@ def new_vhost(backends):
         if vhost in created:
             created.remove(vhost)
             _vhost_admin(server, "delete", vhost)
+
     make.delete = delete
     yield make
     for vhost in created:
@@ -150,8 +189,9 @@ def database_server(backends):
     yield server, prefix
     admin = sa.create_engine(sa.engine.make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        names = conn.scalars(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                             {"p": prefix + "%"}).all()
+        names = conn.scalars(
+            sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}
+        ).all()
         for name in names:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -178,6 +218,7 @@ def system(amqp_uri, database_server, tmp_path_factory):
     """One running installation (four services and the carrier simulator) per run."""
     from shared.config import SERVICES
     from tests.system import System
+
     server, prefix = database_server
     installation = System(amqp_uri, server, prefix + "e2e_", tmp_path_factory.mktemp("system"))
     try:

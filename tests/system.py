@@ -2,6 +2,7 @@
 PostgreSQL databases and RabbitMQ virtual host, with helpers that drive them over
 HTTP as the counter, the departments and the citizen would. The `system` fixture
 (tests/conftest.py) gives every test folder one running installation."""
+
 import os
 import signal
 import socket
@@ -40,13 +41,19 @@ class System:
         self.logdir = logdir
         self.env = {
             **os.environ,
-            "MOTCUA_AMQP_URI": amqp_uri, "MOTCUA_DATABASE_URL": db_server, "MOTCUA_DATABASE_PREFIX": db_prefix,
-            "MOTCUA_JWT_SECRET": TEST_SECRET, "MOTCUA_BIND": "127.0.0.1",
-            "MOTCUA_RETRY_DELAYS_MS": "[200, 500, 1000, 2000]", "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
-            "MOTCUA_CLAIM_IDLE_SECONDS": "5", "MOTCUA_NOTIFY_SWEEP_SECONDS": "2",
+            "MOTCUA_AMQP_URI": amqp_uri,
+            "MOTCUA_DATABASE_URL": db_server,
+            "MOTCUA_DATABASE_PREFIX": db_prefix,
+            "MOTCUA_JWT_SECRET": TEST_SECRET,
+            "MOTCUA_BIND": "127.0.0.1",
+            "MOTCUA_RETRY_DELAYS_MS": "[200, 500, 1000, 2000]",
+            "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
+            "MOTCUA_CLAIM_IDLE_SECONDS": "5",
+            "MOTCUA_NOTIFY_SWEEP_SECONDS": "2",
             "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
             "MOTCUA_CARRIER_URL": f"http://127.0.0.1:{self.sim_port}",
-            "MOTCUA_CARRIER_SECRET": "e2e-carrier-secret", "MOTCUA_CARRIER_API_KEY": "e2e-carrier-api-key",
+            "MOTCUA_CARRIER_SECRET": "e2e-carrier-secret",
+            "MOTCUA_CARRIER_API_KEY": "e2e-carrier-api-key",
             "MOTCUA_POSTAL_CALLBACK_URL": f"http://127.0.0.1:{self.ports['postal']}/api/carrier/callback",
             "MOTCUA_VAR_DIR": str(logdir),
             # a body that stalls is cut off after this long (tests/security wait for it)
@@ -60,16 +67,27 @@ class System:
 
     def command(self, name):
         if name == "carrier-sim":
-            return ["carrier-sim", "--port", str(self.sim_port), "--step-seconds", "0.2",
-                    "--secret", "e2e-carrier-secret"]
+            return [
+                "carrier-sim",
+                "--port",
+                str(self.sim_port),
+                "--step-seconds",
+                "0.2",
+                "--secret",
+                "e2e-carrier-secret",
+            ]
         return ["serve", name]
 
     def start(self, name, *command):
         """Start a service or the carrier simulator by name, or any `motcua` command under a name of its own."""
         log = open(self.logdir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen([sys.executable, "-m", "shared.cli", *(command or self.command(name))],
-                                                env={**self.env, **self.service_env.get(name, {})}, cwd=ROOT,
-                                                stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", *(command or self.command(name))],
+            env={**self.env, **self.service_env.get(name, {})},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
 
     def kill(self, name, sig=signal.SIGKILL):
@@ -93,6 +111,7 @@ class System:
                 except requests.RequestException:
                     return False
             return True
+
         wait_for(healthy, timeout=timeout, interval=0.3, message=f"{', '.join(names)} healthy")
 
     def restart(self, name):
@@ -105,8 +124,8 @@ class System:
     def engine(self, service):
         if service not in self.engines:
             self.engines[service] = sa.create_engine(
-                sa.engine.make_url(self.db_server).set(database=self.db_prefix + service),
-                pool_pre_ping=True)  # the fault tests restart PostgreSQL under it
+                sa.engine.make_url(self.db_server).set(database=self.db_prefix + service), pool_pre_ping=True
+            )  # the fault tests restart PostgreSQL under it
         return self.engines[service]
 
     def scalar(self, service, sql, **params):
@@ -145,10 +164,17 @@ def department_credential(department):
 
 def dossier_body(procedure="2.000635", return_method="counter", sms=True, email=False, **overrides):
     body = {
-        "procedure_code": procedure, "channel": "counter",
-        "applicant": {"full_name": "Nguyễn Thị Hoa", "id_number": "031190001234", "phone": "0912345678",
-                      "email": "hoa@example.vn", "address": "15 Lạch Tray, Ngô Quyền, Hải Phòng"},
-        "documents": [{"name": "Tờ khai", "copies": 1}], "return_method": return_method,
+        "procedure_code": procedure,
+        "channel": "counter",
+        "applicant": {
+            "full_name": "Nguyễn Thị Hoa",
+            "id_number": "031190001234",
+            "phone": "0912345678",
+            "email": "hoa@example.vn",
+            "address": "15 Lạch Tray, Ngô Quyền, Hải Phòng",
+        },
+        "documents": [{"name": "Tờ khai", "copies": 1}],
+        "return_method": return_method,
         "notify": {"sms": sms, "email": email},
     }
     if return_method == "postal":
@@ -159,19 +185,22 @@ def dossier_body(procedure="2.000635", return_method="counter", sms=True, email=
 
 def call(method, url, retry_until=30, **kwargs):
     """An HTTP call that waits out a service being restarted (connection refused)."""
+
     def attempt():
         try:
             return [requests.request(method, url, timeout=10, **kwargs)]  # a 4xx Response is falsy
         except requests.ConnectionError:
             return None
+
     return wait_for(attempt, timeout=retry_until, interval=0.2, message=f"{method} {url}")[0]
 
 
 def submit(system, body):
     """Submit with an Idempotency-Key, retrying through restarts: one dossier whatever happens."""
     key = str(uuid.uuid4())
-    response = call("POST", system.url("intake", "/api/dossiers"), json=body,
-                    headers={**COUNTER, "Idempotency-Key": key})
+    response = call(
+        "POST", system.url("intake", "/api/dossiers"), json=body, headers={**COUNTER, "Idempotency-Key": key}
+    )
     assert response.status_code == 201, response.text
     return response.json()["code"]
 
@@ -184,13 +213,18 @@ def work_through(system, department, max_items=1000):
     """The department's machine officer: claim and approve everything waiting."""
     done = 0
     while done < max_items:
-        claim = call("POST", system.url("processing", f"/api/departments/{department}/claim"),
-                     headers=officer(department))
+        claim = call(
+            "POST", system.url("processing", f"/api/departments/{department}/claim"), headers=officer(department)
+        )
         if claim.status_code == 404:
             return done
         assert claim.status_code == 200, claim.text
-        decision = call("POST", system.url("processing", f"/api/tasks/{claim.json()['task_id']}/decision"),
-                        json={"action": "approve", "note": "đủ điều kiện"}, headers=officer(department))
+        decision = call(
+            "POST",
+            system.url("processing", f"/api/tasks/{claim.json()['task_id']}/decision"),
+            json={"action": "approve", "note": "đủ điều kiện"},
+            headers=officer(department),
+        )
         assert decision.status_code in (200, 409), decision.text  # 409: a decision lost in a restart
         done += 1
     return done

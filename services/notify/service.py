@@ -1,17 +1,23 @@
-"""notify: messages to citizens (SMS and e-mail). Thin entrypoints only."""
+"""notify: messages to citizens (SMS and e-mail). Entrypoints only: they translate
+events, the timer and HTTP into calls of application.py (writes) or
+adapters/queries.py (reads)."""
 
+import functools
 
-from shared import logs
+from services.notify import application
+from services.notify.adapters import queries
+from services.notify.adapters.repository import NotifyWork
+from services.notify.answers import NOTIFICATIONS, RECEIPT_APPLIED
+from services.notify.dependencies import DispatchProvider
+from services.notify.schemas import NotificationsQuery, ReceiptSchema
+from shared import clock
+from shared.events import EventType
 from shared.http import CALLBACK_MAX_BYTES, ApiError, api, http, json_response, read_body
 from shared.messaging import handles
 from shared.scope import DossierScope
 from shared.service import ServiceBase
 from shared.signing import fresh, signature_ok
-from services.notify import messages
-from services.notify.answers import NOTIFICATIONS, RECEIPT_APPLIED
-from services.notify.dependencies import DispatchProvider, configured_timer
-from services.notify.receipts import ReceiptSchema
-from services.notify.schemas import NotificationsQuery
+from shared.timer import every
 
 
 def gateway_signature(service, request):
@@ -23,82 +29,59 @@ def gateway_signature(service, request):
 
 class NotifyService(ServiceBase):
     name = "notify"
+    work = NotifyWork
 
     dispatch = DispatchProvider()
     dossier_scope = DossierScope()
 
-    def _notify(self, env):
-        with logs.about(env["dossier_code"], env.get("correlation_id")):
-            messages.handle(self.db, self.dispatch, env, f"notify.{env['event_type']}")
+    def start_work(self):
+        return self.db.work(self.work)
 
-    # Every citizen-facing event of the contract (rules.CITIZEN_EVENTS).
-    @handles("intake", "dossier_received")
-    def on_dossier_received(self, env):
-        self._notify(env)
+    # Every citizen-facing event of the contract (domain.policies.CITIZEN_EVENTS).
+    @handles("intake", EventType.DOSSIER_RECEIVED, EventType.DOSSIER_REFUSED, EventType.DOSSIER_RETURNED)
+    @handles(
+        "processing",
+        EventType.SUPPLEMENT_REQUESTED,
+        EventType.DOSSIER_REJECTED,
+        EventType.DEADLINE_EXTENDED,
+        EventType.RESULT_READY,
+    )
+    @handles("postal", EventType.SHIPMENT_CREATED, EventType.SHIPMENT_DELIVERED, EventType.SHIPMENT_RETURNED)
+    def tell_citizen(self, env, work):
+        pending = application.tell_citizen(work, self.dispatch, env, clock.now())
+        if pending is not None:  # the providers are called once the messages are committed
+            return functools.partial(application.send_pending, self.start_work, self.dispatch, pending, clock.now)
+        return None
 
-    @handles("intake", "dossier_refused")
-    def on_dossier_refused(self, env):
-        self._notify(env)
-
-    @handles("processing", "supplement_requested")
-    def on_supplement_requested(self, env):
-        self._notify(env)
-
-    @handles("processing", "dossier_rejected")
-    def on_dossier_rejected(self, env):
-        self._notify(env)
-
-    @handles("processing", "deadline_extended")
-    def on_deadline_extended(self, env):
-        self._notify(env)
-
-    @handles("processing", "result_ready")
-    def on_result_ready(self, env):
-        self._notify(env)
-
-    @handles("postal", "shipment_created")
-    def on_shipment_created(self, env):
-        self._notify(env)
-
-    @handles("postal", "shipment_delivered")
-    def on_shipment_delivered(self, env):
-        self._notify(env)
-
-    @handles("postal", "shipment_returned")
-    def on_shipment_returned(self, env):
-        self._notify(env)
-
-    @handles("intake", "dossier_returned")
-    def on_dossier_returned(self, env):
-        self._notify(env)
-
-    @configured_timer("SWEEP_SECONDS", 5)
+    @every("SWEEP_SECONDS", 5)
     def sweep(self):
         """Send what is due: left in `created` by a crash, retries, held by quiet
         hours, or cut off in `sending` by a restart."""
-        with self.db.transaction() as session:
-            batch = messages.due(session, self.dispatch.settings)
-        for message_id, channel, resume in batch:
-            messages.deliver(self.db, self.dispatch, message_id, channel, resume)
+        application.sweep(self.start_work, self.dispatch, clock.now)
 
     @http("POST", "/api/sms/receipts")
-    @api(before=gateway_signature, signed=True, body=ReceiptSchema, max_bytes=CALLBACK_MAX_BYTES,
-         answers={200: RECEIPT_APPLIED}, errors=(404,))
+    @api(
+        before=gateway_signature,
+        signed=True,
+        body=ReceiptSchema,
+        max_bytes=CALLBACK_MAX_BYTES,
+        answers={200: RECEIPT_APPLIED},
+        errors=(404,),
+    )
     def sms_receipt(self, request, body):
         """The SMS gateway's delivery receipt, signed like carrier callbacks."""
         receipt = body
         if not fresh(receipt["timestamp"], self.config.get("SMS_RECEIPT_WINDOW_SECONDS") or 300):
             raise ApiError(401, "stale_callback", "Báo cáo phát tin đã quá hạn (timestamp ngoài khung cho phép)")
-        with self.db.transaction() as session:
-            message, changed = messages.apply_receipt(session, receipt)
-            answer = {"message_id": message.id, "status": message.status, "changed": changed}
+        with self.start_work() as work:
+            message, changed = application.apply_receipt(work, receipt, clock.now())
+            answer = {"message_id": message.id, "status": str(message.status), "changed": changed}
         return json_response(200, answer)
 
     @http("GET", "/api/notifications")
-    @api(roles=("counter", "officer", "admin"), query=NotificationsQuery, answers={200: NOTIFICATIONS},
-         errors=(404,))
+    @api(roles=("counter", "officer", "admin"), query=NotificationsQuery, answers={200: NOTIFICATIONS}, errors=(404,))
     def notifications(self, request, claims, query):
         code = query["dossier_code"]
         self.dossier_scope.require(claims, code)  # 404 out of scope (shared.scope)
         with self.db.transaction() as session:
-            return json_response(200, {"dossier_code": code, "notifications": messages.listing(session, code)})
+            return json_response(200, {"dossier_code": code, "notifications": queries.listing(session, code)})

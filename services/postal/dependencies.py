@@ -1,8 +1,9 @@
-from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
+"""postal's nameko dependencies: the seams between the entrypoints and the outside."""
 
-from services.postal.carrier import HttpCarrier
-from services.postal.transit import PostalRules
+from nameko.extensions import DependencyProvider
+
+from services.postal.adapters.carrier import HttpCarrier
+from services.postal.domain.policies import PostalRules
 
 
 class CarrierAdapter(DependencyProvider):
@@ -23,17 +24,3 @@ class Rules(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.rules
-
-
-class ConfigTimer(Timer):
-    """nameko's timer with its interval read from the service configuration."""
-
-    def __init__(self, key, default, **kwargs):
-        self.key, self.default = key, default
-        super().__init__(interval=default, **kwargs)
-
-    def setup(self):
-        self.interval = float(self.container.config.get(self.key, self.default))
-
-
-every = ConfigTimer.decorator

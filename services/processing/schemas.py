@@ -1,6 +1,11 @@
+"""What the processing API takes (marshmallow schemas of bodies, queries and paths)
+and what it answers (JSON schemas for its OpenAPI document: the views are built in
+adapters.queries, keep them in step)."""
+
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from shared import clock
+from shared.openapi import ANY, BOOLEAN, INTEGER, MOMENT, STRING, array, nullable, obj
 
 TEXT = validate.Length(max=2000)
 DEPARTMENT = validate.Regexp(r"[A-Z0-9_.-]{1,40}\Z", error="Mã phòng ban gồm chữ in hoa, số, '.', '_' hoặc '-'")
@@ -17,9 +22,13 @@ class SupplementItem(_Strict):
 
 
 class Decision(_Strict):
-    action = fields.String(required=True, validate=validate.OneOf(
-        ("approve", "transfer", "request_supplement", "reject"),
-        error="Quyết định phải là approve, transfer, request_supplement hoặc reject"))
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("approve", "transfer", "request_supplement", "reject"),
+            error="Quyết định phải là approve, transfer, request_supplement hoặc reject",
+        ),
+    )
     note = fields.String(load_default=None, allow_none=True, validate=TEXT)
     reason = fields.String(load_default=None, allow_none=True, validate=TEXT)
     to_department = fields.String(load_default=None, allow_none=True, validate=DEPARTMENT)
@@ -37,15 +46,21 @@ class Decision(_Strict):
 
 
 def _plausible_new_due(value):
-    # The exact bound (at most a year after the current due date) needs the dossier: workflow.extend.
+    # The exact bound (at most a year after the current due date) needs the dossier: Case.extend.
     if not clock.near_now(value, 2 * clock.MOMENT_SPAN):
         raise ValidationError("Ngày hẹn mới phải trong vòng hai năm so với hiện tại")
 
 
 class Extension(_Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    new_due_at = fields.AwareDateTime(required=True, validate=_plausible_new_due, error_messages={
-        "invalid": "Ngày hẹn mới phải là thời điểm ISO 8601", "invalid_awareness": "Ngày hẹn mới phải có múi giờ"})
+    new_due_at = fields.AwareDateTime(
+        required=True,
+        validate=_plausible_new_due,
+        error_messages={
+            "invalid": "Ngày hẹn mới phải là thời điểm ISO 8601",
+            "invalid_awareness": "Ngày hẹn mới phải có múi giờ",
+        },
+    )
 
     @validates_schema
     def _reason(self, data, **_):
@@ -68,9 +83,62 @@ class QueueQuery(_Query):
 
 
 class PrintableQuery(_Query):
-    format = fields.String(load_default=None, validate=validate.OneOf(
-        ("html", "json"), error="format là html (bản in) hoặc json"))
+    format = fields.String(
+        load_default=None, validate=validate.OneOf(("html", "json"), error="format là html (bản in) hoặc json")
+    )
 
 
 class DepartmentPath(_Strict):
     department = fields.String(required=True, validate=DEPARTMENT)
+
+
+# --- answers ---------------------------------------------------------------------------
+
+TASK = obj(
+    task_id=STRING,
+    dossier_code=STRING,
+    department=STRING,
+    step=INTEGER,
+    status=STRING,
+    available_at=MOMENT,
+    due_at=MOMENT,
+    claimed_by=nullable(STRING),
+    claimed_at=nullable(MOMENT),
+    decision=ANY,
+    overdue=BOOLEAN,
+    due_soon=BOOLEAN,
+)
+
+QUEUE = obj(
+    department=STRING, counts=obj(open=INTEGER, claimed=INTEGER, overdue=INTEGER, due_soon=INTEGER), items=array(TASK)
+)
+
+AUTOMATED = obj(departments=array(STRING))
+
+AUTOMATION = obj(department=STRING, automated=BOOLEAN)
+
+_EXTENSION = dict(reason=STRING, old_due_at=MOMENT, new_due_at=MOMENT, extended_at=MOMENT, extended_by=nullable(STRING))
+
+EXTENSION = obj(dossier_code=STRING, procedure_code=STRING, received_at=MOMENT, **_EXTENSION)
+
+CONTROL_SLIP = obj(
+    dossier_code=STRING,
+    procedure_code=STRING,
+    status=STRING,
+    received_at=MOMENT,
+    due_at=MOMENT,
+    finished_at=nullable(MOMENT),
+    extension=nullable(obj(**_EXTENSION)),
+    hand_offs=array(
+        obj(
+            **{"from": STRING},
+            to=STRING,
+            handed_over_at=MOMENT,
+            received_at=nullable(MOMENT),
+            due_at=nullable(MOMENT),
+            sender_due_at=nullable(MOMENT),
+            timeliness=nullable(STRING),
+            note=nullable(STRING),
+        )
+    ),
+)

@@ -1,15 +1,17 @@
 """One dossier at a time through the whole system, over HTTP, on PostgreSQL."""
+
 import pytest
 
-from tests.system import COUNTER, call, dossier, dossier_body, submit, work_through
 from tests.helpers import wait_for
+from tests.system import COUNTER, call, dossier, dossier_body, submit, work_through
 
 pytestmark = pytest.mark.e2e
 
 
 def notifications(system, code):
     return call("GET", system.url("notify", f"/api/notifications?dossier_code={code}"), headers=COUNTER).json()[
-        "notifications"]
+        "notifications"
+    ]
 
 
 def test_counter_return_through_two_departments(system):
@@ -24,14 +26,27 @@ def test_counter_return_through_two_departments(system):
     assert handed.status_code == 200, handed.text
     view = dossier(system, code)
     assert view["status"] == "returned"
-    assert [h["status"] for h in view["history"]] == ["received", "in_progress", "in_progress", "result_ready",
-                                                      "returned"]
+    assert [h["status"] for h in view["history"]] == [
+        "received",
+        "in_progress",
+        "in_progress",
+        "result_ready",
+        "returned",
+    ]
     assert view["applicant"]["id_number"] == "*********234"
 
     expected = {(e, c) for e in ("dossier_received", "result_ready", "dossier_returned") for c in ("sms", "email")}
-    sent = wait_for(lambda: (lambda n: n if {(m["event_type"], m["channel"]) for m in n} == expected
-                             and all(m["status"] == "delivered" for m in n) else None)(notifications(system, code)),
-                    message="six messages delivered")
+    sent = wait_for(
+        lambda: (
+            lambda n: (
+                n
+                if {(m["event_type"], m["channel"]) for m in n} == expected
+                and all(m["status"] == "delivered" for m in n)
+                else None
+            )
+        )(notifications(system, code)),
+        message="six messages delivered",
+    )
     assert len(sent) == 6
     sms = [m for m in sent if m["channel"] == "sms"]
     assert all(m["body"].startswith(code) for m in sms)  # the code first, for a basic phone
@@ -45,8 +60,11 @@ def test_counter_return_through_two_departments(system):
 def test_postal_return_through_the_carrier(system):
     code = submit(system, dossier_body(procedure="2.000635", return_method="postal", sms=True))
     wait_for(lambda: work_through(system, "TUPHAP"), message="approved by TUPHAP")
-    view = wait_for(lambda: (lambda d: d if d["status"] == "returned" else None)(dossier(system, code)),
-                    timeout=30, message="delivered by post")
+    view = wait_for(
+        lambda: (lambda d: d if d["status"] == "returned" else None)(dossier(system, code)),
+        timeout=30,
+        message="delivered by post",
+    )
     assert view["flags"]["postal_status"] == "delivered"
     assert view["history"][-1]["note"] == "bưu chính đã phát"
 
@@ -61,7 +79,9 @@ def test_postal_return_through_the_carrier(system):
 
     # delivered by post: shipment_delivered is the last step told (no second message for dossier_returned)
     expected = {"dossier_received", "result_ready", "shipment_created", "shipment_delivered"}
-    wait_for(lambda: {m["event_type"] for m in notifications(system, code) if m["status"] == "delivered"} == expected,
-             message="four SMS delivered")
+    wait_for(
+        lambda: {m["event_type"] for m in notifications(system, code) if m["status"] == "delivered"} == expected,
+        message="four SMS delivered",
+    )
     bodies = {m["event_type"]: m["body"] for m in notifications(system, code)}
     assert "buu chinh" in bodies["result_ready"]

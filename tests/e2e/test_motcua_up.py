@@ -1,5 +1,6 @@
 """The quick start: `motcua up` on the SQLite default runs the whole lifecycle, and
 Ctrl-C stops everything."""
+
 import os
 import re
 import signal
@@ -12,8 +13,8 @@ import requests
 from shared import clock
 from shared.config import ROOT, SERVICES
 from shared.runner import port_is_free
-from tests.system import BUSINESS_MORNING, dossier_body, free_port
 from tests.helpers import wait_for
+from tests.system import BUSINESS_MORNING, dossier_body, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -28,22 +29,42 @@ def up_vhost(new_vhost):
 @pytest.fixture
 def motcua_up(up_vhost, tmp_path):
     ports = {s: free_port() for s in SERVICES}
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MOTCUA_DATABASE_URL", "MOTCUA_JWT_SECRET", "MOTCUA_ENV", "MOTCUA_BIND")}
-    env.update({"MOTCUA_AMQP_URI": up_vhost, "MOTCUA_VAR_DIR": str(tmp_path / "var"),
-                "MOTCUA_CARRIER_SIM_PORT": str(free_port()), "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
-                "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
-                **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()}})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MOTCUA_DATABASE_URL", "MOTCUA_JWT_SECRET", "MOTCUA_ENV", "MOTCUA_BIND")
+    }
+    env.update(
+        {
+            "MOTCUA_AMQP_URI": up_vhost,
+            "MOTCUA_VAR_DIR": str(tmp_path / "var"),
+            "MOTCUA_CARRIER_SIM_PORT": str(free_port()),
+            "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
+            "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
+            **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()},
+        }
+    )
     out = open(tmp_path / "up.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "up", "--carrier-step-seconds", "0.2"],
-                            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "up", "--carrier-step-seconds", "0.2"],
+        env=env,
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
     def log():
         out.seek(0)
         return out.read()
+
     try:
-        wait_for(lambda: "Press Ctrl-C" in log() or proc.poll() is not None, timeout=60, interval=0.3,
-                 message="motcua up to report healthy")
+        wait_for(
+            lambda: "Press Ctrl-C" in log() or proc.poll() is not None,
+            timeout=60,
+            interval=0.3,
+            message="motcua up to report healthy",
+        )
         assert proc.poll() is None, log()
         yield proc, ports, log
     finally:
@@ -68,19 +89,39 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
     intake, processing = f"http://127.0.0.1:{ports['intake']}", f"http://127.0.0.1:{ports['processing']}"
 
     code = requests.post(f"{intake}/api/dossiers", json=dossier_body(), headers=counter, timeout=10).json()["code"]
-    claim = wait_for(lambda: (lambda r: r if r.status_code == 200 else None)(
-        requests.post(f"{processing}/api/departments/TUPHAP/claim", headers=officer, timeout=10)),
-        message="the dossier in TUPHAP's queue")
-    decision = requests.post(f"{processing}/api/tasks/{claim.json()['task_id']}/decision",
-                             json={"action": "approve"}, headers=officer, timeout=10)
+    claim = wait_for(
+        lambda: (lambda r: r if r.status_code == 200 else None)(
+            requests.post(f"{processing}/api/departments/TUPHAP/claim", headers=officer, timeout=10)
+        ),
+        message="the dossier in TUPHAP's queue",
+    )
+    decision = requests.post(
+        f"{processing}/api/tasks/{claim.json()['task_id']}/decision",
+        json={"action": "approve"},
+        headers=officer,
+        timeout=10,
+    )
     assert decision.status_code == 200
-    wait_for(lambda: requests.get(f"{intake}/api/dossiers/{code}", headers=counter, timeout=10)
-             .json()["status"] == "result_ready", message="result ready")
+    wait_for(
+        lambda: (
+            requests.get(f"{intake}/api/dossiers/{code}", headers=counter, timeout=10).json()["status"]
+            == "result_ready"
+        ),
+        message="result ready",
+    )
     assert requests.post(f"{intake}/api/dossiers/{code}/return", headers=counter, timeout=10).status_code == 200
     notify = f"http://127.0.0.1:{ports['notify']}/api/notifications?dossier_code={code}"
-    wait_for(lambda: sorted(m["event_type"] for m in requests.get(notify, headers=counter, timeout=10)
-                            .json()["notifications"] if m["status"] == "delivered")
-             == ["dossier_received", "dossier_returned", "result_ready"], message="three messages recorded")
+    wait_for(
+        lambda: (
+            sorted(
+                m["event_type"]
+                for m in requests.get(notify, headers=counter, timeout=10).json()["notifications"]
+                if m["status"] == "delivered"
+            )
+            == ["dossier_received", "dossier_returned", "result_ready"]
+        ),
+        message="three messages recorded",
+    )
     assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [f"{s}.db" for s in sorted(SERVICES)]
 
     proc.send_signal(signal.SIGINT)
@@ -90,9 +131,9 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
 
 def test_motcua_up_refuses_a_taken_port(motcua_up, up_vhost):
     _, ports, _ = motcua_up
-    env = {**os.environ, "MOTCUA_AMQP_URI": up_vhost,
-           **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()}}
-    second = subprocess.run([sys.executable, "-m", "shared.cli", "up"], env=env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=30)
+    env = {**os.environ, "MOTCUA_AMQP_URI": up_vhost, **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()}}
+    second = subprocess.run(
+        [sys.executable, "-m", "shared.cli", "up"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
     assert second.returncode != 0
     assert "already in use" in second.stderr and "intake" in second.stderr

@@ -4,6 +4,7 @@ them, and a fault in the middle: every service SIGKILLed in turn, RabbitMQ
 restarted, PostgreSQL restarted. Every dossier must reach `returned`, every citizen
 get exactly one message per (event, channel), and the dead-letter queues hold the
 poison event and nothing else."""
+
 import json
 import os
 import shutil
@@ -28,8 +29,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 DOSSIERS = 200
 DEPARTMENT = "TUPHAP"  # route of procedure 2.000635
 # what notify tells the citizen for each return method (by SMS; see services/notify rules)
-EXPECTED = {"counter": {"dossier_received", "result_ready", "dossier_returned"},
-            "postal": {"dossier_received", "result_ready", "shipment_created", "shipment_delivered"}}
+EXPECTED = {
+    "counter": {"dossier_received", "result_ready", "dossier_returned"},
+    "postal": {"dossier_received", "result_ready", "shipment_created", "shipment_delivered"},
+}
 
 
 def is_local(url):
@@ -47,8 +50,12 @@ def restart_postgres(db_url):
     versions = os.listdir("/etc/postgresql") if os.path.isdir("/etc/postgresql") else []
     if not (shutil.which("pg_ctlcluster") and versions and is_local(db_url)):
         pytest.skip("restarting PostgreSQL needs pg_ctlcluster and a local server")
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", sorted(versions)[-1], "main", "restart"],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", sorted(versions)[-1], "main", "restart"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 class Flow:
@@ -75,12 +82,13 @@ class Flow:
             method = "postal" if i % 2 else "counter"
             key, body = str(uuid.uuid4()), dossier_body(return_method=method, sms=True, email=i % 4 == 0)
 
-            def attempt():
+            def attempt(key=key, body=body):
                 answer = self.post("/api/dossiers", json=body, headers={**COUNTER, "Idempotency-Key": key})
                 if answer is None or answer.status_code >= 500:
                     return None  # an outage: try again with the same key
                 assert answer.status_code == 201, answer.text
                 return answer.json()["code"]
+
             self.codes[method].append(wait_for(attempt, timeout=120, interval=0.3, message="a submission"))
             eventlet.sleep(0.02)
 
@@ -93,8 +101,15 @@ class Flow:
             eventlet.sleep(0.5)
 
     def start_worker(self):
-        self.system.start("worker", "department-worker", "--department", DEPARTMENT, "--approve-all",
-                          "--token", department_credential(DEPARTMENT))
+        self.system.start(
+            "worker",
+            "department-worker",
+            "--department",
+            DEPARTMENT,
+            "--approve-all",
+            "--token",
+            department_credential(DEPARTMENT),
+        )
         self.worker = self.system.processes["worker"]
 
     def supervise_worker(self):
@@ -113,16 +128,20 @@ class Flow:
 
     def statuses(self):
         codes = self.codes["counter"] + self.codes["postal"]
-        rows = self.system.scalar("intake", "SELECT json_object_agg(code, status) FROM dossiers WHERE code = ANY(:c)",
-                                  c=codes)
+        rows = self.system.scalar(
+            "intake", "SELECT json_object_agg(code, status) FROM dossiers WHERE code = ANY(:c)", c=codes
+        )
         return rows or {}
 
 
 def publish_poison(amqp_uri):
     """result_ready for a dossier nobody has: intake and notify fail on it every time."""
-    env = events.envelope("result_ready", "000.00.06.H56-261126-9999",
-                          {"finished_at": BUSINESS_MORNING, "summary": "không có hồ sơ này",
-                           "return_method": "counter"}, source="processing")
+    env = events.envelope(
+        "result_ready",
+        "000.00.06.H56-261126-9999",
+        {"finished_at": BUSINESS_MORNING, "summary": "không có hồ sơ này", "return_method": "counter"},
+        source="processing",
+    )
     publisher = ConfirmingPublisher(amqp_uri)
     publisher.publish_batch([(event_exchange("processing"), "result_ready", json.dumps(env).encode(), {})])
     publisher.close()
@@ -141,8 +160,12 @@ def installation(new_vhost, database_server, tmp_path, request):
         for service in ("carrier-sim", *SERVICES):
             system.start(service)
         system.wait_healthy(["carrier-sim", *SERVICES], timeout=150)  # a broker just restarted is slow to declare
-        answer = requests.put(system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
-                              json={"automated": True}, headers=ADMIN, timeout=10)
+        answer = requests.put(
+            system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
+            json={"automated": True},
+            headers=ADMIN,
+            timeout=10,
+        )
         assert answer.status_code == 200, answer.text
         yield system
     finally:
@@ -178,14 +201,21 @@ def test_nothing_lost_under_fault(installation, fault):
     started = time.monotonic()
     helpers = [eventlet.spawn(flow.submit_all), eventlet.spawn(flow.hand_back), eventlet.spawn(flow.supervise_worker)]
     try:
-        wait_for(lambda: len(flow.codes["counter"]) + len(flow.codes["postal"]) >= DOSSIERS // 3, timeout=120,
-                 message="a third of the dossiers submitted")
+        wait_for(
+            lambda: len(flow.codes["counter"]) + len(flow.codes["postal"]) >= DOSSIERS // 3,
+            timeout=120,
+            message="a third of the dossiers submitted",
+        )
         FAULTS[fault](system, flow)
         helpers[0].wait()
         codes = flow.codes["counter"] + flow.codes["postal"]
         assert len(set(codes)) == DOSSIERS
-        wait_for(lambda: list(flow.statuses().values()).count("returned") == DOSSIERS, timeout=240, interval=1,
-                 message="every dossier returned")
+        wait_for(
+            lambda: list(flow.statuses().values()).count("returned") == DOSSIERS,
+            timeout=240,
+            interval=1,
+            message="every dossier returned",
+        )
         elapsed = time.monotonic() - started
     finally:
         flow.stop()
@@ -193,31 +223,50 @@ def test_nothing_lost_under_fault(installation, fault):
             helper.kill()
 
     def messages():
-        rows = system.scalar("notify", """
+        rows = (
+            system.scalar(
+                "notify",
+                """
             SELECT json_agg(row_to_json(t)) FROM (
               SELECT dossier_code, event_type, channel, status, count(*) AS n FROM messages
-              WHERE dossier_code = ANY(:c) GROUP BY 1, 2, 3, 4) t""", c=codes) or []
+              WHERE dossier_code = ANY(:c) GROUP BY 1, 2, 3, 4) t""",
+                c=codes,
+            )
+            or []
+        )
         done = all(r["status"] == "delivered" for r in rows)
         seen = {(r["dossier_code"], r["event_type"]) for r in rows if r["channel"] == "sms"}
         wanted = {(c, e) for method in EXPECTED for c in flow.codes[method] for e in EXPECTED[method]}
         return rows if done and seen == wanted else None
+
     rows = wait_for(messages, timeout=120, interval=1, message="every message delivered")
     assert all(r["n"] == 1 for r in rows), [r for r in rows if r["n"] != 1]
-    deliveries = system.scalar("notify", """
+    deliveries = system.scalar(
+        "notify",
+        """
         SELECT json_agg(n) FROM (SELECT count(d.message_id) AS n FROM messages m
         LEFT JOIN local_deliveries d ON d.message_id = m.id WHERE m.dossier_code = ANY(:c) GROUP BY m.id) t""",
-                               c=codes)
+        c=codes,
+    )
     assert set(deliveries) == {1}  # each message handed to its channel exactly once
-    shipments = system.scalar("postal", "SELECT json_agg(n) FROM (SELECT count(*) AS n FROM shipments "
-                                        "WHERE dossier_code = ANY(:c) AND purpose = 'result' GROUP BY dossier_code) t",
-                              c=flow.codes["postal"])
+    shipments = system.scalar(
+        "postal",
+        "SELECT json_agg(n) FROM (SELECT count(*) AS n FROM shipments "
+        "WHERE dossier_code = ANY(:c) AND purpose = 'result' GROUP BY dossier_code) t",
+        c=flow.codes["postal"],
+    )
     assert len(shipments) == len(flow.codes["postal"]) and set(shipments) == {1}
 
-    parked = wait_for(lambda: (lambda p: p if {x["service"] for x in p} >= {"intake", "notify"} else None)(
-        dlq.list_parked(amqp_uri)), timeout=60, message="the poison event parked")
+    parked = wait_for(
+        lambda: (lambda p: p if {x["service"] for x in p} >= {"intake", "notify"} else None)(dlq.list_parked(amqp_uri)),
+        timeout=60,
+        message="the poison event parked",
+    )
     assert {x["event_id"] for x in parked} == {poison}, parked
-    print(f"\n[{fault}] {DOSSIERS} dossiers returned in {elapsed:.0f} s "
-          f"({len(flow.codes['counter'])} at the counter, {len(flow.codes['postal'])} by post); "
-          f"{len(rows)} messages, each delivered once; {len(shipments)} shipments; "
-          f"parked: {len(parked)} (the poison event, in {', '.join(sorted(x['service'] for x in parked))}); "
-          f"worker restarts: {flow.worker_restarts}")
+    print(
+        f"\n[{fault}] {DOSSIERS} dossiers returned in {elapsed:.0f} s "
+        f"({len(flow.codes['counter'])} at the counter, {len(flow.codes['postal'])} by post); "
+        f"{len(rows)} messages, each delivered once; {len(shipments)} shipments; "
+        f"parked: {len(parked)} (the poison event, in {', '.join(sorted(x['service'] for x in parked))}); "
+        f"worker restarts: {flow.worker_restarts}"
+    )

@@ -1,4 +1,5 @@
 """`motcua catalog` and `motcua calendar` on intake's database."""
+
 import json
 import os
 import subprocess
@@ -11,8 +12,9 @@ from shared.config import ROOT
 
 
 def motcua(env, *args):
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_catalog_import_and_calendar_commands(database_server, tmp_path):
@@ -48,8 +50,9 @@ def test_catalog_import_and_calendar_commands(database_server, tmp_path):
 
     engine = sa.create_engine(sa.engine.make_url(server).set(database=run_prefix + "intake"))
     with engine.connect() as conn:
-        announced = conn.scalars(sa.text("SELECT payload FROM outbox WHERE event_type = 'calendar_changed' "
-                                         "ORDER BY id")).all()
+        announced = conn.scalars(
+            sa.text("SELECT payload FROM outbox WHERE event_type = 'calendar_changed' ORDER BY id")
+        ).all()
     engine.dispose()
     assert [json.loads(p)["data"]["version"] for p in announced] == [1, 2, 3]
 

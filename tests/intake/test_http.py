@@ -1,6 +1,7 @@
 """The counter over HTTP, against the running services: roles on every endpoint,
 online and postal reception, the receipt, the citizen lookup, the catalogue and the
 calendar."""
+
 import http.client
 import json
 import uuid
@@ -33,16 +34,19 @@ def online(system):
     return response.json()["code"]
 
 
-COUNTER_ACTIONS = [("POST", "/accept", {}), ("POST", "/refuse", {"reason": "Không đúng thẩm quyền"}),
-                   ("POST", "/supplement", {"documents": [{"name": "Giấy khai sinh", "copies": 1}]}),
-                   ("POST", "/withdraw", {"reason": "Công dân xin rút"}), ("POST", "/return", None)]
+COUNTER_ACTIONS = [
+    ("POST", "/accept", {}),
+    ("POST", "/refuse", {"reason": "Không đúng thẩm quyền"}),
+    ("POST", "/supplement", {"documents": [{"name": "Giấy khai sinh", "copies": 1}]}),
+    ("POST", "/withdraw", {"reason": "Công dân xin rút"}),
+    ("POST", "/return", None),
+]
 
 
 @pytest.mark.parametrize("method,action,payload", COUNTER_ACTIONS, ids=[a[1] for a in COUNTER_ACTIONS])
 def test_counter_actions_are_for_the_counter_of_the_dossiers_agency_only(system, method, action, payload):
     code = online(system)
-    for headers, status in (({}, 401), (officer("TUPHAP"), 403), (PORTAL, 403), (ADMIN, 403),
-                            (OTHER_COUNTER, 403)):
+    for headers, status in (({}, 401), (officer("TUPHAP"), 403), (PORTAL, 403), (ADMIN, 403), (OTHER_COUNTER, 403)):
         response = call(system, method, f"/api/dossiers/{code}{action}", headers, json=payload)
         assert response.status_code == status, (headers, response.text)
         assert response.json()["error"]["code"] in ("unauthenticated", "forbidden", "other_agency")
@@ -58,10 +62,13 @@ def test_staff_only_endpoints(system):
     assert call(system, "GET", f"/api/dossiers/{code}", officer("QLDT")).status_code == 404  # no task of it there
     assert call(system, "GET", f"/api/dossiers/{code}", ADMIN).status_code == 200
     assert call(system, "POST", "/api/procedures/import", COUNTER, json={"procedures": []}).status_code == 403
-    assert call(system, "PUT", "/api/calendar/overrides/2026-12-31", COUNTER,
-                json={"kind": "day_off"}).status_code == 403
+    assert (
+        call(system, "PUT", "/api/calendar/overrides/2026-12-31", COUNTER, json={"kind": "day_off"}).status_code == 403
+    )
     assert call(system, "GET", "/api/calendar/due?procedure_code=2.000635").status_code == 401
-    assert call(system, "POST", "/api/guidance", officer("QLDT"), json={"procedure_code": "2.000635"}).status_code == 403
+    assert (
+        call(system, "POST", "/api/guidance", officer("QLDT"), json={"procedure_code": "2.000635"}).status_code == 403
+    )
 
 
 def test_online_dossier_accepted_then_a_printable_receipt_with_a_lookup_qr(system):
@@ -69,8 +76,13 @@ def test_online_dossier_accepted_then_a_printable_receipt_with_a_lookup_qr(syste
     early = call(system, "GET", f"/api/dossiers/{code}/receipt", COUNTER)
     assert early.status_code == 409 and early.json()["error"]["code"] == "not_received"
 
-    incomplete = call(system, "POST", f"/api/dossiers/{code}/accept", COUNTER,
-                      json={"missing_documents": ["Tờ khai cấp bản sao trích lục hộ tịch"]})
+    incomplete = call(
+        system,
+        "POST",
+        f"/api/dossiers/{code}/accept",
+        COUNTER,
+        json={"missing_documents": ["Tờ khai cấp bản sao trích lục hộ tịch"]},
+    )
     assert incomplete.status_code == 422, incomplete.text
     assert incomplete.json()["error"]["fields"]["missing_documents"] == ["Tờ khai cấp bản sao trích lục hộ tịch"]
     assert call(system, "GET", f"/api/dossiers/{code}", COUNTER).json()["status"] == "submitted"
@@ -83,8 +95,17 @@ def test_online_dossier_accepted_then_a_printable_receipt_with_a_lookup_qr(syste
     page = call(system, "GET", f"/api/dossiers/{code}/receipt", COUNTER)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     html = page.text
-    for text in ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", code, "Nguyễn Thị Hoa", "Cấp bản sao trích lục hộ tịch",
-                 "Tờ khai", "Thời gian trả kết quả", "Đăng ký nhận kết quả tại", "NGƯỜI TIẾP NHẬN HỒ SƠ", "<svg"):
+    for text in (
+        "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        code,
+        "Nguyễn Thị Hoa",
+        "Cấp bản sao trích lục hộ tịch",
+        "Tờ khai",
+        "Thời gian trả kết quả",
+        "Đăng ký nhận kết quả tại",
+        "NGƯỜI TIẾP NHẬN HỒ SƠ",
+        "<svg",
+    ):
         assert text in html, text
     assert ID_NUMBER not in html
     link = call(system, "GET", f"/tra-cuu?code={code}")
@@ -95,19 +116,31 @@ def test_refused_dossier_keeps_its_reason(system):
     code = online(system)
     short = call(system, "POST", f"/api/dossiers/{code}/refuse", COUNTER, json={"reason": "x"})
     assert short.status_code == 400 and "reason" in short.json()["error"]["fields"]
-    refused = call(system, "POST", f"/api/dossiers/{code}/refuse", COUNTER,
-                   json={"reason": "Thủ tục không thuộc thẩm quyền của UBND quận"})
+    refused = call(
+        system,
+        "POST",
+        f"/api/dossiers/{code}/refuse",
+        COUNTER,
+        json={"reason": "Thủ tục không thuộc thẩm quyền của UBND quận"},
+    )
     assert refused.status_code == 200 and refused.json()["reason"].startswith("Thủ tục không thuộc")
     again = call(system, "POST", f"/api/dossiers/{code}/accept", COUNTER, json={})
     assert again.status_code == 409 and again.json()["error"]["code"] == "wrong_status"
 
 
 def test_guidance_lists_every_missing_document_before_submission(system):
-    response = call(system, "POST", "/api/guidance", COUNTER, json={
-        "procedure_code": "1.001776", "documents": [{"name": "Bản vẽ thiết kế", "copies": 2}]})
+    response = call(
+        system,
+        "POST",
+        "/api/guidance",
+        COUNTER,
+        json={"procedure_code": "1.001776", "documents": [{"name": "Bản vẽ thiết kế", "copies": 2}]},
+    )
     assert response.status_code == 200
-    assert response.json()["missing_documents"] == ["Đơn đề nghị cấp giấy phép xây dựng",
-                                                    "Bản sao giấy tờ về quyền sử dụng đất"]
+    assert response.json()["missing_documents"] == [
+        "Đơn đề nghị cấp giấy phép xây dựng",
+        "Bản sao giấy tờ về quyền sử dụng đất",
+    ]
 
 
 def test_citizen_lookup_needs_both_code_and_id_number_and_hides_personal_data(system):
@@ -130,8 +163,12 @@ def test_citizen_lookup_needs_both_code_and_id_number_and_hides_personal_data(sy
 def from_address(system, source, body, headers=None):
     conn = http.client.HTTPConnection("127.0.0.1", system.ports["intake"], timeout=10, source_address=(source, 0))
     try:
-        conn.request("POST", "/api/lookup", body=json.dumps(body),
-                     headers={"Content-Type": "application/json", **(headers or {})})
+        conn.request(
+            "POST",
+            "/api/lookup",
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         return conn.getresponse().status
     finally:
         conn.close()
@@ -147,8 +184,9 @@ def test_lookup_is_rate_limited_per_client(system):
 def test_same_idempotency_key_sent_concurrently_gives_one_dossier(system):
     headers = {**COUNTER, "Idempotency-Key": str(uuid.uuid4())}
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda _: call(system, "POST", "/api/dossiers", headers, json=dossier_body()),
-                                range(8)))
+        answers = list(
+            pool.map(lambda _: call(system, "POST", "/api/dossiers", headers, json=dossier_body()), range(8))
+        )
     codes = {a.json().get("code") for a in answers if a.status_code == 201}
     assert len(codes) == 1
     assert all(a.status_code in (201, 409) for a in answers)
@@ -156,10 +194,23 @@ def test_same_idempotency_key_sent_concurrently_gives_one_dossier(system):
 
 
 def test_catalogue_import_and_listing_by_day(system):
-    entry = {"code": "3.000777", "name": "Thủ tục nhập qua API", "field": "Thử", "level": 2,
-             "agency_code": AGENCY, "duration_days": 2, "route": [{"department": "TCKH", "days": 2}],
-             "fee": 0, "documents": ["Đơn"], "return_methods": ["counter"], "supplement_clock": "pause",
-             "cutoff": None, "effective_from": "2026-12-01", "effective_to": None, "legal_basis": ""}
+    entry = {
+        "code": "3.000777",
+        "name": "Thủ tục nhập qua API",
+        "field": "Thử",
+        "level": 2,
+        "agency_code": AGENCY,
+        "duration_days": 2,
+        "route": [{"department": "TCKH", "days": 2}],
+        "fee": 0,
+        "documents": ["Đơn"],
+        "return_methods": ["counter"],
+        "supplement_clock": "pause",
+        "cutoff": None,
+        "effective_from": "2026-12-01",
+        "effective_to": None,
+        "legal_basis": "",
+    }
     demo = json.loads(open("services/intake/catalog/demo.json", encoding="utf-8").read())["procedures"]
     first = call(system, "POST", "/api/procedures/import", ADMIN, json={"procedures": demo + [entry]})
     assert first.status_code == 200, first.text
@@ -179,8 +230,11 @@ def test_catalogue_import_and_listing_by_day(system):
 
 def test_calendar_override_moves_the_appointment_shown_before_submission(system):
     received = "2026-12-10T16:00:00+07:00"  # a Thursday, after the cut-off: counted from Friday
-    due = lambda: call(system, "GET", "/api/calendar/due", COUNTER,  # noqa: E731
-                       params={"procedure_code": "2.000635", "received_at": received}).json()["due_at"]
+
+    def due():
+        params = {"procedure_code": "2.000635", "received_at": received}
+        return call(system, "GET", "/api/calendar/due", COUNTER, params=params).json()["due_at"]
+
     assert due().startswith("2026-12-11T17:00")
     put = call(system, "PUT", "/api/calendar/overrides/2026-12-11", ADMIN, json={"kind": "day_off", "note": "thử"})
     assert put.status_code == 200 and put.json()["version"] >= 1
@@ -192,15 +246,23 @@ def test_calendar_override_moves_the_appointment_shown_before_submission(system)
         removed = call(system, "DELETE", "/api/calendar/overrides/2026-12-11", ADMIN)
     assert removed.status_code == 200 and removed.json()["version"] == put.json()["version"] + 1
     assert due().startswith("2026-12-11T17:00")
-    assert call(system, "GET", "/api/calendar/due", COUNTER,
-                params={"procedure_code": "2.000635", "received_at": "hôm nay"}).status_code == 400
+    assert (
+        call(
+            system, "GET", "/api/calendar/due", COUNTER, params={"procedure_code": "2.000635", "received_at": "hôm nay"}
+        ).status_code
+        == 400
+    )
 
 
 def test_pickup_completed_registers_one_postal_dossier_received_at_hand_over(system, amqp_uri):
     handed = clock.now() - timedelta(minutes=20)
     pickup = f"pk-{uuid.uuid4().hex[:8]}"
-    data = {"pickup_id": pickup, "handed_over_at": handed, "waybill": "EP000111222VN",
-            "submission": {k: v for k, v in dossier_body().items() if k != "channel"}}
+    data = {
+        "pickup_id": pickup,
+        "handed_over_at": handed,
+        "waybill": "EP000111222VN",
+        "submission": {k: v for k, v in dossier_body().items() if k != "channel"},
+    }
     publisher = ConfirmingPublisher(amqp_uri)
     try:
         for _ in range(2):  # the same collection reported twice (two events)
@@ -208,12 +270,23 @@ def test_pickup_completed_registers_one_postal_dossier_received_at_hand_over(sys
             publisher.publish_batch([(event_exchange("postal"), "pickup_completed", json.dumps(env).encode(), {})])
     finally:
         publisher.close()
-    code = wait_for(lambda: system.scalar("intake", "SELECT code FROM dossiers WHERE pickup_id = :p", p=pickup),
-                    message="postal dossier registered")
+    code = wait_for(
+        lambda: system.scalar("intake", "SELECT code FROM dossiers WHERE pickup_id = :p", p=pickup),
+        message="postal dossier registered",
+    )
     view = call(system, "GET", f"/api/dossiers/{code}", COUNTER).json()
     assert view["status"] == "submitted" and view["channel"] == "postal"
     accepted = call(system, "POST", f"/api/dossiers/{code}/accept", COUNTER, json={}).json()
     assert datetime.fromisoformat(accepted["received_at"]) == handed  # the hand-over, not the check
-    wait_for(lambda: system.scalar("intake", "SELECT count(*) FROM inbox WHERE consumer = 'intake.pickup_completed' "
-                                             "AND event_type = 'pickup_completed'") >= 2, message="both handled")
+    wait_for(
+        lambda: (
+            system.scalar(
+                "intake",
+                "SELECT count(*) FROM inbox WHERE consumer = 'intake.pickup_completed' "
+                "AND event_type = 'pickup_completed'",
+            )
+            >= 2
+        ),
+        message="both handled",
+    )
     assert system.scalar("intake", "SELECT count(*) FROM dossiers WHERE pickup_id = :p", p=pickup) == 1

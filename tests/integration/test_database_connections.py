@@ -2,11 +2,11 @@
 administrator): one idle in the pool is tested and replaced before use; one in
 steady use is not tested (that round trip is saved), so its first statement fails,
 the pool is renewed, and an API answers 503 that a retry gets past."""
+
 import json
 
 import pytest
 import sqlalchemy as sa
-
 from werkzeug.test import EnvironBuilder
 
 from shared import db
@@ -43,7 +43,7 @@ def test_a_connection_idle_in_the_pool_is_tested_and_replaced(engine, database_s
 
 def test_a_connection_in_steady_use_fails_once_then_the_pool_is_renewed(engine, database_server, monkeypatch):
     monkeypatch.setattr(db, "IDLE_BEFORE_PING_SECONDS", 3600.0)  # never counts as idle: no ping
-    uow = db.UnitOfWork(engine)
+    uow = db.Sessions(engine)
     dropped = backend_pid(engine)
     drop_backend(database_server[0], dropped)
 

@@ -1,5 +1,6 @@
 """Each service's migrations build exactly the tables its models describe, on
 PostgreSQL and on SQLite, and go back down cleanly."""
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -15,8 +16,11 @@ from shared.db import make_engine
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
 def test_migrations_match_the_models(service, backend, database_server, tmp_path):
     server, prefix = database_server
-    url = (sa.engine.make_url(server).set(database=f"{prefix}migrations_{service}") if backend == "postgresql"
-           else f"sqlite:///{tmp_path / (service + '.db')}")
+    url = (
+        sa.engine.make_url(server).set(database=f"{prefix}migrations_{service}")
+        if backend == "postgresql"
+        else f"sqlite:///{tmp_path / (service + '.db')}"
+    )
     migrations.upgrade(service, url)
     engine = make_engine(url)
     try:

@@ -1,5 +1,6 @@
 """The messaging spine against a real RabbitMQ and PostgreSQL: outbox, inbox,
 retries and dead letters, with nameko containers running in this process."""
+
 import json
 import uuid
 
@@ -7,20 +8,23 @@ import pytest
 import sqlalchemy as sa
 
 from shared import dlq, events, reliability
-from shared.db import Database, UnitOfWork, make_engine
+from shared.db import Database, Sessions, make_engine
 from shared.messaging import ConfirmingPublisher, event_exchange, handles
 from shared.relay import OutboxRelay, relay_once
 from tests.helpers import fresh_database, wait_for
 
 effects_metadata = sa.MetaData()
-effects = sa.Table("effects", effects_metadata,
-                   sa.Column("id", sa.Integer, primary_key=True),
-                   sa.Column("event_id", sa.String(36)),
-                   sa.Column("dossier_code", sa.String(40)))
+effects = sa.Table(
+    "effects",
+    effects_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.String(36)),
+    sa.Column("dossier_code", sa.String(40)),
+)
 
-SEEN = []         # every delivery the consumer's handler was called with (event ids)
-DONE = []         # every delivery whose handling committed
-FAILING = set()   # dossier codes whose handling raises, as if a dependency were down
+SEEN = []  # every delivery the consumer's handler was called with (event ids)
+DONE = []  # every delivery whose handling committed
+FAILING = set()  # dossier codes whose handling raises, as if a dependency were down
 
 
 class SpineConsumer:
@@ -54,8 +58,14 @@ def databases(database_server):
 
 
 def config(amqp_uri, service, url):
-    return {"AMQP_URI": amqp_uri, "SERVICE": service, "DATABASE_URL": url, "RETRY_DELAYS_MS": [100, 200],
-            "OUTBOX_POLL_SECONDS": 0.2, "max_workers": 4}
+    return {
+        "AMQP_URI": amqp_uri,
+        "SERVICE": service,
+        "DATABASE_URL": url,
+        "RETRY_DELAYS_MS": [100, 200],
+        "OUTBOX_POLL_SECONDS": 0.2,
+        "max_workers": 4,
+    }
 
 
 @pytest.fixture
@@ -67,7 +77,7 @@ def consumer(container_factory, amqp_uri, databases):
 
 @pytest.fixture
 def producer_uow(databases):
-    uow = UnitOfWork(make_engine(databases["producer"]))
+    uow = Sessions(make_engine(databases["producer"]))
     yield uow
     uow.engine.dispose()
 
@@ -107,7 +117,8 @@ class PublishesThenDies(ConfirmingPublisher):
 
 
 def test_relay_stopped_between_commit_and_publish_loses_nothing(
-        consumer, producer_uow, consumer_engine, container_factory, amqp_uri, databases):
+    consumer, producer_uow, consumer_engine, container_factory, amqp_uri, databases
+):
     code = new_code()
     env = refuse(producer_uow, code)
     # committed, but no relay runs: the event waits in the outbox
@@ -128,8 +139,11 @@ def test_relay_stopped_between_commit_and_publish_loses_nothing(
     wait_for(lambda: pending_count(producer_uow) == 0, message="outbox drained")
     assert effect_count(consumer_engine, code) == 1
     with consumer_engine.connect() as conn:
-        handled = conn.scalar(sa.select(sa.func.count()).select_from(reliability.inbox)
-                              .where(reliability.inbox.c.event_id == env["event_id"]))
+        handled = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(reliability.inbox)
+            .where(reliability.inbox.c.event_id == env["event_id"])
+        )
     assert handled == 1
 
 
@@ -155,8 +169,9 @@ def test_same_event_delivered_twice_has_one_effect(consumer, consumer_engine, am
     assert effect_count(consumer_engine, code) == 1
 
 
-def test_failing_handler_is_retried_parked_and_replayed(consumer, producer_uow, consumer_engine,
-                                                        container_factory, amqp_uri, databases):
+def test_failing_handler_is_retried_parked_and_replayed(
+    consumer, producer_uow, consumer_engine, container_factory, amqp_uri, databases
+):
     producer = container_factory(SpineProducer, config(amqp_uri, "spine_producer", databases["producer"]))
     producer.start()
     poison = new_code()
@@ -168,8 +183,10 @@ def test_failing_handler_is_retried_parked_and_replayed(consumer, producer_uow, 
 
     # other messages flow while the poison one is retried
     wait_for(lambda: all(effect_count(consumer_engine, c) == 1 for c in healthy), message="healthy events")
-    parked = wait_for(lambda: [p for p in dlq.list_parked(amqp_uri, ["spine_consumer"])
-                               if p["event_id"] == poison_env["event_id"]], message="the poison event parked")
+    parked = wait_for(
+        lambda: [p for p in dlq.list_parked(amqp_uri, ["spine_consumer"]) if p["event_id"] == poison_env["event_id"]],
+        message="the poison event parked",
+    )
     assert SEEN.count(poison_env["event_id"]) == 3  # first try and two delayed retries
     assert parked[0]["attempts"] == 3
     assert "department system down" in parked[0]["error"]

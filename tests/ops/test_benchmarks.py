@@ -1,6 +1,7 @@
 """Every benchmark `make bench` runs starts, explains itself (--help, with the options
 its own description names) and is listed in the README's table, so none rots
 unnoticed between the runs that print figures."""
+
 import ast
 import re
 import subprocess
@@ -22,8 +23,9 @@ def test_make_bench_runs_every_benchmark_module():
 
 @pytest.mark.parametrize("name", BENCHMARKS)
 def test_benchmark_has_help_and_is_in_the_readme(name):
-    done = subprocess.run([sys.executable, "-m", f"bench.{name}", "--help"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     described = ast.get_docstring(ast.parse((ROOT / "bench" / f"{name}.py").read_text(encoding="utf-8")))
     assert described.splitlines()[0] in done.stdout

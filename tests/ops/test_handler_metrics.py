@@ -1,5 +1,6 @@
 """Handler latency and failures, counted by the reliable event handler itself
 (a nameko container in this process, on its own RabbitMQ virtual host)."""
+
 import json
 
 from prometheus_client import REGISTRY
@@ -8,7 +9,7 @@ from shared import events
 from shared.messaging import ConfirmingPublisher, consumer_queue_name, event_exchange, handles
 from tests.helpers import wait_for
 
-FAILING = set()   # dossier codes whose handling raises
+FAILING = set()  # dossier codes whose handling raises
 QUEUE = consumer_queue_name("intake", "dossier_refused", "ops_consumer", "on_refused")
 
 
@@ -39,12 +40,17 @@ def refused(code):
 
 def test_handler_timings_and_failures_by_outcome(container_factory, new_vhost):
     amqp_uri = new_vhost("ops_handlers")
-    container = container_factory(OpsConsumer, {"AMQP_URI": amqp_uri, "SERVICE": "ops_consumer",
-                                                "RETRY_DELAYS_MS": [50, 100]})
+    container = container_factory(
+        OpsConsumer, {"AMQP_URI": amqp_uri, "SERVICE": "ops_consumer", "RETRY_DELAYS_MS": [50, 100]}
+    )
     container.start()
-    series = {"handled": ("motcua_handler_seconds_count", {}),
-              **{outcome: ("motcua_handler_failures_total", {"outcome": outcome})
-                 for outcome in ("retry", "parked", "malformed")}}
+    series = {
+        "handled": ("motcua_handler_seconds_count", {}),
+        **{
+            outcome: ("motcua_handler_failures_total", {"outcome": outcome})
+            for outcome in ("retry", "parked", "malformed")
+        },
+    }
     before = {key: sample(name, **labels) for key, (name, labels) in series.items()}
     FAILING.add("H56.99-261126-0001")
     publish(amqp_uri, [refused("H56.99-261126-0001"), refused("H56.99-261126-0002"), b'{"event_type": "x"}'])
@@ -52,6 +58,7 @@ def test_handler_timings_and_failures_by_outcome(container_factory, new_vhost):
     def grown(key):
         name, labels = series[key]
         return sample(name, **labels) - before[key]
+
     # the poison event: tried, retried twice, parked; the healthy one: once; the malformed one: never run
     wait_for(lambda: grown("parked") == 1, message="the poison event parked")
     assert grown("retry") == 2

@@ -1,5 +1,6 @@
 """MOTCUA_LOG_FORMAT=json: a service writes one JSON object a line, naming the
 dossier and the correlation id of what it logs about."""
+
 import json
 
 import pytest
@@ -29,7 +30,8 @@ def test_json_log_lines_name_the_dossier(json_logging_intake):
 
     def complete_lines():
         text = log_file.read_text(encoding="utf-8")
-        return text[:text.rfind("\n") + 1].splitlines()
+        return text[: text.rfind("\n") + 1].splitlines()
+
     wait_for(lambda: code in "".join(complete_lines()), message="the dossier logged")
     lines = complete_lines()
     entries = [json.loads(line) for line in lines]  # every line is one JSON object

@@ -2,6 +2,7 @@
 whole installation (SMS through the HTTP gateway simulator, returns at the counter
 and by post, the automated department), takes every dossier to `returned`, prints
 its figures and leaves nothing behind."""
+
 import os
 import re
 import subprocess
@@ -20,9 +21,28 @@ def test_a_small_lifecycle_run_returns_every_dossier_and_cleans_up(amqp_uri, dat
     server, _ = database_server
     env = {**os.environ, "MOTCUA_AMQP_URI": amqp_uri, "MOTCUA_DATABASE_URL": server}
     name = f"test_{uuid.uuid4().hex[:8]}"  # its own scratch vhosts and databases
-    done = subprocess.run([sys.executable, "-m", "bench.lifecycle", "--rates", "5", "--seconds", "2",
-                           "--flat-out", "10", "--clients", "2", "--name", name],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.lifecycle",
+            "--rates",
+            "5",
+            "--seconds",
+            "2",
+            "--flat-out",
+            "10",
+            "--clients",
+            "2",
+            "--name",
+            name,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     rates = re.findall(r"([\d.]+) dossiers/s through the lifecycle \(", out)
@@ -34,7 +54,8 @@ def test_a_small_lifecycle_run_returns_every_dossier_and_cleans_up(amqp_uri, dat
     assert "targets:" in out
     admin = sa.create_engine(sa.engine.make_url(server).set(database="postgres"))
     with admin.connect() as conn:
-        left = conn.scalars(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                            {"p": f"motcua_bench_{name}_%"}).all()
+        left = conn.scalars(
+            sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": f"motcua_bench_{name}_%"}
+        ).all()
     admin.dispose()
     assert left == []

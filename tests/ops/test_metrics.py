@@ -1,4 +1,5 @@
 """GET /metrics of every service and `motcua status`, against the running system."""
+
 import json
 import subprocess
 import sys
@@ -19,8 +20,11 @@ def scrape(system, service):
     response = requests.get(system.url(service, "/metrics"), timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain")
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(response.text) for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+    }
 
 
 def value(samples, name, **labels):
@@ -29,25 +33,44 @@ def value(samples, name, **labels):
 
 def matching(samples, name, **labels):
     """{labels: value} of the samples of `name` whose labels include `labels`."""
-    return {dict(key)["queue"] if "queue" in dict(key) else key: v for (n, key), v in samples.items()
-            if n == name and set(labels.items()) <= set(key)}
+    return {
+        dict(key).get("queue", key): v
+        for (n, key), v in samples.items()
+        if n == name and set(labels.items()) <= set(key)
+    }
 
 
 def motcua(system, *args):
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], env=system.env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        env=system.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_metrics_follow_a_dossier_through_the_system(system):
     code = submit(system, dossier_body(procedure="2.000635", return_method="postal", sms=True))
     # while it waits in TUPHAP's queue, processing counts an open task there
-    wait_for(lambda: (value(scrape(system, "processing"), "motcua_tasks_open", department="TUPHAP",
-                            status="waiting") or 0) >= 1, message="TUPHAP's open task in processing's metrics")
+    wait_for(
+        lambda: (
+            (value(scrape(system, "processing"), "motcua_tasks_open", department="TUPHAP", status="waiting") or 0) >= 1
+        ),
+        message="TUPHAP's open task in processing's metrics",
+    )
     wait_for(lambda: work_through(system, "TUPHAP"), message="approved by TUPHAP")
     wait_for(lambda: dossier(system, code)["status"] == "returned", timeout=30, message="delivered by post")
-    wait_for(lambda: any(m["status"] == "delivered" and m["event_type"] == "shipment_delivered" for m in call(
-        "GET", system.url("notify", f"/api/notifications?dossier_code={code}"),
-        headers=COUNTER).json()["notifications"]), message="last SMS delivered")
+    wait_for(
+        lambda: any(
+            m["status"] == "delivered" and m["event_type"] == "shipment_delivered"
+            for m in call(
+                "GET", system.url("notify", f"/api/notifications?dossier_code={code}"), headers=COUNTER
+            ).json()["notifications"]
+        ),
+        message="last SMS delivered",
+    )
 
     intake = scrape(system, "intake")
     assert value(intake, "motcua_dossiers", status="returned") >= 1
@@ -57,8 +80,12 @@ def test_metrics_follow_a_dossier_through_the_system(system):
     assert value(scrape(system, "notify"), "motcua_notifications", channel="sms", status="delivered") >= 3
 
     for service in SERVICES:
-        samples = wait_for(lambda: (lambda s: s if value(s, "motcua_outbox_pending_events") == 0 else None)(
-            scrape(system, service)), message=f"{service}'s outbox published")
+        samples = wait_for(
+            lambda service=service: (lambda s: s if value(s, "motcua_outbox_pending_events") == 0 else None)(
+                scrape(system, service)
+            ),
+            message=f"{service}'s outbox published",
+        )
         assert value(samples, "motcua_outbox_oldest_pending_seconds") == 0
         assert value(samples, "motcua_backend_up", backend="database") == 1
         assert value(samples, "motcua_backend_up", backend="broker") == 1
@@ -75,8 +102,10 @@ def test_metrics_follow_a_dossier_through_the_system(system):
     assert any(q.startswith("evt-intake-dossier_received--notify.") and n >= 1 for q, n in received.items()), received
     assert any(q.startswith("evt-postal-shipment_delivered--notify.") and n >= 1 for q, n in received.items())
     processing = scrape(system, "processing")
-    assert any(q.startswith("evt-intake-dossier_received--processing.") and n >= 1
-               for q, n in matching(processing, "motcua_handler_seconds_count").items())
+    assert any(
+        q.startswith("evt-intake-dossier_received--processing.") and n >= 1
+        for q, n in matching(processing, "motcua_handler_seconds_count").items()
+    )
     # HTTP requests timed by route, not by dossier
     routes = {dict(key).get("route") for (name, key) in intake if name == "motcua_http_request_seconds_count"}
     assert "/api/dossiers" in routes and "/api/dossiers/<string:code>" in routes
@@ -88,7 +117,7 @@ def test_motcua_status_shows_every_service_up(system):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     for service in SERVICES:
-        [line] = [l for l in lines if l.startswith(service + " ")]
+        [line] = [ln for ln in lines if ln.startswith(service + " ")]
         assert line.split()[1] == "up", line
     assert "4 of 4 services up" in result.stdout
     assert "overdue dossier(s)" in result.stdout
@@ -106,7 +135,7 @@ def test_motcua_status_names_a_stopped_service(system):
     try:
         result = motcua(system, "status")
         assert result.returncode == 1
-        [line] = [l for l in result.stdout.splitlines() if l.startswith("postal ")]
+        [line] = [ln for ln in result.stdout.splitlines() if ln.startswith("postal ")]
         assert "DOWN" in line and "no answer" in line
         assert "3 of 4 services up; down: postal" in result.stdout
         states = {s["service"]: s for s in json.loads(motcua(system, "status", "--json").stdout)}

@@ -1,5 +1,6 @@
 """The postal service in this process (a nameko container on PostgreSQL and its own
 RabbitMQ virtual host) with the carrier simulator as a real HTTP server."""
+
 import json
 import threading
 import uuid
@@ -9,10 +10,10 @@ import requests
 import sqlalchemy as sa
 from nameko.containers import ServiceContainer
 
+from devtools.carrier_sim import CarrierSimulator, make_server
+from services.postal.service import PostalService
 from shared import auth, events, migrations, reliability
 from shared.messaging import ConfirmingPublisher, event_exchange
-from services.postal.service import PostalService
-from services.postal.simulator import CarrierSimulator, make_server
 from tests.helpers import wait_for
 from tests.system import free_port
 
@@ -79,8 +80,9 @@ class Postal:
         """Publish an envelope (again: the same event id, as a broker redelivery would)."""
         publisher = ConfirmingPublisher(self.config["AMQP_URI"])
         try:
-            publisher.publish_batch([(event_exchange(events.source_of(env["event_type"])), env["event_type"],
-                                      json.dumps(env).encode(), {})])
+            publisher.publish_batch(
+                [(event_exchange(events.source_of(env["event_type"])), env["event_type"], json.dumps(env).encode(), {})]
+            )
         finally:
             publisher.close()
         return env
@@ -106,6 +108,7 @@ class Postal:
         def found():
             seen[:] = self.shipments(code)
             return seen[0] if seen and (status is None or seen[0]["status"] == status) else None
+
         try:
             return wait_for(found, timeout=timeout, interval=0.1, message=f"shipment of {code} {status or ''}")
         except AssertionError as exc:
@@ -127,12 +130,23 @@ def postal(new_vhost, database_server, carrier):
     migrations.upgrade("postal", url)
     port = free_port()
     config = {
-        "AMQP_URI": new_vhost("postal"), "SERVICE": "postal", "DATABASE_URL": url,
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "max_workers": 8, "RETRY_DELAYS_MS": [100, 200],
-        "OUTBOX_POLL_SECONDS": 0.2, "CARRIER_URL": carrier.url, "CARRIER_API_KEY": API_KEY,
-        "CARRIER_SECRET": SECRET, "CARRIER_TIMEOUT_SECONDS": 0.5, "CARRIER_CONNECT_TIMEOUT_SECONDS": 0.5,
-        "CALLBACK_URL": f"http://127.0.0.1:{port}/api/carrier/callback", "CALLBACK_WINDOW_SECONDS": 300,
-        "CARRIER_RETRY_POLL_SECONDS": 0.2, "CARRIER_RETRY_BASE_SECONDS": 0.2, "CARRIER_RETRY_MAX_SECONDS": 1,
+        "AMQP_URI": new_vhost("postal"),
+        "SERVICE": "postal",
+        "DATABASE_URL": url,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "max_workers": 8,
+        "RETRY_DELAYS_MS": [100, 200],
+        "OUTBOX_POLL_SECONDS": 0.2,
+        "CARRIER_URL": carrier.url,
+        "CARRIER_API_KEY": API_KEY,
+        "CARRIER_SECRET": SECRET,
+        "CARRIER_TIMEOUT_SECONDS": 0.5,
+        "CARRIER_CONNECT_TIMEOUT_SECONDS": 0.5,
+        "CALLBACK_URL": f"http://127.0.0.1:{port}/api/carrier/callback",
+        "CALLBACK_WINDOW_SECONDS": 300,
+        "CARRIER_RETRY_POLL_SECONDS": 0.2,
+        "CARRIER_RETRY_BASE_SECONDS": 0.2,
+        "CARRIER_RETRY_MAX_SECONDS": 1,
         "POSTAL_ORIGINS": {"*": {"province": "Hải Phòng", "district": "Ngô Quyền"}},
     }
     service = Postal(config, url)

@@ -1,6 +1,7 @@
 """The postal paths through the whole running system (real processes, the carrier
 simulator's real HTTP callbacks): a result that cannot be delivered comes back to
 the counter after two failed attempts and is handed over there."""
+
 from datetime import date, datetime
 
 import pytest
@@ -11,9 +12,14 @@ from tests.system import COUNTER, call, dossier, dossier_body, submit, token, wo
 
 pytestmark = pytest.mark.e2e
 
-FAILING_TWICE = ["accepted", "in_transit", {"status": "failed", "attempt": 1, "reason": "Không có người nhận"},
-                 {"status": "in_transit", "attempt": 2}, {"status": "failed", "attempt": 2, "reason": "Không có người nhận"},
-                 {"status": "returned", "attempt": 2}]
+FAILING_TWICE = [
+    "accepted",
+    "in_transit",
+    {"status": "failed", "attempt": 1, "reason": "Không có người nhận"},
+    {"status": "in_transit", "attempt": 2},
+    {"status": "failed", "attempt": 2, "reason": "Không có người nhận"},
+    {"status": "returned", "attempt": 2},
+]
 
 
 def control(system, **settings):
@@ -23,8 +29,7 @@ def control(system, **settings):
 
 
 def shipments(system, code):
-    return call("GET", system.url("postal", f"/api/shipments?dossier_code={code}"), headers=COUNTER).json()[
-        "shipments"]
+    return call("GET", system.url("postal", f"/api/shipments?dossier_code={code}"), headers=COUNTER).json()["shipments"]
 
 
 def test_a_result_undeliverable_twice_is_handed_over_at_the_counter(system):
@@ -33,8 +38,13 @@ def test_a_result_undeliverable_twice_is_handed_over_at_the_counter(system):
     try:
         code = submit(system, dossier_body(procedure="2.000635", return_method="postal", sms=True))
         wait_for(lambda: work_through(system, "TUPHAP"), message="approved by TUPHAP")
-        view = wait_for(lambda: (lambda d: d if d["flags"]["postal_status"] == "returned_to_counter" else None)(
-            dossier(system, code)), timeout=30, message="result back at the counter")
+        view = wait_for(
+            lambda: (lambda d: d if d["flags"]["postal_status"] == "returned_to_counter" else None)(
+                dossier(system, code)
+            ),
+            timeout=30,
+            message="result back at the counter",
+        )
     finally:
         control(system, schedule=previous["schedule"])
     assert view["status"] == "result_ready"
@@ -50,11 +60,18 @@ def test_a_result_undeliverable_twice_is_handed_over_at_the_counter(system):
 
 
 def test_the_expected_delivery_is_announced_with_the_waybill(system):
-    code = submit(system, dossier_body(procedure="2.000635", return_method="postal", sms=False,
-                                       delivery_address="1 Tràng Tiền, Hoàn Kiếm, Hà Nội"))
+    code = submit(
+        system,
+        dossier_body(
+            procedure="2.000635", return_method="postal", sms=False, delivery_address="1 Tràng Tiền, Hoàn Kiếm, Hà Nội"
+        ),
+    )
     wait_for(lambda: work_through(system, "TUPHAP"), message="approved by TUPHAP")
-    shipment = wait_for(lambda: (lambda s: s[0] if s and s[0]["status"] == "delivered" else None)(
-        shipments(system, code)), timeout=30, message="delivered")
+    shipment = wait_for(
+        lambda: (lambda s: s[0] if s and s[0]["status"] == "delivered" else None)(shipments(system, code)),
+        timeout=30,
+        message="delivered",
+    )
     # another province: J+4 working days from Thursday 26/11/2026 is Wednesday 2/12
     assert shipment["distance_class"] == "other_province"
     assert date.fromisoformat(shipment["expected_delivery"]) == date(2026, 12, 2)
@@ -64,20 +81,30 @@ def test_the_expected_delivery_is_announced_with_the_waybill(system):
 def _intake_registers_pickups():
     from shared.messaging import ReliableEventHandler
     from shared.runner import service_class
-    return any(isinstance(e, ReliableEventHandler) and e.event_type == "pickup_completed"
-               for method in vars(service_class("intake")).values()
-               for e in getattr(method, "nameko_entrypoints", ()))
+
+    return any(
+        isinstance(e, ReliableEventHandler) and e.event_type == "pickup_completed"
+        for method in vars(service_class("intake")).values()
+        for e in getattr(method, "nameko_entrypoints", ())
+    )
 
 
 @pytest.mark.skipif(not _intake_registers_pickups(), reason="intake does not register collected dossiers yet")
 def test_a_dossier_collected_by_post_is_received_as_of_its_hand_over(system):
-    body = {**dossier_body(procedure="2.000635", return_method="counter"), "channel": "postal",
-            "pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng", "fees_to_collect": 8000}
+    body = {
+        **dossier_body(procedure="2.000635", return_method="counter"),
+        "channel": "postal",
+        "pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng",
+        "fees_to_collect": 8000,
+    }
     answer = call("POST", system.url("postal", "/api/pickups"), json=body, headers=token("portal"))
     assert answer.status_code == 201, answer.text
     pickup_id = answer.json()["id"]
-    code = wait_for(lambda: system.scalar("intake", "SELECT code FROM dossiers WHERE pickup_id = :p", p=pickup_id),
-                    timeout=30, message="registered by intake")
+    code = wait_for(
+        lambda: system.scalar("intake", "SELECT code FROM dossiers WHERE pickup_id = :p", p=pickup_id),
+        timeout=30,
+        message="registered by intake",
+    )
     pickup = call("GET", system.url("postal", f"/api/pickups/{pickup_id}"), headers=token("portal")).json()
     handed_over_at = datetime.fromisoformat(pickup["handed_over_at"])
     view = dossier(system, code)

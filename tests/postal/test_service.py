@@ -1,25 +1,29 @@
 """The postal service against a real broker, database and HTTP carrier: one
 shipment per result whatever is repeated, a carrier that is down, slow or
 restarted, a service restart, and the callbacks it must refuse."""
+
 import json
 import time
 import uuid
 
-import pytest
 import requests
-from sqlalchemy.orm import Session
 
+from services.postal import application
+from services.postal.adapters.repository import PostalWork
+from services.postal.domain.policies import PostalRules
 from shared import clock
+from shared.db import Sessions
 from shared.signing import sign
-from services.postal import shipping
-from services.postal.transit import PostalRules
 from tests.helpers import wait_for
 from tests.postal.conftest import ADDRESS, SECRET, new_code
 
 
 def result_ready(postal, code, address=ADDRESS):
-    return postal.publish("result_ready", code, {"finished_at": clock.now(), "summary": "Đã cấp bản sao",
-                                                 "return_method": "postal", "postal_address": address})
+    return postal.publish(
+        "result_ready",
+        code,
+        {"finished_at": clock.now(), "summary": "Đã cấp bản sao", "return_method": "postal", "postal_address": address},
+    )
 
 
 def test_a_redelivered_or_repeated_result_ready_makes_one_shipment(postal, carrier, sim):
@@ -52,8 +56,10 @@ def test_a_carrier_that_is_down_leaves_the_shipment_visibly_pending_then_it_is_o
     sim.configure(down=True)
     code = new_code()
     result_ready(postal, code)
-    pending = wait_for(lambda: (lambda s: s if s and s[0]["order"]["tries"] >= 2 else None)(postal.shipments(code)),
-                       message="two failed order tries")[0]
+    pending = wait_for(
+        lambda: (lambda s: s if s and s[0]["order"]["tries"] >= 2 else None)(postal.shipments(code)),
+        message="two failed order tries",
+    )[0]
     assert pending["status"] == "pending" and pending["waybill"] is None
     assert "503" in pending["order"]["last_error"] and pending["order"]["next_try_at"]
     assert postal.owed(code) == []
@@ -82,8 +88,10 @@ def test_a_carrier_restart_loses_no_order(postal, carrier, sim):
     try:
         code = new_code()
         result_ready(postal, code)
-        pending = wait_for(lambda: (lambda s: s if s and s[0]["order"]["tries"] >= 1 else None)(
-            postal.shipments(code)), message="a failed try")[0]
+        pending = wait_for(
+            lambda: (lambda s: s if s and s[0]["order"]["tries"] >= 1 else None)(postal.shipments(code)),
+            message="a failed try",
+        )[0]
         assert pending["status"] == "pending" and "unreachable" in pending["order"]["last_error"]
     finally:
         carrier.start()
@@ -96,9 +104,10 @@ def test_a_shipment_left_pending_by_a_crash_is_ordered_by_the_retry_sweep(postal
     # What a service killed between recording the shipment and calling the carrier leaves behind
     # (the result_ready was acknowledged with the pending row; nothing else will come).
     code = new_code()
-    with Session(postal.engine) as session, session.begin():
-        shipping.shipment_for_result(session, {"dossier_code": code, "correlation_id": str(uuid.uuid4()),
-                                               "data": {"postal_address": ADDRESS}}, PostalRules(retry_base_seconds=0.2))
+    with Sessions(postal.engine).work(PostalWork) as work:
+        application.ship_result(
+            work, code, ADDRESS, str(uuid.uuid4()), clock.now(), PostalRules(retry_base_seconds=0.2)
+        )
     shipment = postal.shipment(code, "delivered")
     assert len(carrier.orders_for(f"{code}:result")) == 1 and shipment["order"]["tries"] == 0
     assert [e["event_type"] for e in postal.owed(code)] == ["shipment_created", "shipment_delivered"]
@@ -106,8 +115,12 @@ def test_a_shipment_left_pending_by_a_crash_is_ordered_by_the_retry_sweep(postal
 
 def signed_post(postal, body, secret=SECRET, raw=None):
     raw = raw if raw is not None else json.dumps(body).encode()
-    return requests.post(postal.url("/api/carrier/callback"), data=raw, timeout=10,
-                         headers={"Content-Type": "application/json", "X-Signature": sign(secret, raw)})
+    return requests.post(
+        postal.url("/api/carrier/callback"),
+        data=raw,
+        timeout=10,
+        headers={"Content-Type": "application/json", "X-Signature": sign(secret, raw)},
+    )
 
 
 def test_bad_callbacks_are_refused_with_a_clear_4xx_and_change_nothing(postal, carrier, sim):
@@ -115,14 +128,21 @@ def test_bad_callbacks_are_refused_with_a_clear_4xx_and_change_nothing(postal, c
     code = new_code()
     result_ready(postal, code)
     waybill = postal.shipment(code, "created")["waybill"]
-    good = {"waybill": waybill, "status": "delivered", "attempt": 1, "at": clock.now().isoformat(),
-            "timestamp": int(time.time())}
+    good = {
+        "waybill": waybill,
+        "status": "delivered",
+        "attempt": 1,
+        "at": clock.now().isoformat(),
+        "timestamp": int(time.time()),
+    }
     cases = {
         "bad signature": (signed_post(postal, good, secret="not-the-secret"), 401, "bad_signature"),
-        "no signature": (requests.post(postal.url("/api/carrier/callback"), json=good, timeout=10), 401,
-                         "bad_signature"),
-        "stale timestamp": (signed_post(postal, {**good, "timestamp": int(time.time()) - 3600}), 401,
-                            "stale_callback"),
+        "no signature": (
+            requests.post(postal.url("/api/carrier/callback"), json=good, timeout=10),
+            401,
+            "bad_signature",
+        ),
+        "stale timestamp": (signed_post(postal, {**good, "timestamp": int(time.time()) - 3600}), 401, "stale_callback"),
         "unknown waybill": (signed_post(postal, {**good, "waybill": "EB000000000VN"}), 404, "unknown_waybill"),
         "not JSON": (signed_post(postal, None, raw=b"{not json"), 400, "malformed_json"),
         "missing fields": (signed_post(postal, {"waybill": waybill, "status": "delivered"}), 400, "invalid_input"),
@@ -140,38 +160,10 @@ def test_bad_callbacks_are_refused_with_a_clear_4xx_and_change_nothing(postal, c
     assert [e["event_type"] for e in postal.owed(code)] == ["shipment_created", "shipment_delivered"]
 
 
-def test_callbacks_out_of_order_through_the_carrier(postal, carrier, sim):
-    sim.configure(schedule="manual")
-    code = new_code()
-    result_ready(postal, code)
-    waybill = postal.shipment(code, "created")["waybill"]
-    for status, attempt in (("delivered", 1), ("in_transit", 0), ("accepted", 0), ("delivered", 1)):
-        answer = carrier.callback(waybill, status=status, attempt=attempt)
-        assert answer["receiver_status"] == 200
-    shipment = postal.shipments(code)[0]
-    assert shipment["status"] == "delivered"
-    assert sorted(t["status"] for t in shipment["tracking"]) == ["accepted", "delivered", "in_transit"]
-    assert [e["event_type"] for e in postal.owed(code)] == ["shipment_created", "shipment_delivered"]
-
-
-def test_two_failed_attempts_send_the_result_back_to_the_counter(postal, carrier, sim):
-    sim.configure(schedule=["accepted", "in_transit", {"status": "failed", "attempt": 1, "reason": "Vắng nhà"},
-                            {"status": "failed", "attempt": 2, "reason": "Vắng nhà"},
-                            {"status": "returned", "attempt": 2}])
-    code = new_code()
-    result_ready(postal, code)
-    shipment = postal.shipment(code, "returned")
-    wait_for(lambda: len(postal.shipments(code)[0]["tracking"]) == 5, message="every callback recorded")
-    owed = postal.owed(code)
-    assert [(e["event_type"], e["data"].get("attempt")) for e in owed] == [
-        ("shipment_created", None), ("shipment_failed", 1), ("shipment_failed", 2), ("shipment_returned", None)]
-    assert owed[1]["data"]["next_attempt_on"] > shipment["handed_over_at"][:10]
-    assert shipment["attempts"] == 2 and shipment["next_attempt_on"] is None
-
-
 def test_shipments_need_a_staff_token_and_a_dossier_code(postal):
     assert requests.get(postal.url("/api/shipments?dossier_code=x"), timeout=10).status_code == 401
     from tests.postal.conftest import PORTAL, STAFF
+
     assert requests.get(postal.url("/api/shipments?dossier_code=x"), headers=PORTAL, timeout=10).status_code == 403
     missing = requests.get(postal.url("/api/shipments"), headers=STAFF, timeout=10)
     assert missing.status_code == 400 and missing.json()["error"]["fields"] == {"dossier_code": ["Bắt buộc"]}

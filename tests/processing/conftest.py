@@ -1,5 +1,6 @@
 """Fixtures of the processing tests: a migrated PostgreSQL database of this run,
 a frozen clock, and dossier_received events as intake sends them."""
+
 import uuid
 from datetime import datetime
 
@@ -7,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from shared import clock, events, migrations
-from shared.db import UnitOfWork, make_engine
+from shared.db import Sessions, make_engine
 
 TZ = clock.TZ
 # Thursday 26 Nov 2026, 08:00: a working morning; Fri 27 and Mon 30 are working days.
@@ -25,7 +26,7 @@ def processing_url(database_server):
 
 @pytest.fixture
 def uow(processing_url):
-    uow = UnitOfWork(make_engine(processing_url))
+    uow = Sessions(make_engine(processing_url))
     yield uow
     uow.engine.dispose()
 
@@ -33,10 +34,12 @@ def uow(processing_url):
 @pytest.fixture
 def now():
     """The frozen business clock: now.set(moment) moves it."""
+
     class Now:
         def set(self, moment):
             clock.set_now(moment)
             return moment
+
     clock.set_now(MORNING)
     yield Now()
     clock.set_now(None)
@@ -48,10 +51,18 @@ def new_code():
 
 def received(code=None, route=ROUTE, received_at=MORNING, due_at=None, **extra):
     """A loaded dossier_received envelope (the handler's argument)."""
-    data = {"procedure_code": "1.001776", "procedure_version": 1, "channel": "counter",
-            "received_at": received_at, "due_at": due_at or datetime(2026, 12, 2, 8, 0, tzinfo=TZ),
-            "route": route, "return_method": "counter", "contacts": {"phone": "0912345678"},
-            "notify": {"sms": True}, **extra}
+    data = {
+        "procedure_code": "1.001776",
+        "procedure_version": 1,
+        "channel": "counter",
+        "received_at": received_at,
+        "due_at": due_at or datetime(2026, 12, 2, 8, 0, tzinfo=TZ),
+        "route": route,
+        "return_method": "counter",
+        "contacts": {"phone": "0912345678"},
+        "notify": {"sms": True},
+        **extra,
+    }
     return events.load(events.envelope("dossier_received", code or new_code(), data, source="intake"))
 
 
@@ -62,8 +73,13 @@ def supplemented(code, received_at):
 def outbox(uow, code):
     """(event_type, data) of every event processing owes about a dossier, in order."""
     import json
+
     from shared.reliability import outbox as table
+
     with uow.transaction() as session:
-        rows = session.execute(sa.select(table.c.payload).where(table.c.dossier_code == code)
-                               .order_by(table.c.id)).scalars().all()
+        rows = (
+            session.execute(sa.select(table.c.payload).where(table.c.dossier_code == code).order_by(table.c.id))
+            .scalars()
+            .all()
+        )
     return [(p["event_type"], p["data"]) for p in map(json.loads, rows)]

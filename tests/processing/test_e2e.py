@@ -1,6 +1,7 @@
 """processing inside the running installation (real processes, PostgreSQL, RabbitMQ):
 an automated department answered by the example worker process, and an
 inter-agency transfer ending in a rejection, as intake's register shows them."""
+
 import subprocess
 import sys
 
@@ -16,9 +17,11 @@ pytestmark = pytest.mark.e2e
 def take(system, department, code):
     """Claim in the department until this dossier comes up; others met on the way are
     approved, as the department's officers would."""
+
     def attempt():
-        claim = call("POST", system.url("processing", f"/api/departments/{department}/claim"),
-                     headers=officer(department))
+        claim = call(
+            "POST", system.url("processing", f"/api/departments/{department}/claim"), headers=officer(department)
+        )
         if claim.status_code == 404:
             return None
         task = claim.json()
@@ -26,24 +29,44 @@ def take(system, department, code):
             return task
         decide(system, department, task["task_id"], action="approve")
         return None
+
     return wait_for(attempt, timeout=30, interval=0.2, message=f"{code} in {department}'s queue")
 
 
 def decide(system, department, task_id, **body):
-    return call("POST", system.url("processing", f"/api/tasks/{task_id}/decision"), json=body,
-                headers=officer(department))
+    return call(
+        "POST", system.url("processing", f"/api/tasks/{task_id}/decision"), json=body, headers=officer(department)
+    )
 
 
 def test_automated_department_worker_process(system):
     url = system.url("processing", "/api/departments/TCKH/automation")
     assert call("PUT", url, json={"automated": True}, headers=ADMIN).status_code == 200
-    worker = subprocess.Popen([sys.executable, "-m", "shared.cli", "department-worker", "--department", "TCKH",
-                               "--approve-all", "--token", department_credential("TCKH")], env=system.env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "department-worker",
+            "--department",
+            "TCKH",
+            "--approve-all",
+            "--token",
+            department_credential("TCKH"),
+        ],
+        env=system.env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         code = submit(system, dossier_body(procedure="1.000105"))
-        wait_for(lambda: dossier(system, code)["status"] == "result_ready", timeout=40,
-                 message="result ready after the department's system approved")
+        wait_for(
+            lambda: dossier(system, code)["status"] == "result_ready",
+            timeout=40,
+            message="result ready after the department's system approved",
+        )
     finally:
         worker.terminate()
         output = worker.communicate(timeout=20)[0]
@@ -57,16 +80,19 @@ def test_automated_department_worker_process(system):
 def test_transfer_then_rejection_reaches_the_register(system):
     code = submit(system, dossier_body(procedure="1.001776"))
     task = take(system, "QLDT", code)
-    moved = decide(system, "QLDT", task["task_id"], action="transfer", to_department="TUPHAP",
-                   reason="Cần ý kiến pháp chế")
+    moved = decide(
+        system, "QLDT", task["task_id"], action="transfer", to_department="TUPHAP", reason="Cần ý kiến pháp chế"
+    )
     assert moved.status_code == 200, moved.text
     repeated = decide(system, "QLDT", task["task_id"], action="transfer", to_department="TUPHAP", reason="lại")
     assert repeated.status_code == 409
     task = take(system, "TUPHAP", code)
     rejected = decide(system, "TUPHAP", task["task_id"], action="reject", reason="Không đủ điều kiện cấp phép")
     assert rejected.status_code == 200, rejected.text
-    view = wait_for(lambda: (lambda d: d if d["status"] == "rejected" else None)(dossier(system, code)),
-                    message="rejected in the register")
+    view = wait_for(
+        lambda: (lambda d: d if d["status"] == "rejected" else None)(dossier(system, code)),
+        message="rejected in the register",
+    )
     assert view["status"] == "rejected"
     slip = call("GET", system.url("processing", f"/api/dossiers/{code}/control-slip?format=html"), headers=COUNTER)
     assert "Cần ý kiến pháp chế" in slip.text and "Không đủ điều kiện cấp phép" in slip.text

@@ -1,6 +1,7 @@
 """The processing service in this process (nameko container) on PostgreSQL and its
 own RabbitMQ virtual host: HTTP answers, roles and department isolation, the
 printable forms, and an automated department answering over AMQP."""
+
 import json
 import subprocess
 import sys
@@ -10,11 +11,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from services.processing.domain.model import Case
+from services.processing.service import ProcessingService
 from shared import auth, events
 from shared.config import ROOT
 from shared.messaging import ConfirmingPublisher, event_exchange
-from services.processing.service import ProcessingService
-from services.processing.models import Case
 from tests.helpers import wait_for
 from tests.processing.conftest import MORNING, outbox, received, supplemented
 from tests.system import free_port
@@ -41,10 +42,19 @@ def broker(new_vhost):
 @pytest.fixture
 def service(container_factory, broker, processing_url, now):
     port = free_port()
-    container = container_factory(ProcessingService, {
-        "AMQP_URI": broker, "SERVICE": "processing", "DATABASE_URL": processing_url,
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "RETRY_DELAYS_MS": [100, 200], "OUTBOX_POLL_SECONDS": 0.2,
-        "CLAIM_IDLE_SECONDS": 1800, "max_workers": 10})
+    container = container_factory(
+        ProcessingService,
+        {
+            "AMQP_URI": broker,
+            "SERVICE": "processing",
+            "DATABASE_URL": processing_url,
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+            "RETRY_DELAYS_MS": [100, 200],
+            "OUTBOX_POLL_SECONDS": 0.2,
+            "CLAIM_IDLE_SECONDS": 1800,
+            "max_workers": 10,
+        },
+    )
     container.start()
     return f"http://127.0.0.1:{port}"
 
@@ -135,11 +145,14 @@ def test_an_automated_department_answers_over_amqp(service, broker, uow):
     url = f"{service}/api/departments/AUTOA/automation"
     assert requests.put(url, json={"automated": True}, headers=officer("AUTOA")).status_code == 403
     for department in ("AUTOA", "AUTOB"):
-        answer = requests.put(f"{service}/api/departments/{department}/automation", json={"automated": True},
-                              headers=ADMIN)
+        answer = requests.put(
+            f"{service}/api/departments/{department}/automation", json={"automated": True}, headers=ADMIN
+        )
         assert answer.json() == {"department": department, "automated": True}
     assert requests.get(f"{service}/api/departments/automated", headers=ADMIN).json()["departments"] == [
-        "AUTOA", "AUTOB"]
+        "AUTOA",
+        "AUTOB",
+    ]
 
     codes = []
     for _ in range(3):
@@ -147,17 +160,40 @@ def test_an_automated_department_answers_over_amqp(service, broker, uow):
         codes.append(env["dossier_code"])
         publish(broker, env)
     # AUTOA's system stops after 4 answers: its 3 tasks and a repeated one
-    workers = [subprocess.Popen([sys.executable, "-m", "shared.cli", "department-worker", "--department", d,
-                                 "--approve-all", "--amqp-uri", broker, "--token",
-                                 auth.issue("department_system", department=d), *extra], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-               for d, extra in (("AUTOA", ["--max-tasks", "4"]), ("AUTOB", []))]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "shared.cli",
+                "department-worker",
+                "--department",
+                d,
+                "--approve-all",
+                "--amqp-uri",
+                broker,
+                "--token",
+                auth.issue("department_system", department=d),
+                *extra,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for d, extra in (("AUTOA", ["--max-tasks", "4"]), ("AUTOB", []))
+    ]
     try:
-        wait_for(lambda: all(getattr(planned(uow, c), "status", None) == "finished" for c in codes), timeout=60,
-                 interval=0.3, message="every dossier approved by both department systems")
+        wait_for(
+            lambda: all(getattr(planned(uow, c), "status", None) == "finished" for c in codes),
+            timeout=60,
+            interval=0.3,
+            message="every dossier approved by both department systems",
+        )
         with uow.transaction() as session:
-            task_id = session.execute(sa.text("SELECT id FROM tasks WHERE dossier_code = :c AND step = 1"),
-                                      {"c": codes[0]}).scalar()
+            task_id = session.execute(
+                sa.text("SELECT id FROM tasks WHERE dossier_code = :c AND step = 1"), {"c": codes[0]}
+            ).scalar()
         repeat = json.dumps({"task_id": task_id, "dossier_code": codes[0], "step": 1}).encode()
         publisher = ConfirmingPublisher(broker)
         publisher.publish_batch([(None, "processing.tasks.AUTOA", repeat, {})])
@@ -173,8 +209,11 @@ def test_an_automated_department_answers_over_amqp(service, broker, uow):
             assert f"{code} step" in output and "approve -> ok" in output
     assert f"task {task_id}: approve -> 409 task_not_held" in outputs[0]  # answered once, acknowledged
     with uow.transaction() as session:
-        holders = session.execute(sa.text("SELECT DISTINCT claimed_by FROM tasks WHERE dossier_code = ANY(:c)"),
-                                  {"c": codes}).scalars().all()
+        holders = (
+            session.execute(sa.text("SELECT DISTINCT claimed_by FROM tasks WHERE dossier_code = ANY(:c)"), {"c": codes})
+            .scalars()
+            .all()
+        )
     assert sorted(holders) == ["system.AUTOA", "system.AUTOB"]
 
 
@@ -184,8 +223,11 @@ def test_a_supplement_request_waits_for_dossier_supplemented_over_the_broker(ser
     publish(broker, env)
     wait_for(lambda: planned(uow, code), message="dossier planned")
     task = requests.post(f"{service}/api/departments/HTTPC/claim", headers=officer("HTTPC")).json()
-    asked = requests.post(f"{service}/api/tasks/{task['task_id']}/decision", headers=officer("HTTPC"), json={
-        "action": "request_supplement", "items": [{"name": "Sổ hộ khẩu", "reason": "bản sao chưa chứng thực"}]})
+    asked = requests.post(
+        f"{service}/api/tasks/{task['task_id']}/decision",
+        headers=officer("HTTPC"),
+        json={"action": "request_supplement", "items": [{"name": "Sổ hộ khẩu", "reason": "bản sao chưa chứng thực"}]},
+    )
     assert asked.status_code == 200, asked.text
     assert planned(uow, code).status == "supplement_requested"
     now.set(MORNING + timedelta(hours=2))  # the completed dossier arrives two working hours later

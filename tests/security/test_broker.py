@@ -4,6 +4,7 @@ and with one broker user per service (`motcua broker setup`) nobody can publish
 as another service or read its queues.
 
 Real processes on the run's RabbitMQ virtual hosts and PostgreSQL databases."""
+
 import json
 import os
 import shutil
@@ -22,8 +23,18 @@ from shared.config import ROOT, SERVICES
 from shared.runner import service_class
 from tests.conftest import RUN_ID
 from tests.helpers import wait_for
-from tests.system import (ADMIN, BUSINESS_MORNING, COUNTER, System, call, department_credential, dossier,
-                          dossier_body, submit, work_through)
+from tests.system import (
+    ADMIN,
+    BUSINESS_MORNING,
+    COUNTER,
+    System,
+    call,
+    department_credential,
+    dossier,
+    dossier_body,
+    submit,
+    work_through,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -35,8 +46,12 @@ def publish_raw(uri, exchange, routing_key, body, content_type="application/json
         properties = {"content_type": content_type} if content_type else {}
         if headers:
             properties["application_headers"] = headers
-        conn.channel().basic_publish_confirm(amqp.Message(body, delivery_mode=2, **properties), exchange=exchange,
-                                             routing_key=routing_key, confirm_timeout=10)
+        conn.channel().basic_publish_confirm(
+            amqp.Message(body, delivery_mode=2, **properties),
+            exchange=exchange,
+            routing_key=routing_key,
+            confirm_timeout=10,
+        )
 
 
 def envelope(kind, code, payload, /, **changes):
@@ -47,15 +62,27 @@ def envelope(kind, code, payload, /, **changes):
 
 def dlq_list(uri):
     """`motcua dlq list --json`, a real command with the installation's broker URI."""
-    done = subprocess.run([sys.executable, "-m", "shared.cli", "dlq", "list", "--json"], cwd=ROOT, timeout=120,
-                          env={**os.environ, "MOTCUA_AMQP_URI": uri}, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "shared.cli", "dlq", "list", "--json"],
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "MOTCUA_AMQP_URI": uri},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 def motcua(uri, *args):
-    done = subprocess.run([sys.executable, "-m", "shared.cli", *args], cwd=ROOT, timeout=120,
-                          env={**os.environ, "MOTCUA_AMQP_URI": uri}, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "MOTCUA_AMQP_URI": uri},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -81,8 +108,11 @@ def settled_dossier(system):
 
 
 def parked_matching(parked, service, error, event_id=None):
-    return [p for p in parked if p["service"] == service and error in (p["error"] or "")
-            and (event_id is None or p["event_id"] == event_id)]
+    return [
+        p
+        for p in parked
+        if p["service"] == service and error in (p["error"] or "") and (event_id is None or p["event_id"] == event_id)
+    ]
 
 
 def test_malformed_and_forged_messages_are_parked_and_never_applied(system):
@@ -92,26 +122,35 @@ def test_malformed_and_forged_messages_are_parked_and_never_applied(system):
     rejected = envelope("dossier_rejected", code, {"reason": "giả mạo"})
     text_plain = envelope("dossier_rejected", code, {"reason": "giả mạo"})
     no_type = envelope("dossier_rejected", code, {"reason": "giả mạo"})
-    other_type = envelope("result_ready", code, {"finished_at": BUSINESS_MORNING, "summary": "xong",
-                                                 "return_method": "counter"})
+    other_type = envelope(
+        "result_ready", code, {"finished_at": BUSINESS_MORNING, "summary": "xong", "return_method": "counter"}
+    )
     bad_data = envelope("dossier_rejected", code, {"reason": "x"}, data={"ly_do": "thiếu lý do"})
     no_event_id = envelope("dossier_refused", code, {"reason": "x"}, event_type="dossier_received")
     del no_event_id["event_id"]  # fails the envelope's schema
 
-    publish_raw(uri, "processing.events", "dossier_rejected", b'{"event_id": ')                  # bad JSON
+    publish_raw(uri, "processing.events", "dossier_rejected", b'{"event_id": ')  # bad JSON
     publish_raw(uri, "intake.events", "dossier_received", b'{"event_type": "dossier_received",')  # bad JSON
     publish_raw(uri, "processing.events", "dossier_rejected", json.dumps(text_plain).encode(), "text/plain")
     publish_raw(uri, "processing.events", "dossier_rejected", json.dumps(no_type).encode(), None)
-    publish_raw(uri, "processing.events", "dossier_rejected", b"[1, 2, 3]")                        # not an object
-    publish_raw(uri, "processing.events", "dossier_rejected", json.dumps(other_type).encode())     # type != key
-    publish_raw(uri, "processing.events", "dossier_rejected", json.dumps(bad_data).encode())       # data fails
-    publish_raw(uri, "intake.events", "dossier_received", json.dumps(no_event_id).encode())        # envelope fails
+    publish_raw(uri, "processing.events", "dossier_rejected", b"[1, 2, 3]")  # not an object
+    publish_raw(uri, "processing.events", "dossier_rejected", json.dumps(other_type).encode())  # type != key
+    publish_raw(uri, "processing.events", "dossier_rejected", json.dumps(bad_data).encode())  # data fails
+    publish_raw(uri, "intake.events", "dossier_received", json.dumps(no_event_id).encode())  # envelope fails
     # well-formed, for an existing dossier, on the wrong exchange, dressed up as a parked
     # message of intake's own handler (so that a replay would launder it)
-    [intake_queue] = [q.name for q in messaging.service_consumer_queues(service_class("intake"), "intake")
-                      if q.routing_key == "dossier_rejected"]
-    publish_raw(uri, "intake.events", "dossier_rejected", json.dumps(rejected).encode(),
-                headers={"x-motcua-queue": intake_queue, "x-motcua-rejected": "", "x-motcua-error": "thử lại"})
+    [intake_queue] = [
+        q.name
+        for q in messaging.service_consumer_queues(service_class("intake"), "intake")
+        if q.routing_key == "dossier_rejected"
+    ]
+    publish_raw(
+        uri,
+        "intake.events",
+        "dossier_rejected",
+        json.dumps(rejected).encode(),
+        headers={"x-motcua-queue": intake_queue, "x-motcua-rejected": "", "x-motcua-error": "thử lại"},
+    )
 
     def grown(parked, service, error):
         return len(parked_matching(parked, service, error)) - len(parked_matching(baseline, service, error))
@@ -120,21 +159,37 @@ def test_malformed_and_forged_messages_are_parked_and_never_applied(system):
         parked = dlq_list(uri)
         expected = [
             # notify consumes both exchanges' bad JSON
-            *[grown(parked, s, "undecodable body (content type 'application/json')") == n
-              for s, n in (("intake", 1), ("notify", 2), ("processing", 1))],
-            *[parked_matching(parked, s, "undecodable body (content type 'text/plain')", text_plain["event_id"])
-              for s in ("intake", "notify")],
+            *[
+                grown(parked, s, "undecodable body (content type 'application/json')") == n
+                for s, n in (("intake", 1), ("notify", 2), ("processing", 1))
+            ],
+            *[
+                parked_matching(parked, s, "undecodable body (content type 'text/plain')", text_plain["event_id"])
+                for s in ("intake", "notify")
+            ],
             *[parked_matching(parked, s, "content type None", no_type["event_id"]) for s in ("intake", "notify")],
             *[grown(parked, s, "Invalid input type") == 1 for s in ("intake", "notify")],
-            *[parked_matching(parked, s, "event_type 'result_ready' does not match the routing key 'dossier_rejected'",
-                              other_type["event_id"]) for s in ("intake", "notify")],
-            *[parked_matching(parked, s, "'reason': ['Missing data for required field.']", bad_data["event_id"])
-              for s in ("intake", "notify")],
-            *[grown(parked, s, "'event_id': ['Missing data for required field.']") == 1
-              for s in ("processing", "notify")],
+            *[
+                parked_matching(
+                    parked,
+                    s,
+                    "event_type 'result_ready' does not match the routing key 'dossier_rejected'",
+                    other_type["event_id"],
+                )
+                for s in ("intake", "notify")
+            ],
+            *[
+                parked_matching(parked, s, "'reason': ['Missing data for required field.']", bad_data["event_id"])
+                for s in ("intake", "notify")
+            ],
+            *[
+                grown(parked, s, "'event_id': ['Missing data for required field.']") == 1
+                for s in ("processing", "notify")
+            ],
             parked_matching(parked, "intake", "processing publishes dossier_rejected", rejected["event_id"]),
         ]
         return parked if all(expected) else None
+
     parked = wait_for(all_parked, timeout=60, interval=1, message="every bad message parked with its reason")
 
     # each is marked as one that can never succeed as it is
@@ -155,8 +210,9 @@ def test_malformed_and_forged_messages_are_parked_and_never_applied(system):
     # replay leaves what can never succeed where it is; discard removes it, even without an event id
     replayed = motcua(uri, "dlq", "replay", "--service", "intake", "--parked-id", forged["parked_id"])
     assert "0 message(s) sent back" in replayed and "1 message(s) left parked" in replayed
-    [undecodable] = [p for p in ours if p["event_id"] is None and p["service"] == "intake"
-                     and "undecodable" in p["error"]]
+    [undecodable] = [
+        p for p in ours if p["event_id"] is None and p["service"] == "intake" and "undecodable" in p["error"]
+    ]
     discarded = motcua(uri, "dlq", "discard", "--service", "intake", "--parked-id", undecodable["parked_id"])
     assert "1 message(s) discarded" in discarded
     left = {p["parked_id"] for p in dlq_list(uri)}
@@ -168,6 +224,7 @@ def test_malformed_and_forged_messages_are_parked_and_never_applied(system):
 
 
 # --- one broker user per service --------------------------------------------------
+
 
 @pytest.fixture
 def broker_admin():
@@ -185,12 +242,29 @@ def users_vhost(new_vhost):
 
 
 def setup_command(uri, prefix, api):
-    args = [sys.executable, "-m", "shared.cli", "broker", "setup", "--amqp-uri", uri, "--user-prefix", prefix,
-            "--department", "TUPHAP"]
+    args = [
+        sys.executable,
+        "-m",
+        "shared.cli",
+        "broker",
+        "setup",
+        "--amqp-uri",
+        uri,
+        "--user-prefix",
+        prefix,
+        "--department",
+        "TUPHAP",
+    ]
     if api:
         args += ["--management-url", api]
-    done = subprocess.run(args, cwd=ROOT, timeout=180, capture_output=True, text=True,
-                          env={k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_BROKER_PASSWORD")})
+    done = subprocess.run(
+        args,
+        cwd=ROOT,
+        timeout=180,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_BROKER_PASSWORD")},
+    )
     assert done.returncode == 0, done.stderr + done.stdout
     return done.stdout
 
@@ -208,8 +282,10 @@ def refused(uri, action):
 
 def publishing(exchange, key):
     def act(channel):
-        channel.basic_publish_confirm(amqp.Message(b"{}", content_type="application/json"), exchange=exchange,
-                                      routing_key=key, confirm_timeout=10)
+        channel.basic_publish_confirm(
+            amqp.Message(b"{}", content_type="application/json"), exchange=exchange, routing_key=key, confirm_timeout=10
+        )
+
     return act
 
 
@@ -222,8 +298,11 @@ def test_each_service_on_its_own_broker_user(users_vhost, broker_admin, database
         assert all(f"user {u}: created (password generated)" in first for u in users), first
         second = setup_command(users_vhost, prefix, broker_admin)
         assert all(f"user {u}: exists, password unchanged" in second for u in users), second
-        uris = {line.split()[0]: line.split()[1] for line in first.splitlines()
-                if line.startswith("  ") and "amqp://" in line}
+        uris = {
+            line.split()[0]: line.split()[1]
+            for line in first.splitlines()
+            if line.startswith("  ") and "amqp://" in line
+        }
         assert set(uris) == {*SERVICES, "department-TUPHAP"}
         for uri in uris.values():  # the passwords of the first run still open the broker
             with kombu.Connection(uri, connect_timeout=5) as conn:
@@ -232,7 +311,7 @@ def test_each_service_on_its_own_broker_user(users_vhost, broker_admin, database
         intake = uris["intake"]
         processing_queue = messaging.service_consumer_queues(service_class("processing"), "processing")[0].name
         assert refused(intake, publishing("processing.events", "dossier_rejected"))
-        assert refused(intake, publishing("", processing_queue))            # the default exchange
+        assert refused(intake, publishing("", processing_queue))  # the default exchange
         assert refused(intake, publishing("processing.tasks", "TUPHAP"))
         assert refused(intake, lambda ch: ch.basic_get(processing_queue))
         assert refused(intake, lambda ch: ch.basic_get("processing.dead-letters"))
@@ -251,20 +330,34 @@ def test_each_service_on_its_own_broker_user(users_vhost, broker_admin, database
         system.wait_healthy(["carrier-sim", *SERVICES], timeout=120)
 
         # TUPHAP's own system answers its tasks, on the department's broker user
-        answer = call("PUT", system.url("processing", "/api/departments/TUPHAP/automation"), json={"automated": True},
-                      headers=ADMIN)
+        answer = call(
+            "PUT",
+            system.url("processing", "/api/departments/TUPHAP/automation"),
+            json={"automated": True},
+            headers=ADMIN,
+        )
         assert answer.status_code == 200, answer.text
         system.service_env["worker"] = {"MOTCUA_AMQP_URI": department}
-        system.start("worker", "department-worker", "--department", "TUPHAP", "--approve-all",
-                     "--token", department_credential("TUPHAP"))
+        system.start(
+            "worker",
+            "department-worker",
+            "--department",
+            "TUPHAP",
+            "--approve-all",
+            "--token",
+            department_credential("TUPHAP"),
+        )
         automated = submit(system, dossier_body(procedure="2.000635", return_method="counter", sms=True))
 
         code = submit(system, dossier_body(procedure="1.001776", return_method="counter", sms=True))
         wait_for(lambda: work_through(system, "QLDT"), timeout=30, message="step 1 in QLDT")
         wait_for(lambda: work_through(system, "LANHDAO"), timeout=30, message="step 2 in LANHDAO")
         wait_for(lambda: dossier(system, code)["status"] == "result_ready", message="result ready at the counter")
-        wait_for(lambda: dossier(system, automated)["status"] == "result_ready", timeout=30,
-                 message="approved by TUPHAP's own system")
+        wait_for(
+            lambda: dossier(system, automated)["status"] == "result_ready",
+            timeout=30,
+            message="approved by TUPHAP's own system",
+        )
         assert system.processes["worker"].poll() is None
         assert "approve -> ok" in (tmp_path / "worker.log").read_text(errors="replace")
 
@@ -273,22 +366,36 @@ def test_each_service_on_its_own_broker_user(users_vhost, broker_admin, database
         publish_raw(intake, "intake.events", "dossier_rejected", json.dumps(forged).encode())
         disguised = envelope("dossier_rejected", code, {"reason": "giả mạo"})
         publish_raw(intake, "intake.events", "dossier_received", json.dumps(disguised).encode())
-        parked = wait_for(lambda: (lambda p: p if parked_matching(p, "intake", "processing publishes",
-                                                                  forged["event_id"])
-                                   and parked_matching(p, "processing", "does not match the routing key",
-                                                       disguised["event_id"])
-                                   and parked_matching(p, "notify", "does not match the routing key",
-                                                       disguised["event_id"]) else None)(dlq_list(users_vhost)),
-                          timeout=60, interval=1, message="the forged events parked")
+        parked = wait_for(
+            lambda: (
+                lambda p: (
+                    p
+                    if parked_matching(p, "intake", "processing publishes", forged["event_id"])
+                    and parked_matching(p, "processing", "does not match the routing key", disguised["event_id"])
+                    and parked_matching(p, "notify", "does not match the routing key", disguised["event_id"])
+                    else None
+                )
+            )(dlq_list(users_vhost)),
+            timeout=60,
+            interval=1,
+            message="the forged events parked",
+        )
         assert len(parked) == 3
 
         handed = call("POST", system.url("intake", f"/api/dossiers/{code}/return"), headers=COUNTER)
         assert handed.status_code == 200, handed.text
         view = dossier(system, code)
-        assert [h["status"] for h in view["history"]] == ["received", "in_progress", "in_progress", "result_ready",
-                                                          "returned"]
-        wait_for(lambda: {"dossier_received", "result_ready", "dossier_returned"} <= notified_events(system, code),
-                 message="the citizen told of each step")
+        assert [h["status"] for h in view["history"]] == [
+            "received",
+            "in_progress",
+            "in_progress",
+            "result_ready",
+            "returned",
+        ]
+        wait_for(
+            lambda: {"dossier_received", "result_ready", "dossier_returned"} <= notified_events(system, code),
+            message="the citizen told of each step",
+        )
         assert "dossier_rejected" not in notified_events(system, code)
         all_healthy(system)
         for service in (*SERVICES, "worker"):

@@ -5,6 +5,7 @@ department that is not automated, the task stays as it was.
 
 The processing service runs in this process (nameko container) on its own RabbitMQ
 virtual host and PostgreSQL database; the call goes over AMQP as the worker's does."""
+
 import os
 import subprocess
 import sys
@@ -16,13 +17,14 @@ import pytest
 import sqlalchemy as sa
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.processing import application
+from services.processing.adapters.repository import ProcessingWork
+from services.processing.domain.model import Task
+from services.processing.service import ProcessingService
 from shared import auth, clock, events, migrations
 from shared.config import DEV_JWT_SECRET, ROOT
-from shared.db import UnitOfWork, make_engine
+from shared.db import Sessions, make_engine
 from shared.http import ApiError
-from services.processing import workflow
-from services.processing.models import Task
-from services.processing.service import ProcessingService
 from tests.system import free_port
 
 DEPARTMENT = "HTTD"
@@ -42,7 +44,7 @@ def uow(database_server):
     server, prefix = database_server
     url = sa.engine.make_url(server).set(database=prefix + "security_processing")
     migrations.upgrade("processing", url)
-    uow = UnitOfWork(make_engine(url))
+    uow = Sessions(make_engine(url))
     yield uow
     uow.engine.dispose()
 
@@ -50,10 +52,19 @@ def uow(database_server):
 @pytest.fixture
 def processing(container_factory, broker, uow):
     clock.set_now(MORNING)
-    container = container_factory(ProcessingService, {
-        "AMQP_URI": broker, "SERVICE": "processing", "DATABASE_URL": uow.engine.url,
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "RETRY_DELAYS_MS": [100, 200], "OUTBOX_POLL_SECONDS": 0.2,
-        "CLAIM_IDLE_SECONDS": 1800, "max_workers": 4})
+    container = container_factory(
+        ProcessingService,
+        {
+            "AMQP_URI": broker,
+            "SERVICE": "processing",
+            "DATABASE_URL": uow.engine.url,
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+            "RETRY_DELAYS_MS": [100, 200],
+            "OUTBOX_POLL_SECONDS": 0.2,
+            "CLAIM_IDLE_SECONDS": 1800,
+            "max_workers": 4,
+        },
+    )
     container.start()
     try:
         with ClusterRpcProxy({"AMQP_URI": broker}, timeout=30) as rpc:
@@ -66,13 +77,20 @@ def waiting_task(uow, department=DEPARTMENT):
     """A dossier planned with one step in the department: its task id."""
     now = clock.now()
     code = f"000.00.06.H56-261126-{uuid.uuid4().hex[:8]}"
-    data = {"procedure_code": "1.000105", "procedure_version": 1, "channel": "counter", "received_at": now,
-            "due_at": now + timedelta(days=10), "route": [{"department": department, "days": 2}],
-            "return_method": "counter", "contacts": {}, "notify": {}}
+    data = {
+        "procedure_code": "1.000105",
+        "procedure_version": 1,
+        "channel": "counter",
+        "received_at": now,
+        "due_at": now + timedelta(days=10),
+        "route": [{"department": department, "days": 2}],
+        "return_method": "counter",
+        "contacts": {},
+        "notify": {},
+    }
     env = events.load(events.envelope("dossier_received", code, data, source="intake"))
-    with uow.transaction() as session:
-        workflow.plan(session, env)
-        return session.scalars(sa.select(Task.id).where(Task.dossier_code == code)).one()
+    with uow.work(ProcessingWork) as work:
+        return application.plan(work, code, env["data"], env["correlation_id"], now).id
 
 
 def task_state(uow, task_id):
@@ -82,8 +100,8 @@ def task_state(uow, task_id):
 
 
 def set_automated(uow, department, automated):
-    with uow.transaction() as session:
-        workflow.set_automated(session, department, automated, "quantri")
+    with uow.work(ProcessingWork) as work:
+        application.set_automated(work, department, automated, "quantri", clock.now())
 
 
 def credential(department):
@@ -106,9 +124,16 @@ def test_decide_task_needs_the_departments_own_credential(processing, uow):
     try:
         refused(processing.decide_task(task_id, APPROVE, DEPARTMENT), 401, "unauthenticated")
         refused(processing.decide_task(task_id, APPROVE, DEPARTMENT, token="not-a-token"), 401, "invalid_token")
-        dev_signed = jwt.encode({"sub": f"system.{DEPARTMENT}", "role": "department_system",
-                                 "department": DEPARTMENT, "exp": 2_000_000_000}, DEV_JWT_SECRET,
-                                algorithm=auth.ALGORITHM)
+        dev_signed = jwt.encode(
+            {
+                "sub": f"system.{DEPARTMENT}",
+                "role": "department_system",
+                "department": DEPARTMENT,
+                "exp": 2_000_000_000,
+            },
+            DEV_JWT_SECRET,
+            algorithm=auth.ALGORITHM,
+        )
         refused(processing.decide_task(task_id, APPROVE, DEPARTMENT, token=dev_signed), 401, "invalid_token")
         expired = auth.issue("department_system", department=DEPARTMENT, hours=-1)
         refused(processing.decide_task(task_id, APPROVE, DEPARTMENT, token=expired), 401, "token_expired")
@@ -145,9 +170,27 @@ def test_a_department_system_token_is_no_staff_token():
 
 def worker(broker, department, *args):
     env = {k: v for k, v in os.environ.items() if k not in ("MOTCUA_ENV", "MOTCUA_DEPARTMENT_TOKEN")}
-    return subprocess.run([sys.executable, "-m", "shared.cli", "department-worker", "--department", department,
-                           "--approve-all", "--amqp-uri", broker, "--max-tasks", "1", *args],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "department-worker",
+            "--department",
+            department,
+            "--approve-all",
+            "--amqp-uri",
+            broker,
+            "--max-tasks",
+            "1",
+            *args,
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_worker_needs_a_credential_outside_development_mode(broker):
@@ -160,9 +203,11 @@ def test_a_refused_worker_gives_the_task_back_and_stops(processing, uow, broker)
     set_automated(uow, "HTTW", True)
     try:
         task_id = waiting_task(uow, "HTTW")
-        forged = jwt.encode({"sub": "system.HTTW", "role": "department_system", "department": "HTTW",
-                             "exp": 2_000_000_000}, "some-other-installation-secret-32-bytes+",
-                            algorithm=auth.ALGORITHM)
+        forged = jwt.encode(
+            {"sub": "system.HTTW", "role": "department_system", "department": "HTTW", "exp": 2_000_000_000},
+            "some-other-installation-secret-32-bytes+",
+            algorithm=auth.ALGORITHM,
+        )
         refused = worker(broker, "HTTW", "--token", forged)
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert "refused the department credential" in refused.stderr

@@ -6,6 +6,7 @@ fuzz` runs many more).
 
 The fuzzer changes what it is allowed to (catalogue, calendar, automated
 departments), so it gets an installation of its own, not the run's `system`."""
+
 import hashlib
 import json
 import os
@@ -17,8 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
-                                               response_schema_conformance, status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from shared.config import SERVICES
 from shared.signing import sign
@@ -27,8 +32,13 @@ from tests.system import ADMIN, COUNTER, System, dossier_body, officer, submit, 
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES") or 25)
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 PORTAL = token("portal", sub="cong-dvc")
 DEPARTMENT = "QLDT"
 
@@ -81,8 +91,9 @@ def signed_call(case, secret):
     headers = dict(kwargs.pop("headers", {}) or {})
     if hashlib.sha256(raw).digest()[0] % 4:
         headers["X-Signature"] = sign(secret, raw)
-    return requests.request(kwargs.pop("method"), kwargs.pop("url"), data=raw, headers=headers,
-                            params=kwargs.get("params"), timeout=30)
+    return requests.request(
+        kwargs.pop("method"), kwargs.pop("url"), data=raw, headers=headers, params=kwargs.get("params"), timeout=30
+    )
 
 
 def documented_operations():
@@ -93,6 +104,7 @@ def documented_operations():
     from services.postal.service import PostalService
     from services.processing.service import ProcessingService
     from shared import openapi
+
     for cls in (IntakeService, ProcessingService, PostalService, NotifyService):
         for path, operations in openapi.document(cls)["paths"].items():
             for method in operations:
@@ -126,8 +138,11 @@ def known(system, operation):
     if (operation.method.upper(), path) == ("POST", "/api/dossiers"):
         pinned["body"] = dossier_body(notify={"sms": False, "email": False})
     elif (operation.method.upper(), path) == ("POST", "/api/pickups"):
-        pinned["body"] = {**dossier_body(return_method="postal", channel="postal"),
-                          "pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng", "fees_to_collect": 8000}
+        pinned["body"] = {
+            **dossier_body(return_method="postal", channel="postal"),
+            "pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng",
+            "fees_to_collect": 8000,
+        }
     elif (operation.method.upper(), path) == ("POST", "/api/lookup"):
         pinned["body"] = {"code": code, "id_number": dossier_body()["applicant"]["id_number"]}
     return pinned
@@ -179,11 +194,15 @@ def test_every_service_serves_its_openapi_document(fuzz_system, service):
 
 # What the fuzzer found, kept as plain regression tests.
 
-@pytest.mark.parametrize("method, path, kwargs", [
-    ("GET", "/api/calendar/due?procedure_code=1.00%0001", {}),  # was a 500: PostgreSQL refuses NUL in text
-    ("GET", "/api/dossiers/000.00.06.H56-261126-%0001", {}),
-    ("POST", "/api/guidance", {"json": {"procedure_code": "2.000635", "missing_documents": ["T\u0000ờ khai"]}}),
-])
+
+@pytest.mark.parametrize(
+    "method, path, kwargs",
+    [
+        ("GET", "/api/calendar/due?procedure_code=1.00%0001", {}),  # was a 500: PostgreSQL refuses NUL in text
+        ("GET", "/api/dossiers/000.00.06.H56-261126-%0001", {}),
+        ("POST", "/api/guidance", {"json": {"procedure_code": "2.000635", "missing_documents": ["T\u0000ờ khai"]}}),
+    ],
+)
 def test_a_nul_character_is_refused_not_a_server_error(fuzz_system, method, path, kwargs):
     answer = requests.request(method, fuzz_system.url("intake", path), headers=COUNTER, timeout=10, **kwargs)
     assert answer.status_code == 400, answer.text

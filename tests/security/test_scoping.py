@@ -2,6 +2,7 @@
 the officer's department, a counter only its agency's dossiers, a portal client
 only the pickups it asked for; everything else answers the 404 of a code that does
 not exist, so a crawl of the (legally sequential) codes learns nothing."""
+
 import json
 import time
 import uuid
@@ -15,8 +16,19 @@ from shared.http import api, http, json_response
 from shared.messaging import rpc
 from shared.scope import DossierScope
 from tests.helpers import wait_for
-from tests.system import (ADMIN, AGENCY, COUNTER, TEST_SECRET, call, dossier_body, free_port, officer, submit, token,
-                          work_through)
+from tests.system import (
+    ADMIN,
+    AGENCY,
+    COUNTER,
+    TEST_SECRET,
+    call,
+    dossier_body,
+    free_port,
+    officer,
+    submit,
+    token,
+    work_through,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +44,14 @@ def get(system, service, path, headers, **kwargs):
 
 def reads(code):
     """Every read of a dossier, by service: (service, path)."""
-    return [("intake", f"/api/dossiers/{code}"),
-            ("processing", f"/api/dossiers/{code}/control-slip"),
-            ("processing", f"/api/dossiers/{code}/control-slip?format=html"),
-            ("processing", f"/api/dossiers/{code}/extension"),
-            ("postal", f"/api/shipments?dossier_code={code}"),
-            ("notify", f"/api/notifications?dossier_code={code}")]
+    return [
+        ("intake", f"/api/dossiers/{code}"),
+        ("processing", f"/api/dossiers/{code}/control-slip"),
+        ("processing", f"/api/dossiers/{code}/control-slip?format=html"),
+        ("processing", f"/api/dossiers/{code}/extension"),
+        ("postal", f"/api/shipments?dossier_code={code}"),
+        ("notify", f"/api/notifications?dossier_code={code}"),
+    ]
 
 
 def assert_hidden(answer, code):
@@ -47,8 +61,15 @@ def assert_hidden(answer, code):
     assert set(body) == {"error"} and body["error"]["code"] == "not_found" and body["error"]["fields"] == {}
     assert code in body["error"]["message"]
     text = json.dumps(body, ensure_ascii=False)
-    for secret in (APPLICANT["full_name"], APPLICANT["id_number"][-3:], APPLICANT["phone"][-2:], "shipments",
-                   "notifications", "hand_offs", "history"):
+    for secret in (
+        APPLICANT["full_name"],
+        APPLICANT["id_number"][-3:],
+        APPLICANT["phone"][-2:],
+        "shipments",
+        "notifications",
+        "hand_offs",
+        "history",
+    ):
         assert secret not in text.replace(code, ""), (secret, text)
 
 
@@ -58,19 +79,32 @@ def posted(system):
     a delivered shipment and messages."""
     code = submit(system, dossier_body(procedure="2.000635", return_method="postal", sms=True))
     wait_for(lambda: work_through(system, "TUPHAP"), message="approved by TUPHAP")
-    wait_for(lambda: (lambda r: r.status_code == 200 and r.json()["shipments"])(
-        get(system, "postal", f"/api/shipments?dossier_code={code}", ADMIN)), timeout=30, message="its shipment")
-    wait_for(lambda: (lambda r: r.status_code == 200 and r.json()["notifications"])(
-        get(system, "notify", f"/api/notifications?dossier_code={code}", ADMIN)), timeout=30,
-        message="its messages")
+    wait_for(
+        lambda: (lambda r: r.status_code == 200 and r.json()["shipments"])(
+            get(system, "postal", f"/api/shipments?dossier_code={code}", ADMIN)
+        ),
+        timeout=30,
+        message="its shipment",
+    )
+    wait_for(
+        lambda: (lambda r: r.status_code == 200 and r.json()["notifications"])(
+            get(system, "notify", f"/api/notifications?dossier_code={code}", ADMIN)
+        ),
+        timeout=30,
+        message="its messages",
+    )
     return code
 
 
 def test_an_officer_of_a_department_that_never_had_the_dossier_sees_none_of_it(system, posted):
     for service, path in reads(posted):
         assert_hidden(get(system, service, path, NEVER_HAD_IT), posted)
-    extend = call("POST", system.url("processing", f"/api/dossiers/{posted}/extension"), headers=NEVER_HAD_IT,
-                  json={"reason": "Chờ ý kiến cơ quan phối hợp", "new_due_at": "2026-12-30T17:00:00+07:00"})
+    extend = call(
+        "POST",
+        system.url("processing", f"/api/dossiers/{posted}/extension"),
+        headers=NEVER_HAD_IT,
+        json={"reason": "Chờ ý kiến cơ quan phối hợp", "new_due_at": "2026-12-30T17:00:00+07:00"},
+    )
     assert_hidden(extend, posted)
 
     # the department that worked on it reads all of it
@@ -113,17 +147,20 @@ def test_a_crawl_of_sequential_codes_yields_nothing(system, posted):
     # word for word: the dossier that exists answers as the code never given out
     never = codes[-1]
     for reader in (NEVER_HAD_IT, OTHER_COUNTER):
-        for (service, path), (_, unused) in zip(reads(posted), reads(never)):
-            assert (get(system, service, path, reader).text.replace(posted, "?")
-                    == get(system, service, unused, reader).text.replace(never, "?")), path
+        for (service, path), (_, unused) in zip(reads(posted), reads(never), strict=True):
+            assert get(system, service, path, reader).text.replace(posted, "?") == get(
+                system, service, unused, reader
+            ).text.replace(never, "?"), path
     # the same crawl by the right counter does find the dossier
     assert get(system, "intake", f"/api/dossiers/{posted}", COUNTER).status_code == 200
 
 
 def test_the_extension_is_read_and_asked_only_by_the_department_that_holds_the_dossier(system):
     code = submit(system, dossier_body(procedure="1.001776", sms=False))  # QLDT, then LANHDAO
-    wait_for(lambda: get(system, "processing", f"/api/dossiers/{code}/control-slip", ADMIN).status_code == 200,
-             message="planned by processing")
+    wait_for(
+        lambda: get(system, "processing", f"/api/dossiers/{code}/control-slip", ADMIN).status_code == 200,
+        message="planned by processing",
+    )
     due = datetime.fromisoformat(get(system, "intake", f"/api/dossiers/{code}", COUNTER).json()["due_at"])
     url = system.url("processing", f"/api/dossiers/{code}/extension")
     body = {"reason": "Chờ kết quả đo đạc địa chính", "new_due_at": (due + timedelta(days=7)).isoformat()}
@@ -144,13 +181,19 @@ def test_the_extension_is_read_and_asked_only_by_the_department_that_holds_the_d
     finally:
         wait_for(lambda: work_through(system, "QLDT"), message="QLDT done with it")
     # once LANHDAO has had a task of it, its officers read it too
-    wait_for(lambda: get(system, "intake", f"/api/dossiers/{code}", officer("LANHDAO")).status_code == 200,
-             message="LANHDAO in scope once its task exists")
+    wait_for(
+        lambda: get(system, "intake", f"/api/dossiers/{code}", officer("LANHDAO")).status_code == 200,
+        message="LANHDAO in scope once its task exists",
+    )
     work_through(system, "LANHDAO")
 
 
-PICKUP = {**dossier_body(procedure="2.000635", return_method="counter"), "channel": "postal",
-          "pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng", "fees_to_collect": 8000}
+PICKUP = {
+    **dossier_body(procedure="2.000635", return_method="counter"),
+    "channel": "postal",
+    "pickup_address": "3 Cầu Đất, Ngô Quyền, Hải Phòng",
+    "fees_to_collect": 8000,
+}
 
 
 def ask_pickup(system, headers):
@@ -170,8 +213,10 @@ def test_a_pickup_is_read_and_cancelled_only_by_who_asked_for_it(system):
     def cancel(pickup_id, headers):
         return call("POST", system.url("postal", f"/api/pickups/{pickup_id}/cancel"), headers=headers)
 
-    for pickup_id, outsiders in ((by_portal, (portal_b, COUNTER, OTHER_COUNTER)),
-                                 (by_counter, (portal_a, portal_b, OTHER_COUNTER))):
+    for pickup_id, outsiders in (
+        (by_portal, (portal_b, COUNTER, OTHER_COUNTER)),
+        (by_counter, (portal_a, portal_b, OTHER_COUNTER)),
+    ):
         for outsider in outsiders:
             for answer in (pickup(pickup_id, outsider), cancel(pickup_id, outsider)):
                 assert answer.status_code == 404, answer.text
@@ -191,8 +236,10 @@ def test_a_pickup_is_read_and_cancelled_only_by_who_asked_for_it(system):
 
 # --- processing unreachable: a 503 in the error shape, never a hang ----------------
 
+
 class ScopedReader:
     """The scope dependency as intake, postal and notify use it."""
+
     name = "scope_reader"
     dossier_scope = DossierScope()
 
@@ -205,6 +252,7 @@ class ScopedReader:
 
 class Departments:
     """A stand-in for processing's RPC answer, for the unreachable-processing tests."""
+
     name = "processing"
 
     @rpc
@@ -216,8 +264,9 @@ class Departments:
 def reader(container_factory, new_vhost):
     amqp_uri = new_vhost(f"scope_{uuid.uuid4().hex[:8]}")  # a vhost of its own: nothing left from another test
     port = free_port()
-    container = container_factory(ScopedReader, {"AMQP_URI": amqp_uri, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-                                                 "SCOPE_RPC_TIMEOUT_SECONDS": 1})
+    container = container_factory(
+        ScopedReader, {"AMQP_URI": amqp_uri, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "SCOPE_RPC_TIMEOUT_SECONDS": 1}
+    )
     container.start()
     yield amqp_uri, f"http://127.0.0.1:{port}/dossiers/{AGENCY}-261126-0001"
     container.stop()

@@ -2,6 +2,7 @@
 short or published secret (exit 2, naming the variables); development mode is explicit
 and announced; services listen on 127.0.0.1 unless told otherwise; a token signed
 with the development secret is refused by an installation with a real secret."""
+
 import os
 import subprocess
 import sys
@@ -20,8 +21,15 @@ pytestmark = pytest.mark.e2e
 
 GOOD_SECRET = "a-real-installation-secret-of-40-bytes!!"
 # What a shell may carry that would change the outcome: each test sets what it means.
-CLEARED = ("MOTCUA_ENV", "MOTCUA_JWT_SECRET", "MOTCUA_BIND", "MOTCUA_CARRIER_SECRET", "MOTCUA_CARRIER_API_KEY",
-           "MOTCUA_SMS_BACKEND", "MOTCUA_SMS_GATEWAY_SECRET")
+CLEARED = (
+    "MOTCUA_ENV",
+    "MOTCUA_JWT_SECRET",
+    "MOTCUA_BIND",
+    "MOTCUA_CARRIER_SECRET",
+    "MOTCUA_CARRIER_API_KEY",
+    "MOTCUA_SMS_BACKEND",
+    "MOTCUA_SMS_GATEWAY_SECRET",
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +43,29 @@ def vhost(new_vhost):
 def env(vhost, database_server, tmp_path):
     server, prefix = database_server
     base = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    base.update({"MOTCUA_AMQP_URI": vhost, "MOTCUA_DATABASE_URL": server, "MOTCUA_DATABASE_PREFIX": prefix + "sec_",
-                 "MOTCUA_VAR_DIR": str(tmp_path), "MOTCUA_LOG_FORMAT": "text",
-                 **{f"MOTCUA_{s.upper()}_PORT": str(free_port()) for s in ("intake", "postal", "notify")}})
+    base.update(
+        {
+            "MOTCUA_AMQP_URI": vhost,
+            "MOTCUA_DATABASE_URL": server,
+            "MOTCUA_DATABASE_PREFIX": prefix + "sec_",
+            "MOTCUA_VAR_DIR": str(tmp_path),
+            "MOTCUA_LOG_FORMAT": "text",
+            **{f"MOTCUA_{s.upper()}_PORT": str(free_port()) for s in ("intake", "postal", "notify")},
+        }
+    )
     return base
 
 
 def serve(service, env):
     """Run `motcua serve SERVICE` expecting it to stop by itself."""
-    return subprocess.run([sys.executable, "-m", "shared.cli", "serve", service], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", "serve", service],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_no_jwt_secret_outside_development_mode_exits_2_naming_it(env):
@@ -92,40 +113,56 @@ def test_the_problems_of_each_service_come_from_its_own_configuration():
     postal = {**load_config("postal"), "CARRIER_SECRET": "dev-carrier-secret", "CARRIER_API_KEY": ""}
     assert secret_policy.problems("postal", postal, environ) == [
         "MOTCUA_CARRIER_SECRET is a published development value ('dev-carrier-secret')",
-        "MOTCUA_CARRIER_API_KEY is not set"]
+        "MOTCUA_CARRIER_API_KEY is not set",
+    ]
     assert secret_policy.problems("postal", {**postal, "CARRIER_SECRET": "s", "CARRIER_API_KEY": "k"}, environ) == []
     # a 32-byte secret of multi-byte characters counts bytes, not characters
     assert secret_policy.jwt_secret_problem("ộ" * 11) is None and secret_policy.jwt_secret_problem("ộ" * 10)
 
 
 def listening_addresses(pid, port):
-    return {c.laddr.ip for c in psutil.Process(pid).net_connections(kind="inet")
-            if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
+    return {
+        c.laddr.ip
+        for c in psutil.Process(pid).net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN and c.laddr.port == port
+    }
 
 
 def test_development_mode_starts_without_a_secret_announces_it_and_listens_on_loopback(env, tmp_path):
     port = int(env["MOTCUA_INTAKE_PORT"])
     log_path = tmp_path / "intake.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", "intake"],
-                                env={**env, "MOTCUA_ENV": "development"}, cwd=ROOT, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "serve", "intake"],
+            env={**env, "MOTCUA_ENV": "development"},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
+
         def healthy():
             assert proc.poll() is None, log_path.read_text()
             try:
                 return requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
             except requests.RequestException:
                 return False
+
         wait_for(healthy, timeout=90, interval=0.3, message="intake in development mode healthy")
         assert listening_addresses(proc.pid, port) == {"127.0.0.1"}  # not 0.0.0.0 without MOTCUA_BIND
         text = log_path.read_text()
         assert "DEVELOPMENT mode (MOTCUA_ENV=development)" in text and "never expose" in text
         assert "using the DEVELOPMENT JWT secret" in text
-        dev_counter = jwt.encode({"sub": "dev", "role": "counter", "agency": AGENCY, "exp": 2_000_000_000},
-                                 DEV_JWT_SECRET, algorithm=auth.ALGORITHM)
-        answer = requests.get(f"http://127.0.0.1:{port}/api/dossiers/{AGENCY}-261126-9999",
-                              headers={"Authorization": f"Bearer {dev_counter}"}, timeout=10)
+        dev_counter = jwt.encode(
+            {"sub": "dev", "role": "counter", "agency": AGENCY, "exp": 2_000_000_000},
+            DEV_JWT_SECRET,
+            algorithm=auth.ALGORITHM,
+        )
+        answer = requests.get(
+            f"http://127.0.0.1:{port}/api/dossiers/{AGENCY}-261126-9999",
+            headers={"Authorization": f"Bearer {dev_counter}"},
+            timeout=10,
+        )
         assert answer.status_code == 404, answer.text  # accepted in development mode: no such dossier
     finally:
         proc.terminate()
@@ -134,8 +171,11 @@ def test_development_mode_starts_without_a_secret_announces_it_and_listens_on_lo
 
 def test_a_token_signed_with_the_development_secret_is_401_where_a_real_secret_is_set(system):
     url = system.url("intake", f"/api/dossiers/{AGENCY}-261126-9999")
-    dev_counter = jwt.encode({"sub": "canbo.motcua", "role": "counter", "agency": AGENCY, "exp": 2_000_000_000},
-                             DEV_JWT_SECRET, algorithm=auth.ALGORITHM)
+    dev_counter = jwt.encode(
+        {"sub": "canbo.motcua", "role": "counter", "agency": AGENCY, "exp": 2_000_000_000},
+        DEV_JWT_SECRET,
+        algorithm=auth.ALGORITHM,
+    )
     answer = requests.get(url, headers={"Authorization": f"Bearer {dev_counter}"}, timeout=10)
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "invalid_token"
@@ -145,8 +185,14 @@ def test_a_token_signed_with_the_development_secret_is_401_where_a_real_secret_i
 
 def run_cli(*args, **env):
     base = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], env={**base, **env}, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        env={**base, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_token_issue_needs_a_secret_outside_development_mode():
@@ -159,8 +205,9 @@ def test_token_issue_needs_a_secret_outside_development_mode():
 
 
 def test_token_issue_for_a_department_system():
-    done = run_cli("token", "issue", "--role", "department_system", "--department", "TCKH",
-                   MOTCUA_JWT_SECRET=TEST_SECRET)
+    done = run_cli(
+        "token", "issue", "--role", "department_system", "--department", "TCKH", MOTCUA_JWT_SECRET=TEST_SECRET
+    )
     assert done.returncode == 0, done.stderr
     claims = jwt.decode(done.stdout.strip(), TEST_SECRET, algorithms=[auth.ALGORITHM])
     assert (claims["role"], claims["department"], claims["sub"]) == ("department_system", "TCKH", "system.TCKH")

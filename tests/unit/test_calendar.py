@@ -1,6 +1,7 @@
 from datetime import date, datetime, time, timedelta
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.calendar import WorkingCalendar
 from shared.clock import TZ
@@ -13,10 +14,10 @@ def at(y, m, d, hh=9, mm=0):
 
 
 def test_weekends_and_public_holidays_are_not_working_days():
-    assert not cal.is_working_day(date(2026, 11, 28))          # Saturday
-    assert not cal.is_working_day(date(2026, 9, 2))            # National Day
-    assert not cal.is_working_day(date(2026, 2, 17))           # Tết (lunar)
-    assert not cal.is_working_day(date(2026, 4, 27))           # Hùng Kings, observed (26 Apr is a Sunday)
+    assert not cal.is_working_day(date(2026, 11, 28))  # Saturday
+    assert not cal.is_working_day(date(2026, 9, 2))  # National Day
+    assert not cal.is_working_day(date(2026, 2, 17))  # Tết (lunar)
+    assert not cal.is_working_day(date(2026, 4, 27))  # Hùng Kings, observed (26 Apr is a Sunday)
     assert cal.is_working_day(date(2026, 11, 26))
 
 
@@ -55,8 +56,7 @@ def test_transit_dates_skip_weekend_and_holiday():
     assert cal.add_working_days_to_date(date(2026, 11, 26), 2) == date(2026, 11, 30)
 
 
-moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 1),
-                       timezones=st.just(TZ))
+moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 1), timezones=st.just(TZ))
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,9 +1,10 @@
+from datetime import datetime
+
 import pytest
 from marshmallow import ValidationError
 
 from shared import events
 from shared.clock import TZ
-from datetime import datetime
 
 
 def test_a_malformed_event_cannot_be_built():
@@ -34,11 +35,27 @@ def test_envelope_round_trip_keeps_unknown_fields():
 
 
 def test_every_contract_event_has_a_schema():
-    contract = {"dossier_received", "dossier_refused", "dossier_supplemented", "dossier_withdrawn",
-                "dossier_returned", "processing_started", "dossier_transferred", "supplement_requested",
-                "dossier_rejected", "deadline_extended", "dossier_overdue", "result_ready", "shipment_created",
-                "shipment_delivered", "shipment_failed", "shipment_returned", "pickup_completed",
-                "notification_sent", "notification_failed"}
+    contract = {
+        "dossier_received",
+        "dossier_refused",
+        "dossier_supplemented",
+        "dossier_withdrawn",
+        "dossier_returned",
+        "processing_started",
+        "dossier_transferred",
+        "supplement_requested",
+        "dossier_rejected",
+        "deadline_extended",
+        "dossier_overdue",
+        "result_ready",
+        "shipment_created",
+        "shipment_delivered",
+        "shipment_failed",
+        "shipment_returned",
+        "pickup_completed",
+        "notification_sent",
+        "notification_failed",
+    }
     assert contract <= set(events.EVENTS)
     assert set(events.EVENTS) - contract == {"calendar_changed"}  # ours, beside the contract's
 

@@ -1,18 +1,19 @@
 """The OpenAPI documents, built in-process from the services' code: every route is
 in its service's document, the document is valid OpenAPI 3.1, and what it shows of
 a request is the schema that checks it."""
+
 import pytest
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 from werkzeug.routing import Map
 
-from shared import openapi
-from shared.http import OPENAPI_ATTR
 from services.intake.schemas import Submission
 from services.intake.service import IntakeService
 from services.notify.service import NotifyService
 from services.postal.schemas import PickupRequest
 from services.postal.service import PostalService
 from services.processing.service import ProcessingService
+from shared import openapi
+from shared.http import OPENAPI_ATTR
 
 SERVICES = [IntakeService, ProcessingService, PostalService, NotifyService]
 
@@ -21,6 +22,7 @@ def url_map(service_cls):
     """The werkzeug map nameko builds from the service's @http entrypoints."""
     from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
     from nameko.web.handlers import HttpRequestHandler
+
     rules = []
     for name in dir(service_cls):
         for extension in getattr(getattr(service_cls, name), ENTRYPOINT_EXTENSIONS_ATTR, ()):
@@ -32,8 +34,11 @@ def url_map(service_cls):
 @pytest.mark.parametrize("service_cls", SERVICES, ids=lambda c: c.name)
 def test_every_route_is_in_the_document(service_cls):
     paths = openapi.document(service_cls)["paths"]
-    routes = [(rule.rule, method) for rule in url_map(service_cls).iter_rules()
-              for method in rule.methods - {"HEAD", "OPTIONS"}]
+    routes = [
+        (rule.rule, method)
+        for rule in url_map(service_cls).iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    ]
     assert len(routes) >= 5
     for url, method in routes:
         path, _ = openapi.openapi_path(url)
@@ -43,8 +48,11 @@ def test_every_route_is_in_the_document(service_cls):
 
 @pytest.mark.parametrize("service_cls", SERVICES, ids=lambda c: c.name)
 def test_every_route_declares_what_it_takes_and_answers(service_cls):
-    undeclared = [f"{method} {url} ({name})" for method, url, name, declaration in openapi.routes(service_cls)
-                  if declaration is None]
+    undeclared = [
+        f"{method} {url} ({name})"
+        for method, url, name, declaration in openapi.routes(service_cls)
+        if declaration is None
+    ]
     assert undeclared == []
 
 
@@ -81,12 +89,16 @@ def test_the_documented_body_is_the_schema_that_loads_it():
     assert set(submission["required"]) == {"procedure_code", "channel", "applicant", "return_method"}
     assert submission["additionalProperties"] is False  # Strict: unknown fields are refused
     assert submission["properties"]["channel"]["enum"] == ["counter", "online", "postal"]
-    assert submit["x-roles"] == ["counter", "portal"] and {"401", "403", "400", "413", "201"} <= set(submit["responses"])
+    assert submit["x-roles"] == ["counter", "portal"] and {"401", "403", "400", "413", "201"} <= set(
+        submit["responses"]
+    )
 
 
 def test_werkzeug_routes_become_openapi_paths():
     assert openapi.openapi_path("/api/dossiers/<string:code>/accept") == (
-        "/api/dossiers/{code}/accept", {"code": openapi.SEGMENT})
+        "/api/dossiers/{code}/accept",
+        {"code": openapi.SEGMENT},
+    )
     assert openapi.openapi_path("/api/items/<int:n>")[1] == {"n": {"type": "integer"}}
     assert openapi.openapi_path("/health") == ("/health", {})
 

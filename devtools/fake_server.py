@@ -1,0 +1,26 @@
+"""The HTTP plumbing of the local stand-ins for third parties (the postal carrier,
+the SMS gateway): JSON in, JSON out, over a real socket."""
+
+import json
+from http.server import BaseHTTPRequestHandler
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: clients reuse their connections
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
+
+    def answer(self, status, body):
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def json_body(self):
+        """The request's JSON object, or None when it is not one."""
+        try:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None

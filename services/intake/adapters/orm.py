@@ -1,0 +1,147 @@
+"""intake's tables, and the mapping of the domain's classes onto them (classical
+mapping: the domain stays free of the database layer). The tables are those of the
+migrations in services/intake/migrations: a change here needs a revision there."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry, relationship
+
+from services.intake.domain.model import (
+    CalendarOverride,
+    Channel,
+    Dossier,
+    DossierStatus,
+    OverrideKind,
+    PostalStatus,
+    ProcedureVersion,
+    ReturnMethod,
+    Transition,
+)
+from shared.db import EnumText, Moment
+
+mapper_registry = registry()
+metadata = mapper_registry.metadata  # intake's own tables (its database holds nothing of another service's)
+
+
+class Base:
+    """What shared.migrations reads: `Base.metadata` of a service's tables."""
+
+    metadata = metadata
+
+
+# One version of a procedure of the national catalogue (thủ tục hành chính).
+procedures = sa.Table(
+    "procedures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(20), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("field", sa.String(200), nullable=False),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("agency_code", sa.String(20), nullable=False),
+    sa.Column("duration_days", sa.Integer, nullable=False),
+    sa.Column("route", sa.JSON, nullable=False),
+    sa.Column("fee", sa.Integer, nullable=False, default=0),
+    sa.Column("documents", sa.JSON, nullable=False),
+    sa.Column("return_methods", sa.JSON, nullable=False),
+    sa.Column("supplement_clock", sa.String(10), nullable=False),
+    sa.Column("cutoff", sa.String(5), nullable=True),
+    sa.Column("effective_from", sa.Date, nullable=False),
+    sa.Column("effective_to", sa.Date, nullable=True),
+    sa.Column("legal_basis", sa.Text, nullable=False, default=""),
+    sa.UniqueConstraint("code", "version"),
+)
+
+# A dossier in the register (sổ theo dõi hồ sơ), with its citizen-facing status.
+dossiers = sa.Table(
+    "dossiers",
+    metadata,
+    sa.Column("code", sa.String(40), primary_key=True),
+    sa.Column("agency_code", sa.String(20), nullable=False),
+    sa.Column("procedure_id", sa.ForeignKey("procedures.id"), nullable=False),
+    sa.Column("procedure_code", sa.String(20), nullable=False),
+    sa.Column("procedure_version", sa.Integer, nullable=False),
+    sa.Column("channel", EnumText(Channel, 10), nullable=False),
+    sa.Column("status", EnumText(DossierStatus, 30), nullable=False),
+    sa.Column("status_at", Moment(), nullable=False),
+    sa.Column("applicant_name", sa.String(200), nullable=False),
+    sa.Column("id_number", sa.String(12), nullable=False, index=True),
+    sa.Column("phone", sa.String(20), nullable=True),
+    sa.Column("email", sa.String(200), nullable=True),
+    sa.Column("address", sa.String(500), nullable=True),
+    sa.Column("documents", sa.JSON, nullable=False),
+    sa.Column("return_method", EnumText(ReturnMethod, 10), nullable=False),
+    sa.Column("delivery_address", sa.String(500), nullable=True),
+    sa.Column("notify_sms", sa.Boolean, nullable=False, default=False),
+    sa.Column("notify_email", sa.Boolean, nullable=False, default=False),
+    sa.Column("submitted_at", Moment(), nullable=False),
+    sa.Column("received_at", Moment(), nullable=True),
+    sa.Column("due_at", Moment(), nullable=True),
+    sa.Column("returned_at", Moment(), nullable=True),
+    sa.Column("overdue", sa.Boolean, nullable=False, default=False),
+    sa.Column("rescheduled", sa.Boolean, nullable=False, default=False),
+    sa.Column("postal_status", EnumText(PostalStatus, 30), nullable=True),
+    sa.Column("received_by", sa.String(100), nullable=True),
+    sa.Column("correlation_id", sa.String(36), nullable=False),
+    sa.Column("pickup_id", sa.String(64), nullable=True, unique=True, index=True),
+    sa.Column("handed_over_at", Moment(), nullable=True),
+    sa.Column("closing_reason", sa.Text, nullable=True),
+)
+
+# Each transition of a dossier with its time and actor (the audit trail).
+dossier_history = sa.Table(
+    "dossier_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dossier_code", sa.ForeignKey("dossiers.code"), nullable=False, index=True),
+    sa.Column("status", EnumText(DossierStatus, 30), nullable=False),
+    sa.Column("at", Moment(), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+)
+
+# Last dossier number given per receiving agency and day (restarts at 0001 daily).
+code_sequences = sa.Table(
+    "code_sequences",
+    metadata,
+    sa.Column("agency_code", sa.String(20), primary_key=True),
+    sa.Column("day", sa.String(6), primary_key=True),
+    sa.Column("last", sa.Integer, nullable=False),
+)
+
+# The first answer to a request sent with an Idempotency-Key.
+idempotent_requests = sa.Table(
+    "idempotent_requests",
+    metadata,
+    sa.Column("caller", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("response", sa.Text, nullable=False),
+    sa.Column("created_at", Moment(), nullable=False),
+)
+
+# An administrator's change to the official calendar.
+calendar_overrides = sa.Table(
+    "calendar_overrides",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("kind", EnumText(OverrideKind, 12), nullable=False),  # day_off | working_day
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Column("set_by", sa.String(100), nullable=False),
+    sa.Column("set_at", Moment(), nullable=False),
+)
+
+mapper_registry.map_imperatively(ProcedureVersion, procedures)
+mapper_registry.map_imperatively(Transition, dossier_history)
+mapper_registry.map_imperatively(
+    Dossier,
+    dossiers,
+    properties={
+        # only the entries a change appends are written; the stored trail is read by the views
+        "trail": relationship(Transition, lazy="noload", cascade="save-update"),
+    },
+)
+mapper_registry.map_imperatively(CalendarOverride, calendar_overrides)

@@ -1,0 +1,270 @@
+"""intake's use cases: load through the unit of work's repositories, call the
+model, return. No web, broker or database layer here (the unit tier runs these on
+fake repositories); service.py calls them inside `self.db.work(IntakeWork)`, whose
+commit writes the events the aggregates recorded to the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from services.intake.domain import policies
+from services.intake.domain.errors import CatalogueConflict, InvalidCatalogue
+from services.intake.domain.events import Channels
+from services.intake.domain.model import (
+    Actor,
+    Applicant,
+    CalendarOverride,
+    CalendarOverrides,
+    Dossier,
+    ImportPlan,
+    Procedure,
+    ProcedureVersion,
+    Role,
+)
+from shared.calendar import WorkingCalendar
+
+# --- what the use cases need of a unit of work (IntakeWork, or the unit tier's fake) ---
+
+
+class Dossiers(Protocol):
+    def get(self, code: str, for_update: bool = False) -> Dossier: ...
+    def add(self, dossier: Dossier) -> Dossier: ...
+    def code_of_pickup(self, pickup_id: str) -> str | None: ...
+
+
+class Codes(Protocol):
+    def next_code(self, agency_code: str, moment: datetime) -> str: ...
+
+
+class Procedures(Protocol):
+    def get(self, code: str) -> Procedure: ...
+    def version(self, version_id: int | None) -> ProcedureVersion: ...
+    def listed_on(self, day: date) -> list[ProcedureVersion]: ...
+    def count(self) -> int: ...
+    def lock_catalogue(self) -> None: ...
+    def save(self, procedure: Procedure) -> None: ...
+
+
+class Calendar(Protocol):
+    def working(self) -> WorkingCalendar: ...
+    def overrides(self) -> CalendarOverrides: ...
+    def save(self, overrides: CalendarOverrides) -> None: ...
+
+
+class Work(Protocol):
+    dossiers: Dossiers
+    codes: Codes
+    procedures: Procedures
+    calendar: Calendar
+
+
+# --- reception -------------------------------------------------------------------------
+
+
+def submit(work: Work, data: Mapping[str, Any], actor: Actor, now: datetime) -> tuple[Dossier, ProcedureVersion]:
+    """A dossier handed in over HTTP: a counter officer's submission is received at
+    once; the portal's (online) and a postal one typed in at the counter wait as
+    `submitted` for the counter's check."""
+    actor.require_channel(data["channel"])
+    return register(work, data, actor.sub, now, agency=actor.agency if actor.role == Role.COUNTER else None)
+
+
+def register(
+    work: Work,
+    data: Mapping[str, Any],
+    actor: str,
+    now: datetime,
+    agency: str | None = None,
+    handed_over_at: datetime | None = None,
+    pickup_id: str | None = None,
+    note: str | None = None,
+) -> tuple[Dossier, ProcedureVersion]:
+    """Put a dossier in the register under the procedure version in effect (on the
+    hand-over day for a postal collection), with the next code of its agency."""
+    procedure = work.procedures.get(data["procedure_code"]).in_effect((handed_over_at or now).date())
+    procedure.allow_return(data["return_method"])
+    agency = agency or procedure.agency_code
+    code = work.codes.next_code(agency, now)
+    applicant = data["applicant"]
+    dossier = Dossier.register(
+        code=code,
+        agency_code=agency,
+        procedure=procedure,
+        channel=data["channel"],
+        applicant=Applicant(
+            full_name=applicant["full_name"],
+            id_number=applicant["id_number"],
+            phone=applicant.get("phone"),
+            email=applicant.get("email"),
+            address=applicant.get("address"),
+        ),
+        documents=data["documents"],
+        return_method=data["return_method"],
+        delivery_address=data.get("delivery_address"),
+        notify=Channels(sms=data["notify"].get("sms", False), email=data["notify"].get("email", False)),
+        actor=actor,
+        now=now,
+        correlation_id=str(uuid.uuid4()),
+        calendar=work.calendar.working(),
+        handed_over_at=handed_over_at,
+        pickup_id=pickup_id,
+        note=note,
+    )
+    work.dossiers.add(dossier)
+    return dossier, procedure
+
+
+def register_pickup(
+    work: Work,
+    submission: Mapping[str, Any],
+    pickup_id: str,
+    handed_over_at: datetime,
+    waybill: str | None,
+    now: datetime,
+) -> Dossier | None:
+    """A dossier collected by post and handed over at the counter: registered as
+    `submitted` (channel postal), once per pickup, received as of the hand-over
+    [Decision 45/2016/QĐ-TTg]. None when this pickup is already registered."""
+    if work.dossiers.code_of_pickup(pickup_id):
+        return None
+    dossier, _ = register(
+        work,
+        {**submission, "channel": "postal"},
+        "postal",
+        now,
+        handed_over_at=handed_over_at,
+        pickup_id=pickup_id,
+        note=f"bưu chính bàn giao {handed_over_at:%H:%M %d/%m/%Y}, vận đơn {waybill or '-'}",
+    )
+    return dossier
+
+
+def guidance(
+    work: Work, procedure_code: str, documents: Sequence[Mapping[str, Any]], marked: Sequence[str], today: date
+) -> tuple[ProcedureVersion, list[str]]:
+    """Form 02 for a dossier checked before it is submitted: the procedure and
+    everything missing, at once; nothing is written."""
+    procedure = work.procedures.get(procedure_code).in_effect(today)
+    return procedure, policies.missing_documents(procedure.documents, documents, marked)
+
+
+def _counter_dossier(work: Work, code: str, actor: Actor) -> Dossier:
+    """The dossier locked for a counter action of its own agency; another agency's
+    code is refused before any lookup (the same answer whether it exists or not)."""
+    actor.require_agency(policies.agency_of_code(code))
+    dossier = work.dossiers.get(code, for_update=True)
+    actor.require_agency(dossier.agency_code)
+    return dossier
+
+
+def accept(work: Work, code: str, missing: Sequence[str], note: str, actor: Actor, now: datetime) -> Dossier:
+    dossier = _counter_dossier(work, code, actor)
+    procedure = work.procedures.version(dossier.procedure_id)
+    dossier.accept(procedure, work.calendar.working(), actor.sub, now, missing=missing, note=note)
+    return dossier
+
+
+def refuse(work: Work, code: str, reason: str, actor: Actor, now: datetime) -> Dossier:
+    dossier = _counter_dossier(work, code, actor)
+    dossier.refuse(reason, actor.sub, now)
+    return dossier
+
+
+def supplement(work: Work, code: str, documents: Sequence[Mapping[str, Any]], actor: Actor, now: datetime) -> Dossier:
+    dossier = _counter_dossier(work, code, actor)
+    dossier.supplement(documents, actor.sub, now)
+    return dossier
+
+
+def withdraw(work: Work, code: str, reason: str, actor: Actor, now: datetime) -> Dossier:
+    dossier = _counter_dossier(work, code, actor)
+    dossier.withdraw(reason, actor.sub, now)
+    return dossier
+
+
+def hand_back(work: Work, code: str, actor: Actor, now: datetime) -> Dossier:
+    dossier = _counter_dossier(work, code, actor)
+    dossier.hand_back(actor.sub, now)
+    return dossier
+
+
+def follow(work: Work, event_type: str, dossier_code: str, data: Mapping[str, Any], at: datetime) -> None:
+    """The register follows processing's and postal's events. An unknown dossier
+    raises, so the event is retried and then parked, not dropped."""
+    work.dossiers.get(dossier_code, for_update=True).follow(event_type, data, at)
+
+
+# --- the catalogue -----------------------------------------------------------------------
+
+
+def import_catalogue(
+    work: Work, entries: Sequence[Mapping[str, Any]], today: date, full: bool = True
+) -> dict[str, list[dict[str, Any]]]:
+    """Apply a catalogue file's (validated) entries: all or nothing, never deleting
+    history; a full import also lists what is in effect but missing from the file."""
+    duplicates = policies.duplicates_in_file(entries)
+    if duplicates:
+        raise InvalidCatalogue("Tệp danh mục có lỗi; không thủ tục nào được nhập", {"procedures": duplicates})
+    work.procedures.lock_catalogue()
+    by_code: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+    for i, entry in enumerate(entries):
+        by_code.setdefault(entry["code"], []).append((i, entry))
+    plan = ImportPlan()
+    procedures = []
+    for code, indexed in by_code.items():
+        procedure = work.procedures.get(code)
+        procedures.append(procedure)
+        plan.merge(procedure.plan_import(indexed))
+    if full:
+        for version in work.procedures.listed_on(today):
+            if version.code not in by_code:
+                plan.answer["missing_from_source"].append(
+                    {"code": version.code, "name": version.name, "version": version.version}
+                )
+    if plan.problems:
+        raise CatalogueConflict(
+            "Tệp danh mục mâu thuẫn với các phiên bản đã có; không thủ tục nào được nhập", {"procedures": plan.problems}
+        )
+    plan.apply()
+    for procedure in procedures:
+        work.procedures.save(procedure)
+    return plan.answer
+
+
+def seed_catalogue(work: Work, entries: Sequence[Mapping[str, Any]], today: date) -> int:
+    """Load a catalogue into an empty register (the local quick start's demo)."""
+    if work.procedures.count():
+        return 0
+    return len(import_catalogue(work, entries, today)["added"])
+
+
+def expire_procedure(work: Work, code: str, last_day: date) -> ProcedureVersion:
+    return work.procedures.get(code).expire(last_day)
+
+
+def appointment(work: Work, procedure_code: str, received_at: datetime) -> tuple[ProcedureVersion, datetime]:
+    """The appointment a dossier of this procedure received at `received_at` would get."""
+    procedure = work.procedures.get(procedure_code).in_effect(received_at.date())
+    return procedure, procedure.appointment(work.calendar.working(), received_at)
+
+
+# --- the calendar ------------------------------------------------------------------------
+
+
+def set_calendar_override(
+    work: Work, day: date, kind: str, note: str, actor: str, now: datetime
+) -> tuple[CalendarOverride, int]:
+    overrides = work.calendar.overrides()
+    override = overrides.set(day, kind, note, actor, now)
+    work.calendar.save(overrides)
+    return override, overrides.version
+
+
+def remove_calendar_override(work: Work, day: date) -> int:
+    overrides = work.calendar.overrides()
+    overrides.remove(day)
+    work.calendar.save(overrides)
+    return overrides.version

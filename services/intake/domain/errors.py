@@ -1,0 +1,78 @@
+"""The refusals of intake's rules. Each subclasses a category of shared.domain (which
+fixes its HTTP status) and names the contract's error code."""
+
+from shared.domain import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
+
+
+class DossierNotFound(NotFound):
+    code = "not_found"
+
+
+class OtherAgency(Forbidden):
+    """A counter officer acts only on dossiers of its own agency."""
+
+    code = "other_agency"
+
+
+class ChannelNotAllowed(Forbidden):
+    """The counter files counter and postal dossiers; the portal files online ones."""
+
+    code = "forbidden"
+
+
+class WrongStatus(Conflict):
+    """The dossier's status does not allow this counter action."""
+
+    code = "wrong_status"
+
+
+class NotReadyForCounterReturn(Conflict):
+    code = "not_ready_for_counter_return"
+
+
+class NotReceived(Conflict):
+    """No receipt (Form 01) before the dossier is received."""
+
+    code = "not_received"
+
+
+class DossierIncomplete(RuleBroken):
+    """One-time complete guidance (Form 02): everything missing, listed at once."""
+
+    code = "dossier_incomplete"
+
+
+class ReturnMethodNotAllowed(RuleBroken):
+    code = "return_method_not_allowed"
+
+
+class UnknownProcedure(RuleBroken):
+    code = "unknown_procedure"
+
+
+class ProcedureNotYetEffective(RuleBroken):
+    code = "procedure_not_yet_effective"
+
+
+class ProcedureExpired(RuleBroken):
+    code = "procedure_expired"
+
+
+class NoVersionInEffect(NotFound):
+    code = "not_found"
+
+
+class InvalidCatalogue(InvalidInput):
+    """A catalogue file with invalid entries: refused whole, every problem listed."""
+
+    code = "invalid_catalogue"
+
+
+class CatalogueConflict(RuleBroken):
+    """A catalogue file whose validity periods clash with the versions already kept."""
+
+    code = "catalogue_conflict"
+
+
+class NoOverride(NotFound):
+    code = "not_found"

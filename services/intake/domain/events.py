@@ -1,0 +1,96 @@
+"""What intake tells the other services: one frozen dataclass per event type it
+publishes. The fields besides the envelope's are the contract's `data`
+(shared/events.py checks them when the unit of work writes them to the outbox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from shared.domain import DomainEvent
+from shared.events import EventType
+
+# dossier_code of an event about no single dossier (the calendar)
+NOT_A_DOSSIER = "-"
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """How notify reaches the citizen (it keeps them; later events carry none)."""
+
+    phone: str | None
+    email: str | None
+    full_name: str
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The channels the citizen chose for this dossier."""
+
+    sms: bool
+    email: bool
+
+
+@dataclass(frozen=True)
+class DossierReceived(DomainEvent):
+    """Reception (tiếp nhận): the deadline runs from received_at."""
+
+    event_type: ClassVar[EventType] = EventType.DOSSIER_RECEIVED
+    procedure_code: str
+    procedure_version: int
+    procedure_name: str
+    channel: str
+    received_at: datetime
+    due_at: datetime
+    route: list[dict[str, Any]]
+    supplement_clock: str
+    return_method: str
+    postal_address: str | None
+    contacts: Contacts
+    notify: Channels
+
+
+@dataclass(frozen=True)
+class DossierRefused(DomainEvent):
+    """Refusal (Form 03). Never received, so notify has no contacts yet: they travel
+    with the refusal."""
+
+    event_type: ClassVar[EventType] = EventType.DOSSIER_REFUSED
+    reason: str
+    contacts: Contacts
+    notify: Channels
+
+
+@dataclass(frozen=True)
+class DossierSupplemented(DomainEvent):
+    """The complete dossier is in: processing resumes (and may restart the clock)."""
+
+    event_type: ClassVar[EventType] = EventType.DOSSIER_SUPPLEMENTED
+    received_at: datetime
+    documents: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DossierWithdrawn(DomainEvent):
+    event_type: ClassVar[EventType] = EventType.DOSSIER_WITHDRAWN
+    reason: str
+
+
+@dataclass(frozen=True)
+class DossierReturned(DomainEvent):
+    """The result is in the citizen's hands: at the counter or delivered by post."""
+
+    event_type: ClassVar[EventType] = EventType.DOSSIER_RETURNED
+    returned_at: datetime
+    where: str
+
+
+@dataclass(frozen=True)
+class CalendarChanged(DomainEvent):
+    """The whole set of administrator overrides after an edit, under a new version."""
+
+    event_type: ClassVar[EventType] = EventType.CALENDAR_CHANGED
+    version: int
+    days_off: list[date]
+    working_days: list[date]

@@ -1,0 +1,741 @@
+"""intake's aggregates: the dossier in the register (sổ theo dõi hồ sơ), the
+procedure of the national catalogue with its versions (danh mục thủ tục hành
+chính), and the administrators' calendar overrides.
+
+Operations take the moment and the actor as arguments (they never read a clock),
+refuse with the exceptions of errors.py and record the events of events.py; the
+unit of work writes those to the outbox with the change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+from services.intake.domain import policies
+from services.intake.domain.errors import (
+    ChannelNotAllowed,
+    DossierIncomplete,
+    NoOverride,
+    NotReadyForCounterReturn,
+    NotReceived,
+    NoVersionInEffect,
+    OtherAgency,
+    ProcedureExpired,
+    ProcedureNotYetEffective,
+    ReturnMethodNotAllowed,
+    UnknownProcedure,
+    WrongStatus,
+)
+from services.intake.domain.events import (
+    NOT_A_DOSSIER,
+    CalendarChanged,
+    Channels,
+    Contacts,
+    DossierReceived,
+    DossierRefused,
+    DossierReturned,
+    DossierSupplemented,
+    DossierWithdrawn,
+)
+from shared.calendar import WorkingCalendar
+from shared.domain import Aggregate
+from shared.events import EventType
+
+
+class DossierStatus(StrEnum):
+    """The citizen-facing status [Decree 61/2018/NĐ-CP Art. 15-20]; the number the
+    national portal uses is in STATUSES."""
+
+    SUBMITTED = "submitted"  # Mới đăng ký
+    RECEIVED = "received"  # Được tiếp nhận
+    REFUSED = "refused"  # Không được tiếp nhận
+    IN_PROGRESS = "in_progress"  # Đang xử lý
+    SUPPLEMENT_REQUESTED = "supplement_requested"  # Yêu cầu bổ sung giấy tờ
+    AWAITING_PAYMENT = "awaiting_payment"  # Yêu cầu thực hiện nghĩa vụ tài chính
+    WITHDRAWN = "withdrawn"  # Công dân yêu cầu rút hồ sơ
+    REJECTED = "rejected"  # Dừng xử lý
+    RESULT_READY = "result_ready"  # Đã xử lý xong
+    RETURNED = "returned"  # Đã trả kết quả
+
+
+class Channel(StrEnum):
+    """How the dossier came in (kênh nộp)."""
+
+    COUNTER = "counter"  # trực tiếp
+    ONLINE = "online"  # trực tuyến, through the public service portal
+    POSTAL = "postal"  # bưu chính công ích
+
+
+class ReturnMethod(StrEnum):
+    COUNTER = "counter"
+    POSTAL = "postal"
+
+
+class PostalStatus(StrEnum):
+    """Where the result is on its way by post."""
+
+    SHIPPED = "shipped"
+    DELIVERY_FAILED = "delivery_failed"
+    RETURNED_TO_COUNTER = "returned_to_counter"
+    DELIVERED = "delivered"
+
+
+class Role(StrEnum):
+    COUNTER = "counter"  # cán bộ Bộ phận Một cửa
+    OFFICER = "officer"
+    PORTAL = "portal"  # Cổng dịch vụ công
+    ADMIN = "admin"
+
+
+class OverrideKind(StrEnum):
+    DAY_OFF = "day_off"  # nghỉ thêm
+    WORKING_DAY = "working_day"  # ngày làm bù
+
+
+# status -> (number at the national portal, stage). A status never moves back: a later
+# stage wins over an earlier one, and within a stage the newer event wins.
+STATUSES: dict[DossierStatus, tuple[int, int]] = {
+    DossierStatus.SUBMITTED: (1, 0),
+    DossierStatus.RECEIVED: (2, 1),
+    DossierStatus.IN_PROGRESS: (4, 2),
+    DossierStatus.SUPPLEMENT_REQUESTED: (5, 2),
+    DossierStatus.AWAITING_PAYMENT: (6, 2),
+    DossierStatus.RESULT_READY: (9, 3),
+    DossierStatus.REFUSED: (3, 9),
+    DossierStatus.WITHDRAWN: (7, 9),
+    DossierStatus.REJECTED: (8, 9),
+    DossierStatus.RETURNED: (10, 9),
+}
+FINAL_STAGE = 9
+OPEN_STATUSES = tuple(status for status, (_, stage) in STATUSES.items() if stage != FINAL_STAGE)
+
+# the citizen may withdraw (rút hồ sơ) until a result exists
+WITHDRAWABLE = (
+    DossierStatus.SUBMITTED,
+    DossierStatus.RECEIVED,
+    DossierStatus.IN_PROGRESS,
+    DossierStatus.SUPPLEMENT_REQUESTED,
+    DossierStatus.AWAITING_PAYMENT,
+)
+
+# what processing's events mean for the citizen-facing status
+STATUS_OF_EVENT: dict[str, DossierStatus] = {
+    EventType.PROCESSING_STARTED: DossierStatus.IN_PROGRESS,
+    EventType.DOSSIER_TRANSFERRED: DossierStatus.IN_PROGRESS,
+    EventType.SUPPLEMENT_REQUESTED: DossierStatus.SUPPLEMENT_REQUESTED,
+    EventType.DOSSIER_REJECTED: DossierStatus.REJECTED,
+    EventType.RESULT_READY: DossierStatus.RESULT_READY,
+}
+
+
+def portal_number(status: str) -> int:
+    return STATUSES[DossierStatus(status)][0]
+
+
+def may_move(current: str, current_at: datetime, new: str, new_at: datetime) -> bool:
+    """True when an event saying `new` (as of new_at) should replace `current`:
+    events from other services may arrive late or twice."""
+    current_stage, new_stage = STATUSES[DossierStatus(current)][1], STATUSES[DossierStatus(new)][1]
+    if current_stage == FINAL_STAGE:
+        return False
+    if new_stage != current_stage:
+        return new_stage > current_stage
+    return new_at >= current_at  # e.g. in_progress again: the next department took it
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: `sub` goes into the audit trail; a counter officer's `agency`
+    bounds what it may act on."""
+
+    sub: str
+    role: str
+    agency: str | None = None
+
+    def require_agency(self, agency: str | None) -> None:
+        """A counter acting on another agency's dossier (or code) is refused; checked
+        on the code before any lookup, so the answer is the same whether it exists."""
+        if self.role == Role.COUNTER and agency is not None and self.agency != agency:
+            raise OtherAgency("Hồ sơ thuộc cơ quan khác")
+
+    def require_channel(self, channel: str) -> None:
+        """The counter files counter and postal dossiers; the portal online ones."""
+        if self.role == Role.COUNTER and channel == Channel.ONLINE:
+            raise ChannelNotAllowed(
+                "Hồ sơ trực tuyến chỉ nộp qua Cổng dịch vụ công",
+                {"channel": ["Cán bộ một cửa nhận kênh counter hoặc postal"]},
+            )
+        if self.role == Role.PORTAL and channel != Channel.ONLINE:
+            raise ChannelNotAllowed(
+                "Cổng dịch vụ công chỉ nộp hồ sơ trực tuyến", {"channel": ["Cổng dịch vụ công chỉ dùng kênh online"]}
+            )
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who hands the dossier in (người nộp hồ sơ)."""
+
+    full_name: str
+    id_number: str  # CCCD, 12 digits: personal data [Decree 13/2023/NĐ-CP]
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+# --- the catalogue ---------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class ProcedureVersion:
+    """One version of a procedure of the national catalogue (thủ tục hành chính)."""
+
+    code: str
+    version: int
+    name: str
+    field: str  # lĩnh vực
+    level: int  # online service level 1-4 [Decree 43/2011; "toàn trình" = 4, Decree 42/2022]
+    agency_code: str
+    duration_days: int  # working days
+    route: list[dict[str, Any]]
+    documents: list[str]
+    return_methods: list[str]
+    supplement_clock: str  # restart | pause
+    cutoff: str | None  # HH:MM: received later counts from the next working day
+    effective_from: date
+    effective_to: date | None = None
+    fee: int = 0
+    legal_basis: str = ""
+    id: int | None = None
+
+    def effective_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def cutoff_time(self) -> time | None:
+        return time.fromisoformat(self.cutoff) if self.cutoff else None
+
+    def appointment(self, calendar: WorkingCalendar, received_at: datetime) -> datetime:
+        """The appointment (ngày hẹn trả) of a dossier received at `received_at`:
+        `duration_days` working days on the calendar, from the next working morning
+        when received after the cut-off."""
+        return calendar.due_at(received_at, self.duration_days, self.cutoff_time())
+
+    def allow_return(self, method: str) -> None:
+        if method not in self.return_methods:
+            raise ReturnMethodNotAllowed(
+                f"Thủ tục {self.code} không trả kết quả qua hình thức {method}",
+                {"return_method": [f"Cho phép: {', '.join(self.return_methods)}"]},
+            )
+
+    def same_content(self, entry: Mapping[str, Any]) -> bool:
+        return all(getattr(self, name) == entry[name] for name in policies.CONTENT)
+
+
+class Procedure(Aggregate):
+    """A procedure code with all its versions. Two versions never overlap in
+    validity, so exactly one (or none) is in effect on any day; history is never
+    deleted: a change is a new version, the one before it closed the day before."""
+
+    def __init__(self, code: str, versions: Sequence[ProcedureVersion] = ()) -> None:
+        self.code = code
+        self.versions = sorted(versions, key=lambda v: v.effective_from)
+        self.added: list[ProcedureVersion] = []  # new versions, for the repository to keep
+
+    def version_on(self, day: date) -> ProcedureVersion | None:
+        return next((v for v in self.versions if v.effective_on(day)), None)
+
+    def in_effect(self, day: date) -> ProcedureVersion:
+        """The version in effect on `day`; refused saying why when there is none."""
+        if not self.versions:
+            raise UnknownProcedure(
+                f"Thủ tục {self.code} không có trong danh mục", {"procedure_code": ["Không có trong danh mục thủ tục"]}
+            )
+        version = self.version_on(day)
+        if version is not None:
+            return version
+        later = [v for v in self.versions if v.effective_from > day]
+        if later:
+            raise ProcedureNotYetEffective(
+                f"Thủ tục {self.code} chỉ có hiệu lực từ {later[0].effective_from:%d/%m/%Y}",
+                {"procedure_code": [f"Chưa có hiệu lực (từ {later[0].effective_from:%d/%m/%Y})"]},
+            )
+        last_day = self.versions[-1].effective_to
+        assert last_day is not None  # none in effect and none later: the last one ended
+        raise ProcedureExpired(
+            f"Thủ tục {self.code} đã hết hiệu lực từ {last_day + timedelta(days=1):%d/%m/%Y}",
+            {"procedure_code": [f"Đã hết hiệu lực (đến hết {last_day:%d/%m/%Y})"]},
+        )
+
+    def expire(self, last_day: date) -> ProcedureVersion:
+        """An administrator ends the validity of the version in effect on `last_day`."""
+        version = self.version_on(last_day)
+        if version is None:
+            raise NoVersionInEffect(f"Thủ tục {self.code} không có phiên bản nào hiệu lực vào {last_day:%d/%m/%Y}")
+        version.effective_to = last_day
+        return version
+
+    def plan_import(self, indexed: Sequence[tuple[int, Mapping[str, Any]]]) -> ImportPlan:
+        """What importing these entries of a file (with their index in it) would do,
+        changing nothing: the plan's actions apply it."""
+        plan = ImportPlan()
+        periods = {id(v): (v.effective_from, v.effective_to) for v in self.versions}  # as they will be
+        next_version = max((v.version for v in self.versions), default=0) + 1
+        for i, entry in sorted(indexed, key=lambda item: item[1]["effective_from"]):
+            start, end = entry["effective_from"], entry["effective_to"]
+            match = next((v for v in self.versions if v.effective_from == start and v.same_content(entry)), None)
+            item = {"code": self.code, "name": entry["name"]}
+            if match is not None:
+                if match.effective_to == end:
+                    plan.answer["unchanged"].append({**item, "version": match.version})
+                    continue
+                clash = [v for v in self.versions if v is not match and policies.overlap(*periods[id(v)], start, end)]
+                if clash:
+                    plan.problem(
+                        i, f"Thời gian hiệu lực {policies.period(start, end)} chồng lên phiên bản {clash[0].version}"
+                    )
+                    continue
+                periods[id(match)] = (start, end)
+                plan.actions.append(partial(_close, match, end))
+                bucket = "expired" if end else "changed"
+                plan.answer[bucket].append({**item, "version": match.version, "effective_to": end})
+                continue
+            # New text (or new validity): a new version, closing the open one before it.
+            closes = None
+            refused = False
+            for v in self.versions:
+                v_from, v_to = periods[id(v)]
+                if not policies.overlap(v_from, v_to, start, end):
+                    continue
+                if v_from < start and end is None and (v_to is None or v_to >= start) and closes is None:
+                    closes = v
+                    continue
+                refused = True
+                plan.problem(
+                    i,
+                    f"Thời gian hiệu lực {policies.period(start, end)} chồng lên phiên bản {v.version} "
+                    f"({v_from:%d/%m/%Y} - {v_to:%d/%m/%Y})"
+                    if v_to
+                    else f"Thời gian hiệu lực {policies.period(start, end)} chồng lên phiên bản {v.version} "
+                    f"(từ {v_from:%d/%m/%Y})",
+                )
+            if refused:
+                continue
+            if closes is not None:
+                closed_on = start - timedelta(days=1)
+                periods[id(closes)] = (periods[id(closes)][0], closed_on)
+                plan.actions.append(partial(_close, closes, closed_on))
+            new = ProcedureVersion(
+                code=self.code,
+                version=next_version,
+                **{name: entry[name] for name in policies.CONTENT},
+                effective_from=start,
+                effective_to=end,
+            )
+            plan.actions.append(partial(self._add, new))
+            bucket = "changed" if self.versions else "added"
+            plan.answer[bucket].append(
+                {**item, "version": next_version, **({"replaces_version": closes.version} if closes else {})}
+            )
+            next_version += 1
+        return plan
+
+    def _add(self, version: ProcedureVersion) -> None:
+        self.versions.append(version)
+        self.versions.sort(key=lambda v: v.effective_from)
+        self.added.append(version)
+
+
+def _close(version: ProcedureVersion, last_day: date | None) -> None:
+    version.effective_to = last_day
+
+
+IMPORT_BUCKETS = ("added", "changed", "expired", "unchanged", "missing_from_source")
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do: the answer's buckets, the problems by entry index,
+    and the actions that apply it (all or none)."""
+
+    answer: dict[str, list[dict[str, Any]]] = dataclasses.field(
+        default_factory=lambda: {bucket: [] for bucket in IMPORT_BUCKETS}
+    )
+    problems: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    actions: list[Callable[[], None]] = dataclasses.field(default_factory=list)
+
+    def problem(self, index: int, text: str) -> None:
+        self.problems.setdefault(str(index), []).append(text)
+
+    def merge(self, other: ImportPlan) -> None:
+        for bucket, items in other.answer.items():
+            self.answer[bucket].extend(items)
+        for index, texts in other.problems.items():
+            self.problems.setdefault(index, []).extend(texts)
+        self.actions.extend(other.actions)
+
+    def apply(self) -> None:
+        for action in self.actions:
+            action()
+
+
+# --- the register --------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Transition:
+    """One entry of the dossier's audit trail: a status with its time and actor."""
+
+    dossier_code: str
+    status: str
+    at: datetime
+    actor: str
+    note: str = ""
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Dossier(Aggregate):
+    """A dossier in the register with its citizen-facing status, flags and deadlines."""
+
+    code: str
+    agency_code: str
+    procedure_id: int | None
+    procedure_code: str
+    procedure_version: int
+    channel: str
+    status: str
+    status_at: datetime
+    applicant_name: str
+    id_number: str
+    documents: list[dict[str, Any]]
+    return_method: str
+    submitted_at: datetime
+    correlation_id: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    delivery_address: str | None = None
+    notify_sms: bool = False
+    notify_email: bool = False
+    received_at: datetime | None = None
+    due_at: datetime | None = None
+    returned_at: datetime | None = None
+    overdue: bool = False
+    rescheduled: bool = False
+    postal_status: str | None = None
+    received_by: str | None = None
+    # A postal collection: the carrier's pickup (one dossier per pickup) and the signed
+    # hand-over, which is the legal reception time [Decision 45/2016/QĐ-TTg].
+    pickup_id: str | None = None
+    handed_over_at: datetime | None = None
+    closing_reason: str | None = None  # refusal (Form 03) or withdrawal
+    # the entries of the audit trail this change adds (the stored trail is read, not loaded)
+    trail: list[Transition] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        code: str,
+        agency_code: str,
+        procedure: ProcedureVersion,
+        channel: str,
+        applicant: Applicant,
+        documents: list[dict[str, Any]],
+        return_method: str,
+        delivery_address: str | None,
+        notify: Channels,
+        actor: str,
+        now: datetime,
+        correlation_id: str,
+        calendar: WorkingCalendar,
+        handed_over_at: datetime | None = None,
+        pickup_id: str | None = None,
+        note: str | None = None,
+    ) -> Dossier:
+        """Put a dossier in the register under `procedure` (the version in effect).
+        A counter dossier is received at once; an online or postal one waits as
+        `submitted` for the counter's check."""
+        procedure.allow_return(return_method)
+        dossier = cls(
+            code=code,
+            agency_code=agency_code,
+            procedure_id=procedure.id,
+            procedure_code=procedure.code,
+            procedure_version=procedure.version,
+            channel=Channel(channel),
+            status=DossierStatus.SUBMITTED,
+            status_at=now,
+            applicant_name=applicant.full_name,
+            id_number=applicant.id_number,
+            phone=applicant.phone,
+            email=applicant.email,
+            address=applicant.address,
+            documents=list(documents),
+            return_method=ReturnMethod(return_method),
+            delivery_address=delivery_address,
+            notify_sms=notify.sms,
+            notify_email=notify.email,
+            submitted_at=now,
+            correlation_id=correlation_id,
+            pickup_id=pickup_id,
+            handed_over_at=handed_over_at,
+        )
+        if channel == Channel.COUNTER:
+            dossier.receive(procedure, calendar, actor, now, note="kênh counter")
+        else:
+            dossier._log(DossierStatus.SUBMITTED, now, actor, note or f"kênh {channel}")
+        return dossier
+
+    # --- reading ---------------------------------------------------------------------
+
+    def contacts(self) -> Contacts:
+        return Contacts(phone=self.phone, email=self.email, full_name=self.applicant_name)
+
+    def channels(self) -> Channels:
+        return Channels(sms=self.notify_sms, email=self.notify_email)
+
+    def require_received(self) -> None:
+        """The receipt (Form 01) exists once the dossier is received."""
+        if self.received_at is None:
+            raise NotReceived(f"Hồ sơ {self.code} chưa được tiếp nhận nên chưa có giấy tiếp nhận")
+
+    # --- the counter's actions -----------------------------------------------------------
+
+    def receive(
+        self, procedure: ProcedureVersion, calendar: WorkingCalendar, actor: str, now: datetime, note: str = ""
+    ) -> None:
+        """Reception (tiếp nhận): the legal reception time starts the deadline. For a
+        postal collection it is the signed hand-over, not the counter's check."""
+        self.received_at = self.handed_over_at or now
+        self.due_at = procedure.appointment(calendar, self.received_at)
+        self.received_by = actor
+        self.status, self.status_at = DossierStatus.RECEIVED, now
+        self._log(DossierStatus.RECEIVED, now, actor, note)
+        self.record(
+            DossierReceived(
+                dossier_code=self.code,
+                correlation_id=self.correlation_id,
+                procedure_code=procedure.code,
+                procedure_version=procedure.version,
+                procedure_name=procedure.name,
+                channel=self.channel,
+                received_at=self.received_at,
+                due_at=self.due_at,
+                route=procedure.route,
+                supplement_clock=procedure.supplement_clock,
+                return_method=self.return_method,
+                postal_address=self.delivery_address,
+                contacts=self.contacts(),
+                notify=self.channels(),
+            )
+        )
+
+    def accept(
+        self,
+        procedure: ProcedureVersion,
+        calendar: WorkingCalendar,
+        actor: str,
+        now: datetime,
+        missing: Sequence[str] = (),
+        note: str = "",
+    ) -> None:
+        """The counter accepts an online or postal dossier (Form 01), or answers with
+        the complete list of what is missing (Form 02) and receives nothing."""
+        self._require_status(DossierStatus.SUBMITTED, action="tiếp nhận")
+        if missing:
+            raise incomplete(procedure, policies.missing_documents(procedure.documents, self.documents, missing))
+        self.receive(procedure, calendar, actor, now, note=note or f"kênh {self.channel}")
+
+    def refuse(self, reason: str, actor: str, now: datetime) -> None:
+        """Refusal with its reason (Form 03, từ chối tiếp nhận)."""
+        self._require_status(DossierStatus.SUBMITTED, action="từ chối")
+        self._move(DossierStatus.REFUSED, now, actor, reason)
+        self.closing_reason = reason
+        self.record(
+            DossierRefused(
+                dossier_code=self.code,
+                correlation_id=self.correlation_id,
+                reason=reason,
+                contacts=self.contacts(),
+                notify=self.channels(),
+            )
+        )
+
+    def supplement(self, documents: Sequence[Mapping[str, Any]], actor: str, now: datetime) -> None:
+        """The citizen brings what processing asked for: the complete dossier is
+        received now and processing resumes."""
+        self._require_status(DossierStatus.SUPPLEMENT_REQUESTED, action="nhận bổ sung")
+        added = [dict(d) for d in documents]
+        self.documents = [*self.documents, *added]  # a new list: the stored JSON is replaced
+        names = ", ".join(d["name"] for d in added)
+        # the request's own time may be ahead of this clock; the supplement still comes after it
+        self._move(DossierStatus.IN_PROGRESS, max(now, self.status_at), actor, f"bổ sung: {names}")
+        self.record(
+            DossierSupplemented(
+                dossier_code=self.code, correlation_id=self.correlation_id, received_at=now, documents=added
+            )
+        )
+
+    def withdraw(self, reason: str, actor: str, now: datetime) -> None:
+        """The citizen withdraws the dossier (rút hồ sơ) before a result exists."""
+        self._require_status(*WITHDRAWABLE, action="rút")
+        was_received = self.received_at is not None
+        self._move(DossierStatus.WITHDRAWN, now, actor, reason)
+        self.closing_reason = reason
+        if was_received:  # processing only knows received dossiers
+            self.record(DossierWithdrawn(dossier_code=self.code, correlation_id=self.correlation_id, reason=reason))
+
+    def hand_back(self, actor: str, now: datetime) -> None:
+        """The counter hands the result over (trả kết quả): only a result ready for
+        counter return, or one that came back from a failed postal delivery."""
+        back_from_post = self.postal_status == PostalStatus.RETURNED_TO_COUNTER
+        if self.status != DossierStatus.RESULT_READY or (
+            self.return_method != ReturnMethod.COUNTER and not back_from_post
+        ):
+            raise NotReadyForCounterReturn(f"Hồ sơ {self.code} đang ở trạng thái {self.status}, chưa thể trả tại quầy")
+        self._move(DossierStatus.RETURNED, now, actor, "trả kết quả tại quầy")
+        self.returned_at = now
+        self.record(
+            DossierReturned(
+                dossier_code=self.code, correlation_id=self.correlation_id, returned_at=now, where=ReturnMethod.COUNTER
+            )
+        )
+
+    # --- the register follows the other services' events ---------------------------------
+
+    def follow(self, event_type: str, data: Mapping[str, Any], at: datetime) -> None:
+        """Update the register from processing's or postal's event of `at`. Late or
+        repeated events change nothing they should not (the status never moves back)."""
+        if event_type in STATUS_OF_EVENT:
+            moved = self._move(STATUS_OF_EVENT[event_type], at, "processing", data.get("department", ""))
+            if moved and data.get("dossier_due_at"):  # the deadline restarted or moved after a supplement
+                self.due_at = data["dossier_due_at"]
+        elif event_type == EventType.DOSSIER_OVERDUE:
+            self.overdue = True
+        elif event_type == EventType.DEADLINE_EXTENDED:  # the apology (Form 04) with a new date
+            self.rescheduled = True
+            self.due_at = data["new_due_at"]
+        elif event_type == EventType.SHIPMENT_CREATED:
+            self.postal_status = self.postal_status or PostalStatus.SHIPPED
+        elif event_type == EventType.SHIPMENT_FAILED:
+            if self.postal_status in (None, PostalStatus.SHIPPED, PostalStatus.DELIVERY_FAILED):
+                self.postal_status = PostalStatus.DELIVERY_FAILED
+        elif event_type == EventType.SHIPMENT_RETURNED:
+            if self.status != DossierStatus.RETURNED:
+                self.postal_status = PostalStatus.RETURNED_TO_COUNTER
+        elif event_type == EventType.SHIPMENT_DELIVERED:
+            self.postal_status = PostalStatus.DELIVERED
+            delivered_at = data["delivered_at"]
+            if self._move(DossierStatus.RETURNED, delivered_at, "postal", "bưu chính đã phát"):
+                self.returned_at = delivered_at
+                self.record(
+                    DossierReturned(
+                        dossier_code=self.code,
+                        correlation_id=self.correlation_id,
+                        returned_at=delivered_at,
+                        where=ReturnMethod.POSTAL,
+                    )
+                )
+
+    # --- inside -------------------------------------------------------------------------
+
+    def _require_status(self, *statuses: DossierStatus, action: str) -> None:
+        if self.status not in statuses:
+            raise WrongStatus(
+                f"Hồ sơ {self.code} đang ở trạng thái {self.status}: không thể {action}", {"status": [str(self.status)]}
+            )
+
+    def _move(self, status: DossierStatus, at: datetime, actor: str, note: str = "") -> bool:
+        """Apply a status if the lifecycle allows it now; False when it is stale."""
+        if not may_move(self.status, self.status_at, status, at):
+            return False
+        self.status, self.status_at = status, at
+        self._log(status, at, actor, note)
+        return True
+
+    def _log(self, status: DossierStatus, at: datetime, actor: str, note: str) -> None:
+        self.trail.append(Transition(dossier_code=self.code, status=status, at=at, actor=actor, note=note))
+
+
+def incomplete(procedure: ProcedureVersion, missing: list[str]) -> DossierIncomplete:
+    """Form 02: what a dossier of `procedure` still needs, all at once."""
+    return DossierIncomplete(
+        f"Hồ sơ chưa đầy đủ: cần bổ sung {len(missing)} giấy tờ (Mẫu 02, hướng dẫn một lần)",
+        {"missing_documents": missing, "procedure_code": [f"{procedure.code} - {procedure.name}"]},
+    )
+
+
+# --- the calendar ------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class CalendarOverride:
+    """An administrator's change to the official calendar: an extra day off, or a
+    make-up working day (ngày làm bù)."""
+
+    day: date
+    kind: str
+    note: str
+    set_by: str
+    set_at: datetime
+
+
+class CalendarOverrides(Aggregate):
+    """The whole set of overrides under its version. intake owns them and announces
+    each new set (`calendar_changed`) so that every service counts deadlines on the
+    same calendar; the version only increases. Appointments already given are stored
+    with their dossiers and do not move."""
+
+    def __init__(self, overrides: Sequence[CalendarOverride] = (), version: int = 0) -> None:
+        self.by_day = {o.day: o for o in overrides}
+        self.version = version
+        self.added: list[CalendarOverride] = []
+        self.removed: list[CalendarOverride] = []
+
+    def set(self, day: date, kind: str, note: str, actor: str, now: datetime) -> CalendarOverride:
+        """Add or replace the override of `day`."""
+        override = self.by_day.get(day)
+        if override is None:
+            override = CalendarOverride(day=day, kind=OverrideKind(kind), note=note, set_by=actor, set_at=now)
+            self.by_day[day] = override
+            self.added.append(override)
+        else:
+            override.kind, override.note, override.set_by, override.set_at = OverrideKind(kind), note, actor, now
+        self._announce()
+        return override
+
+    def remove(self, day: date) -> None:
+        override = self.by_day.pop(day, None)
+        if override is None:
+            raise NoOverride(f"Không có điều chỉnh lịch nào cho ngày {day:%d/%m/%Y}")
+        if override in self.added:
+            self.added.remove(override)
+        else:
+            self.removed.append(override)
+        self._announce()
+
+    def days(self, kind: OverrideKind) -> list[date]:
+        return sorted(day for day, o in self.by_day.items() if o.kind == kind)
+
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(
+            days_off=self.days(OverrideKind.DAY_OFF), working_days=self.days(OverrideKind.WORKING_DAY)
+        )
+
+    def _announce(self) -> None:
+        self.version += 1
+        self.record(
+            CalendarChanged(
+                dossier_code=NOT_A_DOSSIER,
+                correlation_id=None,
+                version=self.version,
+                days_off=self.days(OverrideKind.DAY_OFF),
+                working_days=self.days(OverrideKind.WORKING_DAY),
+            )
+        )

@@ -1,0 +1,104 @@
+"""notify's repositories over SQLAlchemy, and its unit of work."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from services.notify.adapters.orm import LocalDelivery, messages
+from services.notify.domain.model import RETRYABLE, Message, MessageStatus, Recipient
+from shared.uow import UnitOfWork
+
+# the messages table's columns (queried through the table: the domain class stays plain)
+m = messages.c
+
+
+class MessageRepository:
+    def __init__(self, session, work):
+        self.session, self.work = session, work
+
+    def add(self, message):
+        self.session.add(message)
+        return self.work.track(message)
+
+    def get(self, message_id, for_update=False):
+        query = sa.select(Message).where(m.id == message_id)
+        return self._one(query.with_for_update() if for_update else query)
+
+    def by_provider_ref(self, provider_ref, for_update=False):
+        query = sa.select(Message).where(m.provider_ref == provider_ref)
+        return self._one(query.with_for_update() if for_update else query)
+
+    def event_has_messages(self, event_id):
+        """Whether an event already made its messages (under any consumer name)."""
+        return self.session.scalar(sa.select(sa.literal(1)).where(m.event_id == event_id).limit(1)) is not None
+
+    def due(self, now, created_grace_seconds, limit):
+        """[(id, channel)] of the messages to send now (Message.is_due, in SQL)."""
+        rows = self.session.execute(
+            sa.select(m.id, m.channel)
+            .where(
+                m.status.in_([str(s) for s in RETRYABLE]),
+                sa.or_(m.next_attempt_at.is_(None), m.next_attempt_at <= now),
+                sa.or_(
+                    m.status != MessageStatus.CREATED.value,
+                    m.next_attempt_at.is_not(None),
+                    m.created_at <= now - timedelta(seconds=created_grace_seconds),
+                ),
+            )
+            .order_by(m.created_at)
+            .limit(limit)
+        ).all()
+        return [(row.id, row.channel) for row in rows]
+
+    def interrupted(self, now, sending_timeout_seconds, limit):
+        """Messages a restart cut off in `sending` (Message.is_interrupted, in SQL),
+        locked; those another worker holds are skipped."""
+        found = self.session.scalars(
+            sa.select(Message)
+            .where(
+                m.status == MessageStatus.SENDING.value,
+                m.sent_at.is_(None),
+                m.sending_at <= now - timedelta(seconds=sending_timeout_seconds),
+            )
+            .order_by(m.sending_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [self.work.track(message) for message in found]
+
+    def _one(self, query):
+        message = self.session.scalars(query).first()
+        return self.work.track(message) if message is not None else None
+
+
+class RecipientRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, dossier_code):
+        return self.session.get(Recipient, dossier_code)
+
+    def add(self, recipient):
+        self.session.add(recipient)
+        return recipient
+
+
+class LocalDeliveryRepository:
+    """What the local channel 'sends': a row written in the message's transaction."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, message_id, channel, address, body, delivered_at):
+        self.session.flush()  # a message created in this transaction is written first: the delivery refers to it
+        self.session.add(LocalDelivery(message_id, channel, address, body, delivered_at))
+
+
+class NotifyWork(UnitOfWork):
+    source = "notify"
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.messages = MessageRepository(session, self)
+        self.recipients = RecipientRepository(session)
+        self.deliveries = LocalDeliveryRepository(session)

@@ -1,0 +1,1 @@
+"""notify's domain: the citizen message and its delivery rules, free of any framework."""

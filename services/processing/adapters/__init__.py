@@ -1,0 +1,2 @@
+"""processing's adapters: the table mapping, repositories and unit of work, the read
+side, the departments' task queues and the printable forms."""

@@ -1,0 +1,72 @@
+"""What the department rules refuse. Each exception is a category of shared.domain
+(its HTTP status follows from the category, in shared.errors) with its error code."""
+
+from __future__ import annotations
+
+from shared.domain import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
+
+
+class TaskNotFound(NotFound):
+    code = "not_found"
+
+
+class CaseNotFound(NotFound):
+    code = "not_found"
+
+
+class QueueEmpty(NotFound):
+    code = "queue_empty"
+
+
+class OtherDepartment(Forbidden):
+    """An officer or a department's system acting on another department's work."""
+
+    code = "other_department"
+
+
+class NoDepartmentOnCredential(Forbidden):
+    code = "forbidden"
+
+
+class NotAutomated(Forbidden):
+    """A department's system answering while an admin has not marked it automated."""
+
+    code = "not_automated"
+
+
+class TaskNotHeld(Conflict):
+    code = "task_not_held"
+
+
+class StaleDecision(Conflict):
+    """The dossier no longer waits for this step (decided, withdrawn, moved on)."""
+
+    code = "stale_decision"
+
+
+class NotInProgress(Conflict):
+    code = "not_in_progress"
+
+
+class AlreadyExtended(Conflict):
+    code = "already_extended"
+
+
+class SameDepartment(RuleBroken):
+    code = "same_department"
+
+
+class SupplementTooLate(RuleBroken):
+    code = "supplement_too_late"
+
+
+class DeadlinePassed(RuleBroken):
+    code = "deadline_passed"
+
+
+class NotLater(RuleBroken):
+    code = "not_later"
+
+
+class ExtensionTooFar(InvalidInput):
+    code = "invalid_input"

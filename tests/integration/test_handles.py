@@ -1,0 +1,180 @@
+"""`@handles` wired once, against a real RabbitMQ and PostgreSQL: one method on two
+event types, the inbox under `<service>.<method>`, the events an aggregate records
+reaching the outbox in the handler's own transaction, and the work returned for
+after the commit."""
+
+import json
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from shared import events, logs, reliability
+from shared.db import Database, make_engine
+from shared.domain import Aggregate, DomainEvent
+from shared.events import EventType
+from shared.messaging import ConfirmingPublisher, event_exchange, handles
+from shared.uow import UnitOfWork
+from tests.helpers import fresh_database, wait_for
+
+SERVICE = "spine_handles"
+
+effects_metadata = sa.MetaData()
+effects = sa.Table(
+    "handled_effects",
+    effects_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.String(36)),
+    sa.Column("dossier_code", sa.String(40)),
+)
+
+CALLS = []  # (event_id, event_type, dossier code and correlation id of the log context)
+AFTER = []  # (event_id, whether its effect was already committed when the callable ran)
+FAIL_ONCE = set()  # dossier codes whose first handling raises after recording its event
+
+
+@dataclass(frozen=True)
+class Rejected(DomainEvent):
+    event_type = EventType.DOSSIER_REJECTED
+    reason: str
+
+
+class Case(Aggregate):
+    def __init__(self, code, correlation_id):
+        self.code, self.correlation_id = code, correlation_id
+
+    def reject(self, reason):
+        self.record(Rejected(self.code, self.correlation_id, reason))
+
+
+class CaseWork(UnitOfWork):
+    source = "processing"
+
+
+def committed(event_id):
+    engine = make_engine(URLS["consumer"])
+    try:
+        with engine.connect() as conn:
+            return (
+                conn.scalar(sa.select(sa.func.count()).select_from(effects).where(effects.c.event_id == event_id)) == 1
+            )
+    finally:
+        engine.dispose()
+
+
+class HandlesConsumer:
+    name = SERVICE
+    db = Database()
+    work = CaseWork
+
+    @handles("intake", EventType.DOSSIER_REFUSED, EventType.DOSSIER_WITHDRAWN)
+    def on_stopped(self, env, work):
+        CALLS.append((env["event_id"], env["event_type"], logs._dossier.get(), logs.current_correlation_id()))
+        work.session.execute(effects.insert().values(event_id=env["event_id"], dossier_code=env["dossier_code"]))
+        work.track(Case(env["dossier_code"], env["correlation_id"])).reject(env["data"]["reason"])
+        if env["dossier_code"] in FAIL_ONCE:
+            FAIL_ONCE.discard(env["dossier_code"])
+            raise RuntimeError("department system down")
+        return lambda: AFTER.append((env["event_id"], committed(env["event_id"])))
+
+
+URLS = {}
+
+
+@pytest.fixture(scope="module")
+def database(database_server):
+    server, prefix = database_server
+    URLS["consumer"] = fresh_database(server, prefix + SERVICE, reliability.metadata, effects_metadata)
+    engine = make_engine(URLS["consumer"])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def consumer(container_factory, amqp_uri, database):
+    # one worker: deliveries are handled in the order they were published
+    container = container_factory(
+        HandlesConsumer,
+        {
+            "AMQP_URI": amqp_uri,
+            "SERVICE": SERVICE,
+            "DATABASE_URL": URLS["consumer"],
+            "RETRY_DELAYS_MS": [100, 200],
+            "max_workers": 1,
+        },
+    )
+    container.start()
+    return container
+
+
+def new_code():
+    return f"000.00.06.H56-261126-{uuid.uuid4().hex[:6]}"
+
+
+def publish(amqp_uri, *envs):
+    publisher = ConfirmingPublisher(amqp_uri)
+    publisher.publish_batch(
+        [(event_exchange("intake"), env["event_type"], json.dumps(env).encode(), {}) for env in envs]
+    )
+    publisher.close()
+
+
+def outbox_of(engine, code):
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(reliability.outbox.c.event_type, reliability.outbox.c.payload).where(
+                reliability.outbox.c.dossier_code == code
+            )
+        ).all()
+    return [(event_type, json.loads(payload)) for event_type, payload in rows]
+
+
+def inbox_consumers(engine, event_id):
+    with engine.connect() as conn:
+        return conn.scalars(
+            sa.select(reliability.inbox.c.consumer).where(reliability.inbox.c.event_id == event_id)
+        ).all()
+
+
+def test_one_method_on_two_event_types_handles_a_redelivery_once(consumer, database, amqp_uri):
+    refused_code, withdrawn_code = new_code(), new_code()
+    refused = events.envelope("dossier_refused", refused_code, {"reason": "thiếu tờ khai"}, "corr-r", "intake")
+    withdrawn = events.envelope("dossier_withdrawn", withdrawn_code, {"reason": "công dân rút"}, "corr-w", "intake")
+    sentinel = events.envelope("dossier_refused", new_code(), {"reason": "sau cùng"}, source="intake")
+    publish(amqp_uri, refused, refused, withdrawn, sentinel)  # the first one delivered twice
+
+    wait_for(lambda: any(a[0] == sentinel["event_id"] for a in AFTER), message="the last event handled")
+    handled = [c for c in CALLS if c[0] in (refused["event_id"], withdrawn["event_id"])]
+    # each once, with the log context of its own dossier
+    assert sorted(handled) == sorted(
+        [
+            (refused["event_id"], "dossier_refused", refused_code, "corr-r"),
+            (withdrawn["event_id"], "dossier_withdrawn", withdrawn_code, "corr-w"),
+        ]
+    )
+    assert inbox_consumers(database, refused["event_id"]) == [f"{SERVICE}.on_stopped"]
+    assert inbox_consumers(database, withdrawn["event_id"]) == [f"{SERVICE}.on_stopped"]
+    # the event the aggregate recorded is in the outbox, once, with the dossier's correlation id
+    [(event_type, env)] = outbox_of(database, refused_code)
+    assert (event_type, env["correlation_id"], env["data"]) == (
+        "dossier_rejected",
+        "corr-r",
+        {"reason": "thiếu tờ khai"},
+    )
+    assert [t for t, _ in outbox_of(database, withdrawn_code)] == ["dossier_rejected"]
+    # the returned callable ran once per event, after its effect was committed
+    assert [a for a in AFTER if a[0] == refused["event_id"]] == [(refused["event_id"], True)]
+
+
+def test_a_failed_handling_leaves_neither_its_events_nor_its_inbox_row(consumer, database, amqp_uri):
+    code = new_code()
+    FAIL_ONCE.add(code)
+    env = events.envelope("dossier_refused", code, {"reason": "r"}, source="intake")
+    publish(amqp_uri, env)
+    wait_for(lambda: any(a[0] == env["event_id"] for a in AFTER), message="the retried event handled")
+    assert [c[0] for c in CALLS].count(env["event_id"]) == 2  # failed, then retried
+    # the failed try's event and effect were rolled back with it: one of each
+    assert [t for t, _ in outbox_of(database, code)] == ["dossier_rejected"]
+    assert inbox_consumers(database, env["event_id"]) == [f"{SERVICE}.on_stopped"]
+    assert committed(env["event_id"])

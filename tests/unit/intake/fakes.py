@@ -1,0 +1,118 @@
+"""intake's unit of work on in-memory repositories: the register, the codes, the
+catalogue and the calendar overrides, as dicts and lists."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from datetime import date, datetime
+
+from services.intake import application
+from services.intake.domain import policies
+from services.intake.domain.errors import DossierNotFound
+from services.intake.domain.model import CalendarOverride, CalendarOverrides, Dossier, Procedure, ProcedureVersion
+from services.intake.schemas import DEMO_CATALOGUE, catalogue_entries
+from shared.calendar import WorkingCalendar
+from tests.unit.fakes import FakeWork
+
+
+class FakeDossiers:
+    def __init__(self, work: FakeWork) -> None:
+        self.work = work
+        self.items: dict[str, Dossier] = {}
+        self.locked: list[str] = []
+
+    def get(self, code: str, for_update: bool = False) -> Dossier:
+        if code not in self.items:
+            raise DossierNotFound(f"Không tìm thấy hồ sơ {code}")
+        if for_update:
+            self.locked.append(code)
+        return self.work.track(self.items[code])
+
+    def add(self, dossier: Dossier) -> Dossier:
+        self.items[dossier.code] = dossier
+        return self.work.track(dossier)
+
+    def code_of_pickup(self, pickup_id: str) -> str | None:
+        return next((d.code for d in self.items.values() if d.pickup_id == pickup_id), None)
+
+
+class FakeCodes:
+    def __init__(self) -> None:
+        self.last: Counter[tuple[str, str]] = Counter()
+
+    def next_code(self, agency_code: str, moment: datetime) -> str:
+        day = policies.code_day(moment)
+        self.last[agency_code, day] += 1
+        return policies.dossier_code(agency_code, day, self.last[agency_code, day])
+
+
+class FakeProcedures:
+    def __init__(self, work: FakeWork) -> None:
+        self.work = work
+        self.versions: list[ProcedureVersion] = []
+        self.locks = 0
+
+    def get(self, code: str) -> Procedure:
+        return self.work.track(Procedure(code, [v for v in self.versions if v.code == code]))
+
+    def version(self, version_id: int | None) -> ProcedureVersion:
+        return next(v for v in self.versions if v.id == version_id)
+
+    def listed_on(self, day: date) -> list[ProcedureVersion]:
+        return sorted((v for v in self.versions if v.effective_on(day)), key=lambda v: v.code)
+
+    def count(self) -> int:
+        return len(self.versions)
+
+    def lock_catalogue(self) -> None:
+        self.locks += 1
+
+    def save(self, procedure: Procedure) -> None:
+        for version in procedure.added:
+            version.id = len(self.versions) + 1
+            self.versions.append(version)
+        procedure.added.clear()
+
+
+class FakeCalendar:
+    def __init__(self, work: FakeWork) -> None:
+        self.work = work
+        self.stored: list[CalendarOverride] = []
+        self.version = 0
+
+    def working(self) -> WorkingCalendar:
+        return CalendarOverrides(self.stored, self.version).calendar()
+
+    def overrides(self) -> CalendarOverrides:
+        return self.work.track(CalendarOverrides(copy.deepcopy(self.stored), self.version))
+
+    def save(self, overrides: CalendarOverrides) -> None:
+        self.stored = sorted(overrides.by_day.values(), key=lambda o: o.day)
+        self.version = overrides.version
+        overrides.added.clear()
+        overrides.removed.clear()
+
+
+class FakeIntakeWork(FakeWork):
+    source = "intake"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dossiers = FakeDossiers(self)
+        self.codes = FakeCodes()
+        self.procedures = FakeProcedures(self)
+        self.calendar = FakeCalendar(self)
+
+
+def demo_entries() -> list[dict]:
+    return catalogue_entries(json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8")))
+
+
+def work_with_demo_catalogue(today: date) -> FakeIntakeWork:
+    work = FakeIntakeWork()
+    application.import_catalogue(work, demo_entries(), today)
+    work.commit()
+    work.published.clear()
+    return work
