@@ -14,6 +14,20 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from shared import clock, logs
 
 VERSION = 1
+
+# An online or postal submission not yet received is known by its reference
+# (CONTRACT "Submission references and codes"): "TN-<YYMMDD>-<8 letters>". Events about
+# it before reception (dossier_refused) carry the reference as their dossier_code.
+# It can never be read as a dossier code (<agency>-<YYMMDD>-<NNNN>): "TN" is no agency
+# code, and the last part is letters, never the 4-digit sequence.
+SUBMISSION_REFERENCE_PREFIX = "TN-"
+
+
+def is_reference(code: str | None) -> bool:
+    """True for a submission reference, False for a dossier code (or anything else)."""
+    return bool(code) and str(code).startswith(SUBMISSION_REFERENCE_PREFIX)
+
+
 RETURN_METHODS = ("counter", "postal")
 CHANNELS = ("counter", "online", "postal")
 
@@ -39,6 +53,18 @@ class RouteStep(_Open):
     days = fields.Integer(required=True, validate=validate.Range(min=0))
 
 
+class AgencyRef(_Open):
+    """The receiving agency as its letters name and sign it (Form 04)."""
+
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    head_title = fields.String(allow_none=True)
+    place = fields.String(allow_none=True)
+
+
+APPLICANT_KINDS = ("citizen", "organisation", "foreigner")
+
+
 class DossierReceived(_Open):
     procedure_code = fields.String(required=True)
     procedure_version = fields.Integer(required=True)
@@ -54,6 +80,14 @@ class DossierReceived(_Open):
     postal_address = fields.String(allow_none=True)
     contacts = fields.Nested(Contacts, required=True)
     notify = fields.Nested(Channels, required=True)
+    # issue 13 (optional: earlier events lack them): whom the agency's letters address
+    # ("Kính gửi": a person's full name, an organisation's name) and who signs them
+    applicant_name = fields.String()
+    applicant_kind = fields.String(load_default="citizen", validate=validate.OneOf(APPLICANT_KINDS))
+    agency = fields.Nested(AgencyRef, allow_none=True)
+    # issue 13: the submission reference an online or postal dossier had before reception
+    # (absent for a counter dossier, and in earlier events)
+    reference = fields.String(allow_none=True)
 
 
 class Reason(_Open):
@@ -76,6 +110,9 @@ class DossierSupplemented(_Open):
 class DossierReturned(_Open):
     returned_at = fields.AwareDateTime(required=True)
     where = fields.String(required=True, validate=validate.OneOf(RETURN_METHODS))
+    # issue 13: what was handed back: the result, or the refusal notice of a rejected
+    # dossier with its original papers (earlier events lack it: they were all results)
+    outcome = fields.String(load_default="result", validate=validate.OneOf(("result", "rejected")))
 
 
 class ProcessingStarted(_Open):
@@ -101,6 +138,16 @@ class SupplementRequested(_Open):
     requested_at = fields.AwareDateTime(required=True)
 
 
+class DossierRejected(Reason):
+    """Dừng xử lý. The refusal notice goes back like a result: `return_method` and
+    `postal_address` as in result_ready, and `late` when the rejection came after
+    the processing deadline (all optional: events before issue 13 carry the reason only)."""
+
+    return_method = fields.String(validate=validate.OneOf(RETURN_METHODS))
+    postal_address = fields.String(allow_none=True)
+    late = fields.Boolean()
+
+
 class DeadlineExtended(_Open):
     reason = fields.String(required=True)
     old_due_at = fields.AwareDateTime(required=True)
@@ -118,22 +165,32 @@ class ResultReady(_Open):
     postal_address = fields.String(allow_none=True)
 
 
-class ShipmentCreated(_Open):
+# What a postal shipment carries back to the applicant: the result, or the refusal
+# notice with the original papers of a rejected dossier (issue 13). Events before it
+# lack `purpose`: they were all results.
+SHIPMENT_PURPOSES = ("result", "rejection")
+
+
+class _Shipment(_Open):
+    purpose = fields.String(load_default="result", validate=validate.OneOf(SHIPMENT_PURPOSES))
+
+
+class ShipmentCreated(_Shipment):
     waybill = fields.String(required=True)
     expected_delivery = fields.Date(required=True)
 
 
-class ShipmentDelivered(_Open):
+class ShipmentDelivered(_Shipment):
     delivered_at = fields.AwareDateTime(required=True)
     waybill = fields.String()
 
 
-class ShipmentFailed(_Open):
+class ShipmentFailed(_Shipment):
     attempt = fields.Integer(required=True)
     reason = fields.String(required=True)
 
 
-class ShipmentReturned(_Open):
+class ShipmentReturned(_Shipment):
     waybill = fields.String()
 
 
@@ -199,7 +256,7 @@ EVENTS = {
     EventType.PROCESSING_STARTED: ("processing", ProcessingStarted),
     EventType.DOSSIER_TRANSFERRED: ("processing", DossierTransferred),
     EventType.SUPPLEMENT_REQUESTED: ("processing", SupplementRequested),
-    EventType.DOSSIER_REJECTED: ("processing", Reason),
+    EventType.DOSSIER_REJECTED: ("processing", DossierRejected),
     EventType.DEADLINE_EXTENDED: ("processing", DeadlineExtended),
     EventType.DOSSIER_OVERDUE: ("processing", DossierOverdue),
     EventType.RESULT_READY: ("processing", ResultReady),

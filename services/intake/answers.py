@@ -5,18 +5,46 @@ from shared.openapi import ANY, BOOLEAN, DAY, INTEGER, MOMENT, STRING, array, nu
 
 PROCEDURE_REF = obj(code=STRING, name=STRING, version=INTEGER)
 
-SUBMISSION = obj(
-    code=nullable(STRING), status=STRING, received_at=nullable(MOMENT), due_at=nullable(MOMENT), procedure=PROCEDURE_REF
-)
+# a counter dossier answers its `code`; an online or postal submission its `reference`
+# and no code (CONTRACT "Submission references and codes")
+SUBMISSION = {
+    **obj(status=STRING, received_at=nullable(MOMENT), due_at=nullable(MOMENT), procedure=PROCEDURE_REF),
+    "properties": {
+        "code": STRING,
+        "reference": STRING,
+        "status": STRING,
+        "received_at": nullable(MOMENT),
+        "due_at": nullable(MOMENT),
+        "procedure": PROCEDURE_REF,
+    },
+}
 
 DOSSIER = obj(
-    code=STRING,
+    code=nullable(STRING),  # null until received: then `reference` names it
+    reference=nullable(STRING),
     agency_code=STRING,
     status=STRING,
     status_number=nullable(INTEGER),
     channel=STRING,
     procedure=obj(code=STRING, version=INTEGER),
-    applicant=obj(full_name=STRING, id_number=STRING),
+    # CONTRACT "Applicants": `full_name` is the display name of every kind; the other
+    # fields as the kind has them (ID and passport numbers masked)
+    applicant={
+        **obj(kind=STRING, full_name=STRING, id_number=nullable(STRING)),
+        "properties": {
+            "kind": STRING,
+            "full_name": STRING,
+            "id_number": nullable(STRING),
+            "name": STRING,
+            "organisation_code": STRING,
+            "representative": {"type": "object"},
+            "passport_number": STRING,
+            "nationality": STRING,
+            "on_behalf_of": {"type": "object"},
+            "authorisation": nullable(STRING),
+        },
+    },
+    sets=INTEGER,
     documents=array(ANY),
     submitted_at=nullable(MOMENT),
     handed_over_at=nullable(MOMENT),
@@ -24,6 +52,7 @@ DOSSIER = obj(
     due_at=nullable(MOMENT),
     returned_at=nullable(MOMENT),
     return_method=STRING,
+    outcome=nullable(STRING),  # once returned: result | rejected
     reason=nullable(STRING),
     flags={"type": "object"},
     history=array(obj(status=STRING, at=MOMENT, actor=nullable(STRING), note=nullable(STRING))),
@@ -32,7 +61,8 @@ DOSSIER = obj(
 GUIDANCE = obj(form=STRING, procedure=PROCEDURE_REF, complete=BOOLEAN, missing_documents=array(STRING))
 
 LOOKUP = obj(
-    code=STRING,
+    code=nullable(STRING),
+    reference=nullable(STRING),
     procedure=STRING,
     status=STRING,
     status_label=STRING,
@@ -50,6 +80,7 @@ PROCEDURE = obj(
     name=STRING,
     field=STRING,
     level=INTEGER,
+    online_service=STRING,
     agency_code=STRING,
     duration_days=INTEGER,
     route=array(obj(department=STRING, days=INTEGER)),
@@ -68,7 +99,14 @@ PROCEDURES = obj(at=DAY, procedures=array(PROCEDURE))
 PROCEDURE_VERSIONS = obj(code=STRING, at=DAY, in_effect=nullable(PROCEDURE), versions=array(PROCEDURE))
 
 _IMPORTED = array({"type": "object", "required": ["code"], "properties": {"code": STRING}})
-IMPORT = obj(added=_IMPORTED, changed=_IMPORTED, expired=_IMPORTED, unchanged=_IMPORTED, missing_from_source=_IMPORTED)
+IMPORT = obj(
+    added=_IMPORTED,
+    changed=_IMPORTED,
+    expired=_IMPORTED,
+    unchanged=_IMPORTED,
+    missing_from_source=_IMPORTED,
+    agencies=_IMPORTED,  # each agency of the file: {code, name, status: added | changed | unchanged}
+)
 
 DUE = obj(procedure_code=STRING, procedure_version=INTEGER, received_at=MOMENT, due_at=MOMENT)
 

@@ -5,16 +5,19 @@ commit writes the events the aggregates recorded to the outbox."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from services.intake.domain import policies
-from services.intake.domain.errors import CatalogueConflict, InvalidCatalogue
+from services.intake.domain.errors import CatalogueConflict, DossierNotFound, InvalidCatalogue
 from services.intake.domain.events import Channels
 from services.intake.domain.model import (
+    DEFAULT_HEAD_TITLE,
     Actor,
+    Agency,
     Applicant,
     CalendarOverride,
     CalendarOverrides,
@@ -54,11 +57,19 @@ class Calendar(Protocol):
     def save(self, overrides: CalendarOverrides) -> None: ...
 
 
+class Agencies(Protocol):
+    def get(self, code: str) -> Agency | None: ...
+    def configured(self, code: str) -> Agency: ...
+    def add(self, agency: Agency) -> Agency: ...
+    def all(self) -> list[Agency]: ...
+
+
 class Work(Protocol):
     dossiers: Dossiers
     codes: Codes
     procedures: Procedures
     calendar: Calendar
+    agencies: Agencies
 
 
 # --- reception -------------------------------------------------------------------------
@@ -87,20 +98,18 @@ def register(
     procedure = work.procedures.get(data["procedure_code"]).in_effect((handed_over_at or now).date())
     procedure.allow_return(data["return_method"])
     agency = agency or procedure.agency_code
-    code = work.codes.next_code(agency, now)
+    procedure.allow_channel(data["channel"])
+    if data["channel"] == "counter":  # received at once: its code now
+        code, reference = work.codes.next_code(agency, now), None
+    else:  # the code comes with reception [Circular 01/2018/TT-VPCP Art. 19]
+        code = reference = policies.submission_reference(now, new_reference_token())
     applicant = data["applicant"]
     dossier = Dossier.register(
         code=code,
         agency_code=agency,
         procedure=procedure,
         channel=data["channel"],
-        applicant=Applicant(
-            full_name=applicant["full_name"],
-            id_number=applicant["id_number"],
-            phone=applicant.get("phone"),
-            email=applicant.get("email"),
-            address=applicant.get("address"),
-        ),
+        applicant=Applicant.of(applicant),
         documents=data["documents"],
         return_method=data["return_method"],
         delivery_address=data.get("delivery_address"),
@@ -112,6 +121,9 @@ def register(
         handed_over_at=handed_over_at,
         pickup_id=pickup_id,
         note=note,
+        sets=data.get("sets", 1),
+        agency=work.agencies.configured(agency),
+        reference=reference,
     )
     work.dossiers.add(dossier)
     return dossier, procedure
@@ -151,19 +163,54 @@ def guidance(
     return procedure, policies.missing_documents(procedure.documents, documents, marked)
 
 
+def new_reference_token() -> str:
+    """The random part of a submission reference (policies.submission_reference)."""
+    return "".join(secrets.choice(policies.REFERENCE_LETTERS) for _ in range(policies.REFERENCE_TOKEN_LENGTH))
+
+
 def _counter_dossier(work: Work, code: str, actor: Actor) -> Dossier:
-    """The dossier locked for a counter action of its own agency; another agency's
-    code is refused before any lookup (the same answer whether it exists or not)."""
+    """The dossier (by its code or reference) locked for a counter action of its own
+    agency; another agency's code is refused before any lookup (the same answer
+    whether it exists or not)."""
     actor.require_agency(policies.agency_of_code(code))
     dossier = work.dossiers.get(code, for_update=True)
     actor.require_agency(dossier.agency_code)
     return dossier
 
 
+def _applicants_dossier(work: Work, code: str, actor: Actor) -> Dossier:
+    """The dossier of a supplement or withdrawal: the counter's (its agency's), or
+    the portal's own online dossier [Decree 61/2018/NĐ-CP Art. 17]; any other dossier
+    answers the 404 of one that does not exist (shared.scope)."""
+    if actor.role != Role.PORTAL:
+        return _counter_dossier(work, code, actor)
+    dossier = work.dossiers.get(code, for_update=True)
+    if not dossier.submitted_by_portal(actor.sub):
+        raise DossierNotFound(f"Không tìm thấy hồ sơ {code}")
+    return dossier
+
+
 def accept(work: Work, code: str, missing: Sequence[str], note: str, actor: Actor, now: datetime) -> Dossier:
     dossier = _counter_dossier(work, code, actor)
     procedure = work.procedures.version(dossier.procedure_id)
-    dossier.accept(procedure, work.calendar.working(), actor.sub, now, missing=missing, note=note)
+    dossier.accept(
+        procedure,
+        work.calendar.working(),
+        actor.sub,
+        now,
+        missing=missing,
+        note=note,
+        next_code=lambda received_at: work.codes.next_code(dossier.agency_code, received_at),
+        agency=work.agencies.configured(dossier.agency_code),
+    )
+    return dossier
+
+
+def keep_guidance(work: Work, code: str, marked: Sequence[str], note: str, actor: Actor, now: datetime) -> Dossier:
+    """The counter's guidance at its check (what accept refused as incomplete) is kept
+    for Form 02, in its own unit of work: the refusal itself changes nothing else."""
+    dossier = _counter_dossier(work, code, actor)
+    dossier.keep_guidance(work.procedures.version(dossier.procedure_id), marked, note, actor.sub, now)
     return dossier
 
 
@@ -174,13 +221,13 @@ def refuse(work: Work, code: str, reason: str, actor: Actor, now: datetime) -> D
 
 
 def supplement(work: Work, code: str, documents: Sequence[Mapping[str, Any]], actor: Actor, now: datetime) -> Dossier:
-    dossier = _counter_dossier(work, code, actor)
+    dossier = _applicants_dossier(work, code, actor)
     dossier.supplement(documents, actor.sub, now)
     return dossier
 
 
 def withdraw(work: Work, code: str, reason: str, actor: Actor, now: datetime) -> Dossier:
-    dossier = _counter_dossier(work, code, actor)
+    dossier = _applicants_dossier(work, code, actor)
     dossier.withdraw(reason, actor.sub, now)
     return dossier
 
@@ -201,10 +248,15 @@ def follow(work: Work, event_type: str, dossier_code: str, data: Mapping[str, An
 
 
 def import_catalogue(
-    work: Work, entries: Sequence[Mapping[str, Any]], today: date, full: bool = True
+    work: Work,
+    entries: Sequence[Mapping[str, Any]],
+    today: date,
+    full: bool = True,
+    agencies: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, list[dict[str, Any]]]:
-    """Apply a catalogue file's (validated) entries: all or nothing, never deleting
-    history; a full import also lists what is in effect but missing from the file."""
+    """Apply a catalogue file's (validated) entries and agencies: all or nothing,
+    never deleting history; a full import also lists what is in effect but missing
+    from the file."""
     duplicates = policies.duplicates_in_file(entries)
     if duplicates:
         raise InvalidCatalogue("Tệp danh mục có lỗi; không thủ tục nào được nhập", {"procedures": duplicates})
@@ -231,14 +283,48 @@ def import_catalogue(
     plan.apply()
     for procedure in procedures:
         work.procedures.save(procedure)
-    return plan.answer
+    answer = dict(plan.answer)
+    answer["agencies"] = [set_agency(work, **entry) for entry in agencies]
+    return answer
 
 
-def seed_catalogue(work: Work, entries: Sequence[Mapping[str, Any]], today: date) -> int:
+def seed_catalogue(
+    work: Work, entries: Sequence[Mapping[str, Any]], today: date, agencies: Sequence[Mapping[str, Any]] = ()
+) -> int:
     """Load a catalogue into an empty register (the local quick start's demo)."""
     if work.procedures.count():
         return 0
-    return len(import_catalogue(work, entries, today)["added"])
+    return len(import_catalogue(work, entries, today, agencies=agencies)["added"])
+
+
+# --- the agencies' configuration ------------------------------------------------------------
+
+
+def set_agency(
+    work: Work,
+    code: str,
+    name: str,
+    address: str | None = None,
+    place: str | None = None,
+    head_title: str | None = None,
+) -> dict[str, Any]:
+    """Configure a receiving agency (name, address, place name of the forms' dates,
+    the head's title); what is not given keeps its value. Answers {code, name, status}
+    with status added, changed or unchanged."""
+    agency = work.agencies.get(code)
+    if agency is None:
+        work.agencies.add(
+            Agency(
+                code=code,
+                name=name,
+                address=address or "",
+                place=place or "",
+                head_title=head_title or DEFAULT_HEAD_TITLE,
+            )
+        )
+        return {"code": code, "name": name, "status": "added"}
+    changed = agency.update(name=name, address=address, place=place, head_title=head_title)
+    return {"code": code, "name": name, "status": "changed" if changed else "unchanged"}
 
 
 def expire_procedure(work: Work, code: str, last_day: date) -> ProcedureVersion:

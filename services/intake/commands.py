@@ -17,8 +17,8 @@ def register(sub):
         "import",
         help="import a catalogue file (all or nothing)",
         description="Import a catalogue JSON file: prints what was added, changed "
-        "(new version), expired, unchanged and missing from the file. "
-        "A file with any problem changes nothing.",
+        "(new version), expired, unchanged and missing from the file, and the agencies it "
+        "configures (its `agencies` list). A file with any problem changes nothing.",
     )
     imp.add_argument("file", help="catalogue file (JSON, the format of CONTRACT.md)")
     imp.set_defaults(func=cmd_catalog_import)
@@ -29,6 +29,30 @@ def register(sub):
     )
     listing.add_argument("--at", type=date.fromisoformat, help="the day, YYYY-MM-DD")
     listing.set_defaults(func=cmd_catalog_list)
+
+    agency = sub.add_parser(
+        "agency",
+        help="receiving agencies' configuration",
+        description="The receiving agencies (cơ quan tiếp nhận) as the forms print them: the name and "
+        'address on Forms 01-03, the place name of their dates ("Hải Phòng, ngày ... tháng ... năm ...") '
+        "and the title of the head who signs the agency's letters (Form 04). The catalogue file's "
+        "`agencies` list sets them too.",
+    )
+    agency_sub = agency.add_subparsers(dest="agency_command", required=True, metavar="ACTION")
+    agency_set = agency_sub.add_parser(
+        "set",
+        help="add or change an agency",
+        description="Add an agency, or change one: options left out keep their value "
+        "(for a new agency: empty address and place, head's title THỦ TRƯỞNG CƠ QUAN).",
+    )
+    agency_set.add_argument("--code", required=True, help="agency code (QCVN 102:2016/BTTTT), e.g. 000.00.06.H56")
+    agency_set.add_argument("--name", required=True, help='the agency\'s name, e.g. "UBND quận Lê Chân"')
+    agency_set.add_argument("--address", help="its address, printed under its name")
+    agency_set.add_argument("--place", help='the place name of the forms\' dates, e.g. "Hải Phòng"')
+    agency_set.add_argument("--head-title", dest="head_title", help='the head\'s title for signatures, e.g. "CHỦ TỊCH"')
+    agency_set.set_defaults(func=cmd_agency_set)
+    agency_list = agency_sub.add_parser("list", help="show the agencies", description="Show every configured agency.")
+    agency_list.set_defaults(func=cmd_agency_list)
 
     calendar = sub.add_parser(
         "calendar",
@@ -100,7 +124,7 @@ def _run(action):
 
 def cmd_catalog_import(args):
     from services.intake import application
-    from services.intake.schemas import catalogue_entries
+    from services.intake.schemas import catalogue_file
     from shared import clock
 
     try:
@@ -108,7 +132,12 @@ def cmd_catalog_import(args):
             document = json.load(f)
     except (OSError, ValueError) as exc:
         sys.exit(f"motcua catalog import: cannot read {args.file}: {exc}")
-    answer = _run(lambda work: application.import_catalogue(work, catalogue_entries(document), clock.now().date()))
+
+    def import_file(work):
+        loaded = catalogue_file(document)  # procedures and agencies: all or nothing
+        return application.import_catalogue(work, loaded["procedures"], clock.now().date(), agencies=loaded["agencies"])
+
+    answer = _run(import_file)
     _print(answer)
     print(", ".join(f"{len(v)} {k}" for k, v in answer.items()), file=sys.stderr)
 
@@ -146,3 +175,25 @@ def cmd_calendar_remove(args):
     from services.intake import application
 
     _print({"version": _run(lambda work: application.remove_calendar_override(work, args.day)), "removed": args.day})
+
+
+def cmd_agency_set(args):
+    from services.intake import application
+    from services.intake.schemas import AgencyEntry
+    from shared.http import load
+
+    given = {name: getattr(args, name) for name in ("code", "name", "address", "place", "head_title")}
+
+    def set_agency(work):
+        data = load(AgencyEntry, {k: v for k, v in given.items() if v is not None})  # 400 as the API answers
+        # what the command left out keeps its stored value (the schema's defaults are for new agencies)
+        kept = {k: (data[k] if given[k] is not None else None) for k in ("address", "place", "head_title")}
+        return application.set_agency(work, data["code"], data["name"], **kept)
+
+    _print(_run(set_agency))
+
+
+def cmd_agency_list(args):
+    from services.intake.adapters import queries
+
+    _print(_run(lambda work: queries.agencies(work.session)))

@@ -31,7 +31,7 @@ def guarded(limits, code, lookup):
         raise ApiError(
             429,
             "too_many_wrong_ids",
-            f"Mã hồ sơ này đã bị nhập sai số CCCD quá nhiều lần; vui lòng thử lại sau khoảng {minutes} phút",
+            f"Mã hồ sơ này đã bị nhập sai số giấy tờ quá nhiều lần; vui lòng thử lại sau khoảng {minutes} phút",
         )
     view = lookup()
     limits.per_code.right(attempt)

@@ -3,9 +3,21 @@
 import re
 from pathlib import Path
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
+from services.intake.domain import policies
 from services.intake.domain.errors import InvalidCatalogue
+from services.intake.domain.model import DEFAULT_HEAD_TITLE
 from shared import clock
 from shared.http import in_words, plausible_day
 
@@ -112,11 +124,61 @@ def check_id_number(value):
         raise ValidationError(f"Số CCCD không hợp lệ: mã tỉnh nơi đăng ký khai sinh {value[:3]} không tồn tại")
 
 
-class Applicant(Strict):
+KIND_LABELS = {"citizen": "công dân", "organisation": "tổ chức", "foreigner": "người nước ngoài"}
+# what identifies an applicant of each kind [CONTRACT "Applicants"; policies.IDENTIFIER_OF_KIND]
+KIND_FIELDS = {
+    "citizen": ("full_name", "id_number"),
+    "organisation": ("name", "organisation_code", "representative"),
+    "foreigner": ("full_name", "passport_number", "nationality"),
+}
+ORGANISATION_CODE = re.compile(r"[0-9]{10}(?:-?[0-9]{3})?\Z")  # 0100109106 or 0100109106-001
+PASSPORT_NUMBER = re.compile(r"[A-Za-z0-9]{6,12}\Z")
+
+
+def check_organisation_code(value):
+    if not isinstance(value, str) or not ORGANISATION_CODE.match(value):
+        raise ValidationError(
+            "Mã số doanh nghiệp, tổ chức gồm 10 hoặc 13 chữ số (ví dụ 0100109106 hoặc 0100109106-001)"
+        )
+
+
+def check_passport_number(value):
+    if not isinstance(value, str) or not PASSPORT_NUMBER.match(value):
+        raise ValidationError("Số hộ chiếu gồm 6 đến 12 chữ cái không dấu hoặc chữ số")
+
+
+def check_nationality(value):
+    if not isinstance(value, str) or not value.isascii() or value.upper() not in policies.COUNTRIES:
+        raise ValidationError("Quốc tịch ghi bằng mã quốc gia ISO 3166-1 gồm 2 chữ cái, ví dụ US, KR, JP, FR")
+
+
+def _identifier(check, required_message, **kwargs):
+    return fields.String(validate=check, error_messages={"required": required_message}, **kwargs)
+
+
+class Representative(Strict):
+    """An organisation's legal representative (người đại diện theo pháp luật)."""
+
     full_name = _text(min_length=2, max_length=200)
-    id_number = fields.String(
-        required=True, validate=check_id_number, error_messages={"required": "Bắt buộc nhập số CCCD"}
+    id_number = _identifier(check_id_number, "Bắt buộc nhập số CCCD", required=True)
+
+
+class Person(Strict):
+    """An applicant of any kind: a citizen (CCCD), an organisation (enterprise code and
+    legal representative) or a foreigner (passport and nationality); each kind needs
+    its own fields and refuses the others'."""
+
+    kind = fields.String(
+        load_default="citizen",
+        validate=validate.OneOf(tuple(KIND_FIELDS), error="Loại người nộp là citizen, organisation hoặc foreigner"),
     )
+    full_name = _text(required=False, min_length=2, max_length=200)
+    name = _text(required=False, min_length=2, max_length=300, metadata={"description": "tên tổ chức"})
+    id_number = _identifier(check_id_number, "Bắt buộc nhập số CCCD")
+    organisation_code = _identifier(check_organisation_code, "Bắt buộc nhập mã số doanh nghiệp, tổ chức")
+    representative = fields.Nested(Representative)
+    passport_number = _identifier(check_passport_number, "Bắt buộc nhập số hộ chiếu")
+    nationality = _identifier(check_nationality, "Bắt buộc nhập quốc tịch")
     phone = fields.String(load_default=None, allow_none=True)
     email = fields.Email(
         load_default=None,
@@ -131,6 +193,59 @@ class Applicant(Strict):
         # spaces between groups are fine, up to the column's 20 characters
         if value is not None and (len(value) > 20 or not PHONE.match(value.replace(" ", ""))):
             raise ValidationError("Số điện thoại không đúng định dạng Việt Nam (ví dụ 0912345678 hoặc +84912345678)")
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _fields_of_kind(self, data, original, **_):
+        """Every field the kind needs, none of another kind's: all problems at once."""
+        if not isinstance(original, dict):
+            return
+        kind = original.get("kind") or "citizen"
+        if kind not in KIND_FIELDS:
+            return  # the kind's own error says it
+        label = KIND_LABELS[kind]
+        problems = {}
+        for name in KIND_FIELDS[kind]:
+            if original.get(name) is None:
+                problems[name] = [f"Bắt buộc nhập khi người nộp là {label}"]
+        for other, names in KIND_FIELDS.items():
+            for name in names:
+                if other != kind and name not in KIND_FIELDS[kind] and original.get(name) is not None:
+                    problems[name] = [f"Chỉ dùng khi người nộp là {KIND_LABELS[other]}, không dùng cho {label}"]
+        if problems:
+            raise ValidationError(problems)
+
+    @post_load
+    def _normalise(self, data, **_):
+        """One spelling per identifier: the lookup compares them as stored."""
+        if data.get("organisation_code"):
+            data["organisation_code"] = data["organisation_code"].replace("-", "")
+        for name in ("passport_number", "nationality"):
+            if data.get(name):
+                data[name] = data[name].upper()
+        return data
+
+
+class Applicant(Person):
+    """Who hands the dossier in; `on_behalf_of` the applicant of any kind they act for,
+    under the authorising document named in `authorisation` [Civil Code 2015 Art. 138]."""
+
+    on_behalf_of = fields.Nested(Person, load_default=None, allow_none=True)
+    authorisation = _text(
+        required=False,
+        load_default=None,
+        allow_none=True,
+        max_length=300,
+        metadata={"description": "tên giấy tờ ủy quyền, bắt buộc khi có on_behalf_of"},
+    )
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _authorised(self, data, original, **_):
+        if not isinstance(original, dict):
+            return
+        if original.get("on_behalf_of") is not None and not original.get("authorisation"):
+            raise ValidationError({"authorisation": ["Cần ghi tên giấy tờ ủy quyền khi nộp hồ sơ thay cho người khác"]})
+        if original.get("authorisation") and original.get("on_behalf_of") is None:
+            raise ValidationError({"on_behalf_of": ["Giấy ủy quyền cần ghi rõ người ủy quyền (on_behalf_of)"]})
 
 
 class Document(Strict):
@@ -165,6 +280,12 @@ class Submission(Strict):
     )
     delivery_address = _text(required=False, load_default=None, allow_none=True)
     notify = fields.Nested(Notify, load_default=dict)
+    sets = fields.Integer(
+        load_default=1,
+        strict=True,
+        validate=validate.Range(min=1, max=20, error="Số bộ hồ sơ phải từ {min} đến {max}"),
+        metadata={"description": "số bộ hồ sơ (Mẫu 01)"},
+    )
 
     @validates_schema
     def _consistent(self, data, **_):
@@ -233,8 +354,18 @@ class CatalogueEntry(Strict):
     code = fields.String(required=True, validate=validate.Regexp(PROCEDURE_CODE, error="Mã thủ tục có dạng 1.001776"))
     name = _text()
     field = _text(max_length=200)
+    # Decree 42/2022/NĐ-CP: online_service full | partial | none; the old `level` 1-4 of
+    # Decree 43/2011 is still read (4 -> full, 3 -> partial, 1-2 -> none). One is needed.
     level = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=4, error="Mức độ dịch vụ công từ 1 đến 4")
+        load_default=None,
+        strict=True,
+        validate=validate.Range(min=1, max=4, error="Mức độ dịch vụ công từ 1 đến 4"),
+    )
+    online_service = fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            policies.ONLINE_SERVICES, error="Dịch vụ công trực tuyến: full (toàn trình), partial (một phần) hoặc none"
+        ),
     )
     agency_code = fields.String(
         required=True, validate=validate.Regexp(AGENCY_CODE, error="Mã cơ quan có dạng 000.00.06.H56")
@@ -289,21 +420,69 @@ class CatalogueEntry(Strict):
             problems["effective_to"] = ["Ngày hết hiệu lực trước ngày có hiệu lực"]
         if len(set(data.get("return_methods", []))) != len(data.get("return_methods", [])):
             problems["return_methods"] = ["Lặp lại hình thức trả kết quả"]
+        level, online = data.get("level"), data.get("online_service")
+        if level is None and online is None:
+            problems["online_service"] = ["Bắt buộc nhập online_service (full, partial, none) hoặc level (1-4)"]
+        elif level is not None and online is not None and policies.online_service_of_level(level) != online:
+            problems["online_service"] = [f"Không khớp với mức độ {level} ({policies.online_service_of_level(level)})"]
         if problems:
             raise ValidationError(problems)
+
+    @post_load
+    def _service_level(self, data, **_):
+        """Both scales on every entry: the one given, and the other derived from it."""
+        if data["online_service"] is None:
+            data["online_service"] = policies.online_service_of_level(data["level"])
+        if data["level"] is None:
+            data["level"] = policies.LEVEL_OF_ONLINE_SERVICE[data["online_service"]]
+        return data
+
+
+class AgencyEntry(Strict):
+    """A receiving agency's configuration (catalogue file `agencies`, `motcua agency set`)."""
+
+    code = fields.String(required=True, validate=validate.Regexp(AGENCY_CODE, error="Mã cơ quan có dạng 000.00.06.H56"))
+    name = _text(max_length=300)
+    address = _text(required=False, load_default="", min_length=0, max_length=500)
+    place = _text(
+        required=False,
+        load_default="",
+        min_length=0,
+        max_length=100,
+        metadata={"description": 'địa danh ghi ngày tháng trên phiếu, ví dụ "Hải Phòng"'},
+    )
+    head_title = _text(
+        required=False,
+        load_default=DEFAULT_HEAD_TITLE,
+        max_length=200,
+        metadata={"description": "chức danh người đứng đầu ký văn bản, ví dụ CHỦ TỊCH"},
+    )
 
 
 class CatalogueFile(Strict):
     procedures = fields.List(fields.Nested(CatalogueEntry), required=True)
+    agencies = fields.List(fields.Nested(AgencyEntry), load_default=list)
+
+    @validates_schema
+    def _agencies_once(self, data, **_):
+        codes = [a["code"] for a in data.get("agencies", [])]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValidationError({"agencies": [f"Cơ quan {', '.join(repeated)} xuất hiện hơn một lần"]})
+
+
+def catalogue_file(document):
+    """A catalogue file (JSON as read): {procedures, agencies}; a file with any invalid
+    entry is refused whole, every problem listed by entry and field."""
+    try:
+        return CatalogueFile().load(document)
+    except ValidationError as exc:
+        raise InvalidCatalogue("Tệp danh mục có lỗi; không thủ tục nào được nhập", in_words(exc.messages)) from exc
 
 
 def catalogue_entries(document):
-    """The entries of a catalogue file (JSON as read); a file with any invalid entry
-    is refused whole, every problem listed by entry and field."""
-    try:
-        return CatalogueFile().load(document)["procedures"]
-    except ValidationError as exc:
-        raise InvalidCatalogue("Tệp danh mục có lỗi; không thủ tục nào được nhập", in_words(exc.messages)) from exc
+    """The procedures of a catalogue file (catalogue_file)."""
+    return catalogue_file(document)["procedures"]
 
 
 # --- query and path parameters ---------------------------------------------------
@@ -356,7 +535,9 @@ class LookupPageQuery(Query):
 
 
 class LookupQuery(Schema):
-    """POST /api/lookup (and the /tra-cuu form): {code, id_number}."""
+    """POST /api/lookup (and the /tra-cuu form): the code with the identifier the
+    dossier was filed with: `id_number` (CCCD), `organisation_code` or
+    `passport_number`, exactly one."""
 
     class Meta:
         unknown = RAISE
@@ -366,9 +547,29 @@ class LookupQuery(Schema):
         validate=validate.Regexp(r"[0-9A-Za-z._-]{1,40}\Z", error="Mã hồ sơ có dạng 000.00.06.H56-261126-0001"),
         error_messages={"required": "Bắt buộc nhập mã hồ sơ"},
     )
-    id_number = fields.String(
-        required=True, validate=check_id_number, error_messages={"required": "Bắt buộc nhập số CCCD"}
-    )
+    id_number = _identifier(check_id_number, "Bắt buộc nhập số CCCD")
+    organisation_code = _identifier(check_organisation_code, "Bắt buộc nhập mã số doanh nghiệp")
+    passport_number = _identifier(check_passport_number, "Bắt buộc nhập số hộ chiếu")
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _one_identifier(self, data, original, **_):
+        if not isinstance(original, dict):
+            return
+        given = [name for name in policies.LOOKUP_IDENTIFIERS if original.get(name) not in (None, "")]
+        if not given:
+            raise ValidationError(
+                {"id_number": ["Nhập số CCCD, mã số doanh nghiệp hoặc số hộ chiếu đã dùng khi nộp hồ sơ"]}
+            )
+        if len(given) > 1:
+            raise ValidationError({name: ["Chỉ nhập một loại giấy tờ để tra cứu"] for name in given})
+
+    @post_load
+    def _one_of_them(self, data, **_):
+        """{code, field, value}: the one identifier, spelled as stored."""
+        field = next(name for name in policies.LOOKUP_IDENTIFIERS if data.get(name))
+        value = data[field]
+        value = value.replace("-", "") if field == "organisation_code" else value.upper()
+        return {"code": data["code"], "field": field, "value": value}
 
 
 class DayPath(Strict):

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from services.intake import answers, application, dependencies
 from services.intake.adapters import idempotency, pages, queries
 from services.intake.adapters.repository import IntakeWork
+from services.intake.domain.errors import DossierIncomplete
 from services.intake.domain.model import Actor
 from services.intake.schemas import (
     DEMO_CATALOGUE,
@@ -25,7 +26,7 @@ from services.intake.schemas import (
     Reason,
     Submission,
     Supplement,
-    catalogue_entries,
+    catalogue_file,
 )
 from shared import clock, logs, scope
 from shared.domain import DomainError, NotFound
@@ -108,12 +109,13 @@ class IntakeService(ServiceBase):
             dossier, procedure = application.submit(work, data, actor_of(claims), clock.now())
             answer = queries.submission_answer(dossier, procedure)
             idempotency.remember(work.session, caller, key, 201, answer)
-        with logs.about(dossier.code, dossier.correlation_id):
+        with logs.about(dossier.code, dossier.correlation_id):  # the code, or the reference until reception
             log.info(
-                "dossier %s for procedure %s (applicant %s)",
+                "dossier %s for procedure %s (applicant %s %s)",
                 dossier.status,
                 procedure.code,
-                logs.mask_id(dossier.id_number),
+                dossier.applicant_kind,
+                logs.mask_id(dossier.identifier()),
             )
         return json_response(201, answer)
 
@@ -138,12 +140,20 @@ class IntakeService(ServiceBase):
         roles=("counter",), body=Acceptance, body_optional=True, answers={200: answers.DOSSIER}, errors=(403, 409, 422)
     )
     def accept(self, request, code, claims, body):
-        return self._counter_action(
-            claims,
-            lambda work, actor, now: application.accept(
-                work, code, body["missing_documents"], body["note"], actor, now
-            ),
-        )
+        try:
+            return self._counter_action(
+                claims,
+                lambda work, actor, now: application.accept(
+                    work, code, body["missing_documents"], body["note"], actor, now
+                ),
+            )
+        except DossierIncomplete:
+            # the refusal changed nothing; the guidance is kept on its own for Form 02
+            with self.db.work(self.work) as work:
+                application.keep_guidance(
+                    work, code, body["missing_documents"], body["note"], actor_of(claims), clock.now()
+                )
+            raise
 
     @http("POST", "/api/dossiers/<string:code>/refuse")
     @api(roles=("counter",), body=Reason, answers={200: answers.DOSSIER}, errors=(403, 409))
@@ -152,15 +162,18 @@ class IntakeService(ServiceBase):
             claims, lambda work, actor, now: application.refuse(work, code, body["reason"], actor, now)
         )
 
+    # {code} is the dossier code or the submission reference, on every dossier URL. The
+    # portal supplements and withdraws the online dossiers it submitted (Decree
+    # 61/2018/NĐ-CP Art. 17); anyone else's answer the 404 of a code that does not exist.
     @http("POST", "/api/dossiers/<string:code>/supplement")
-    @api(roles=("counter",), body=Supplement, answers={200: answers.DOSSIER}, errors=(403, 409, 422))
+    @api(roles=("counter", "portal"), body=Supplement, answers={200: answers.DOSSIER}, errors=(403, 409, 422))
     def supplement(self, request, code, claims, body):
         return self._counter_action(
             claims, lambda work, actor, now: application.supplement(work, code, body["documents"], actor, now)
         )
 
     @http("POST", "/api/dossiers/<string:code>/withdraw")
-    @api(roles=("counter",), body=Reason, answers={200: answers.DOSSIER}, errors=(403, 409))
+    @api(roles=("counter", "portal"), body=Reason, answers={200: answers.DOSSIER}, errors=(403, 409))
     def withdraw(self, request, code, claims, body):
         return self._counter_action(
             claims, lambda work, actor, now: application.withdraw(work, code, body["reason"], actor, now)
@@ -177,7 +190,49 @@ class IntakeService(ServiceBase):
         with self.db.transaction() as session:
             dossier = queries.readable_dossier(session, code, claims)
             dossier.require_received()
-            html = pages.receipt(dossier, queries.procedure_of(session, dossier), self.config["PUBLIC_URL"])
+            html = pages.receipt(
+                dossier,
+                queries.procedure_of(session, dossier),
+                self.config["PUBLIC_URL"],
+                queries.agency_of(session, dossier),
+            )
+        return html_response(html, inline_scripts=pages.SCRIPTS)
+
+    @http("GET", "/api/dossiers/<string:code>/forms/02")
+    @api(
+        roles=("counter", "admin"),
+        answers={200: Media("text/html")},
+        errors=(403, 409),
+        summary="Form 02: the request to complete the dossier, every item with its reason",
+    )
+    def form_02(self, request, code, claims):
+        with self.db.transaction() as session:
+            dossier = queries.readable_dossier(session, code, claims)
+            dossier.require_form("02")
+            html = pages.supplement_request(
+                dossier, queries.procedure_of(session, dossier), queries.agency_of(session, dossier)
+            )
+        return html_response(html, inline_scripts=pages.SCRIPTS)
+
+    @http("GET", "/api/dossiers/<string:code>/forms/03")
+    @api(
+        roles=("counter", "admin"),
+        answers={200: Media("text/html")},
+        errors=(403, 409),
+        summary="Form 03: the refusal to receive the dossier, with its reason",
+    )
+    def form_03(self, request, code, claims):
+        with self.db.transaction() as session:
+            dossier = queries.readable_dossier(session, code, claims)
+            dossier.require_form("03")
+            refused = queries.last_transition(session, dossier, "refused")
+            html = pages.refusal(
+                dossier,
+                queries.procedure_of(session, dossier),
+                queries.agency_of(session, dossier),
+                officer=refused.actor if refused else "",
+                refused_at=refused.at if refused else dossier.status_at,
+            )
         return html_response(html, inline_scripts=pages.SCRIPTS)
 
     @http("POST", "/api/guidance")
@@ -199,10 +254,10 @@ class IntakeService(ServiceBase):
 
     # --- the citizen ------------------------------------------------------------
 
-    def _lookup(self, code, id_number):
+    def _lookup(self, code, field, value):
         def look():
             with self.db.transaction() as session:
-                return queries.lookup(session, code, id_number)
+                return queries.lookup(session, code, field, value)
 
         return dependencies.guarded(self.lookups, code, look)
 
@@ -215,7 +270,7 @@ class IntakeService(ServiceBase):
         errors=(404, 429),
     )
     def lookup(self, request, body):
-        return json_response(200, self._lookup(body["code"], body["id_number"]))
+        return json_response(200, self._lookup(body["code"], body["field"], body["value"]))
 
     @http("GET", "/api/lookup")
     @api(errors=(405,), summary="refused: the lookup is POST /api/lookup")
@@ -249,8 +304,15 @@ class IntakeService(ServiceBase):
             dependencies.admit(self.lookups, client_address(request, self.lookups.trusted_proxies))
             form = parse_qs(read_body(request, LOOKUP_MAX_BYTES).decode("utf-8", "replace"), max_num_fields=10)
             code = (form.get("code") or [""])[0].strip()
-            data = load(LookupQuery, {"code": code, "id_number": (form.get("id_number") or [""])[0].strip()})
-            view = self._lookup(data["code"], data["id_number"])
+            given = {"code": code}
+            for name in queries.LOOKUP_FIELDS:  # the one identifier the citizen typed
+                value = (form.get(name) or [""])[0].strip()
+                if value:
+                    given[name] = value
+            if len(given) == 1:
+                given["id_number"] = ""  # none typed: "12 chữ số", as before
+            data = load(LookupQuery, given)
+            view = self._lookup(data["code"], data["field"], data["value"])
         except ApiError as exc:
             return html_response(pages.lookup_page(code, error=exc), status=exc.status)
         except DomainError as exc:
@@ -295,7 +357,7 @@ class IntakeService(ServiceBase):
                 },
             )
 
-    # loaded with CatalogueFile by catalogue_entries (400 invalid_catalogue, as the CLI answers)
+    # loaded with CatalogueFile by catalogue_file (400 invalid_catalogue, as the CLI answers)
     @http("POST", "/api/procedures/import")
     @api(
         roles=("admin",),
@@ -306,9 +368,11 @@ class IntakeService(ServiceBase):
         errors=(422,),
     )
     def import_catalogue(self, request, body):
-        entries = catalogue_entries(body)
+        document = catalogue_file(body)
         with self.db.work(self.work) as work:
-            answer = application.import_catalogue(work, entries, clock.now().date())
+            answer = application.import_catalogue(
+                work, document["procedures"], clock.now().date(), agencies=document["agencies"]
+            )
         return json_response(200, answer)
 
     @http("POST", "/api/procedures/<string:code>/expire")
@@ -380,8 +444,10 @@ class IntakeService(ServiceBase):
 def on_start(sessions, config):
     """Run once by the runner after migrations."""
     if config.get("SEED_DEMO_CATALOG"):
-        entries = catalogue_entries(json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8")))
+        document = catalogue_file(json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8")))
         with sessions.work(IntakeWork) as work:
-            added = application.seed_catalogue(work, entries, clock.now().date())
+            added = application.seed_catalogue(
+                work, document["procedures"], clock.now().date(), agencies=document["agencies"]
+            )
         if added:
             log.info("loaded %d demo procedures into an empty catalogue", added)

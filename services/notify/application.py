@@ -80,7 +80,9 @@ def compose(work: Any, dispatch: Dispatch, env: Mapping[str, Any], now: datetime
     recipient = recipient_for(work, dispatch, env)
     if recipient is None or not policies.worth_telling(env["event_type"], env["data"]):
         return []
-    context = policies.template_context(env["dossier_code"], recipient.full_name, recipient.procedure_name, env["data"])
+    context = policies.template_context(
+        env["dossier_code"], recipient.full_name, recipient.procedure_name, env["data"], recipient.channel
+    )
     created = []
     for channel_name, address in sorted(recipient.addresses.items()):
         channel = dispatch.channels.get(channel_name)

@@ -6,7 +6,7 @@ from shared.openapi import BOOLEAN, DAY, INTEGER, MOMENT, STRING, array, nullabl
 SHIPMENT = obj(
     id=STRING,
     dossier_code=nullable(STRING),
-    purpose={"enum": ["result", "pickup"]},
+    purpose={"enum": ["result", "rejection", "pickup"]},
     status=STRING,
     reference=STRING,
     waybill=nullable(STRING),

@@ -19,7 +19,15 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from services.postal.domain.errors import CarrierUnavailable, PickupNotFound, UnknownWaybill
-from services.postal.domain.model import Pickup, Requester, ResultShipment, Shipment, ShipmentStatus, TrackingReport
+from services.postal.domain.model import (
+    Pickup,
+    RejectionShipment,
+    Requester,
+    ResultShipment,
+    Shipment,
+    ShipmentStatus,
+    TrackingReport,
+)
 from services.postal.domain.policies import PostalRules, WorkingDays
 
 log = logging.getLogger(__name__)
@@ -53,7 +61,7 @@ class Shipments(Protocol):
 
     def by_waybill(self, waybill: str, for_update: bool = False) -> Shipment | None: ...
 
-    def by_reference(self, reference: str | None) -> Shipment | None: ...
+    def by_reference(self, reference: str | None, for_update: bool = False) -> Shipment | None: ...
 
     def by_request_key(self, request_key: str) -> Pickup | None: ...
 
@@ -92,6 +100,17 @@ def ship_result(
     repeated result_ready finds the same shipment. Returns its id. The retry sweep
     leaves it to the caller's own order for a first while (next_try_at)."""
     shipment = ResultShipment(_new_id(), dossier_code, address or "", correlation_id, now, rules.next_try(1, now))
+    return work.shipments.add_result(shipment).id
+
+
+def ship_rejection(
+    work: Work, dossier_code: str, address: str | None, correlation_id: str, now: datetime, rules: PostalRules
+) -> str:
+    """A rejected dossier whose applicant chose postal return: the refusal notice and
+    the original papers go back by post like a result [Decree 61/2018/NĐ-CP Art.
+    19-20], recorded as pending on first sight of dossier_rejected (a repeated one
+    finds the same shipment). Returns its id."""
+    shipment = RejectionShipment(_new_id(), dossier_code, address or "", correlation_id, now, rules.next_try(1, now))
     return work.shipments.add_result(shipment).id
 
 
@@ -155,9 +174,12 @@ def track(work: Work, report: TrackingReport, now: datetime, rules: PostalRules)
     it yet): its signed reference names the pending order, which takes the waybill."""
     shipment = work.shipments.by_waybill(report.waybill, for_update=True)
     if shipment is None:
-        pending = work.shipments.by_reference(report.reference)
-        if pending is not None and pending.status == ShipmentStatus.PENDING:
-            shipment = record_order(work, pending.id, report.waybill, report.postage, now, rules)
+        # locked: our own record of the order, if under way, commits first and is seen
+        named = work.shipments.by_reference(report.reference, for_update=True)
+        if named is not None and named.status == ShipmentStatus.PENDING:
+            shipment = record_order(work, named.id, report.waybill, report.postage, now, rules)
+        elif named is not None and named.waybill == report.waybill:
+            shipment = named  # recorded meanwhile, between the two look-ups
     if shipment is None:
         raise UnknownWaybill(f"Không có bưu gửi {report.waybill}")
     return shipment, shipment.record_tracking(report, now, rules, work.calendar)

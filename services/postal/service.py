@@ -52,6 +52,17 @@ class PostalService(ServiceBase):
             self._works, self.carrier, shipment_id, self.config["CALLBACK_URL"], self.rules, clock.now
         )
 
+    def _order_after_commit(self, shipment_id):
+        """What runs after the commit: the carrier order (a carrier that is down leaves
+        the shipment pending: retry_orders tries again)."""
+
+        def order():
+            shipment = self._place_order(shipment_id)
+            if shipment is not None and shipment.waybill:
+                log.info("shipment %s, expected %s", shipment.waybill, shipment.expected_delivery)
+
+        return order
+
     @handles("processing", EventType.RESULT_READY)
     def on_result_ready(self, env, work):
         if env["data"]["return_method"] != "postal":
@@ -59,14 +70,19 @@ class PostalService(ServiceBase):
         shipment_id = application.ship_result(
             work, env["dossier_code"], env["data"].get("postal_address"), env["correlation_id"], clock.now(), self.rules
         )
+        return self._order_after_commit(shipment_id)
 
-        def order():
-            # after the commit; a carrier that is down leaves the shipment pending: retry_orders tries again
-            shipment = self._place_order(shipment_id)
-            if shipment is not None and shipment.waybill:
-                log.info("shipment %s, expected %s", shipment.waybill, shipment.expected_delivery)
-
-        return order
+    @handles("processing", EventType.DOSSIER_REJECTED)
+    def on_dossier_rejected(self, env, work):
+        """The refusal notice and the original papers go back by post when the
+        applicant chose postal return (processing's `return_method`; older events
+        without it: collected at the counter)."""
+        if env["data"].get("return_method") != "postal":
+            return None
+        shipment_id = application.ship_rejection(
+            work, env["dossier_code"], env["data"].get("postal_address"), env["correlation_id"], clock.now(), self.rules
+        )
+        return self._order_after_commit(shipment_id)
 
     @every("CARRIER_RETRY_POLL_SECONDS", 5)
     def retry_orders(self):

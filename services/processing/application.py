@@ -33,6 +33,9 @@ def plan(work: Any, code: str, data: Mapping[str, Any], correlation_id: str, now
             supplement_clock=data.get("supplement_clock"),
             supplement_late_allowed=bool(data.get("supplement_late_allowed")),
             correlation_id=correlation_id,
+            channel=data.get("channel"),
+            applicant_name=data.get("applicant_name"),
+            agency=data.get("agency"),
         )
     )
     task: Task = case.start(now, work.calendar())
@@ -81,8 +84,9 @@ def decide(work: Any, task_id: str, decision: Mapping[str, Any], actor: Actor, n
 
 def extend(work: Any, code: str, new_due: datetime, reason: str, actor: Actor, now: datetime) -> Case:
     """The apology with a new date (Form 04)."""
+    calendar = work.calendar()
     case: Case = work.cases.get(code, for_update=True)
-    case.extend(new_due, reason, actor, now, work.tasks.open_of(code))
+    case.extend(new_due, reason, actor, now, work.tasks.open_of(code), calendar)
     return case
 
 

@@ -119,7 +119,14 @@ AUTOMATION = obj(department=STRING, automated=BOOLEAN)
 
 _EXTENSION = dict(reason=STRING, old_due_at=MOMENT, new_due_at=MOMENT, extended_at=MOMENT, extended_by=nullable(STRING))
 
-EXTENSION = obj(dossier_code=STRING, procedure_code=STRING, received_at=MOMENT, **_EXTENSION)
+EXTENSION = obj(
+    dossier_code=STRING,
+    procedure_code=STRING,
+    received_at=MOMENT,
+    applicant_name=nullable(STRING),
+    agency=obj(code=STRING, name=STRING, head_title=nullable(STRING), place=nullable(STRING)),
+    **_EXTENSION,
+)
 
 CONTROL_SLIP = obj(
     dossier_code=STRING,

@@ -222,6 +222,9 @@ def test_nothing_lost_under_fault(installation, fault):
         for helper in helpers[1:]:
             helper.kill()
 
+    wanted = {(c, e) for method in EXPECTED for c in flow.codes[method] for e in EXPECTED[method]}
+    last = {}
+
     def messages():
         rows = (
             system.scalar(
@@ -234,12 +237,16 @@ def test_nothing_lost_under_fault(installation, fault):
             )
             or []
         )
-        done = all(r["status"] == "delivered" for r in rows)
         seen = {(r["dossier_code"], r["event_type"]) for r in rows if r["channel"] == "sms"}
-        wanted = {(c, e) for method in EXPECTED for c in flow.codes[method] for e in EXPECTED[method]}
-        return rows if done and seen == wanted else None
+        # what is still wrong, for the failure message
+        last["undelivered"] = [r for r in rows if r["status"] != "delivered"]
+        last["missing"], last["unexpected"] = sorted(wanted - seen), sorted(seen - wanted)
+        return rows if not any(last.values()) else None
 
-    rows = wait_for(messages, timeout=120, interval=1, message="every message delivered")
+    try:
+        rows = wait_for(messages, timeout=120, interval=1, message="every message delivered")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {last}") from None
     assert all(r["n"] == 1 for r in rows), [r for r in rows if r["n"] != 1]
     deliveries = system.scalar(
         "notify",

@@ -19,6 +19,7 @@ from tests.system import ADMIN, AGENCY, COUNTER, dossier_body, officer, submit, 
 pytestmark = pytest.mark.e2e
 
 PORTAL = token("portal", sub="dichvucong")
+OTHER_PORTAL = token("portal", sub="cong-dich-vu-cong-khac")
 OTHER_COUNTER = token("counter", agency="000.00.01.H56", sub="canbo.khac")
 ID_NUMBER = dossier_body()["applicant"]["id_number"]
 
@@ -27,11 +28,13 @@ def call(system, method, path, headers=None, **kwargs):
     return requests.request(method, system.url("intake", path), headers=headers or {}, timeout=10, **kwargs)
 
 
-def online(system):
-    response = call(system, "POST", "/api/dossiers", PORTAL, json=dossier_body(channel="online"))
+def online(system, portal=PORTAL, **overrides):
+    """An online submission: its reference (no code before reception, issue 13)."""
+    response = call(system, "POST", "/api/dossiers", portal, json=dossier_body(channel="online", **overrides))
     assert response.status_code == 201, response.text
     assert response.json()["status"] == "submitted" and response.json()["due_at"] is None
-    return response.json()["code"]
+    assert "code" not in response.json() and response.json()["reference"].startswith("TN-")
+    return response.json()["reference"]
 
 
 COUNTER_ACTIONS = [
@@ -46,10 +49,13 @@ COUNTER_ACTIONS = [
 @pytest.mark.parametrize("method,action,payload", COUNTER_ACTIONS, ids=[a[1] for a in COUNTER_ACTIONS])
 def test_counter_actions_are_for_the_counter_of_the_dossiers_agency_only(system, method, action, payload):
     code = online(system)
-    for headers, status in (({}, 401), (officer("TUPHAP"), 403), (PORTAL, 403), (ADMIN, 403), (OTHER_COUNTER, 403)):
+    # the portal supplements and withdraws its own online dossiers (issue 13): another
+    # portal client gets the 404 of a dossier that does not exist
+    portal = (OTHER_PORTAL, 404) if action in ("/supplement", "/withdraw") else (PORTAL, 403)
+    for headers, status in (({}, 401), (officer("TUPHAP"), 403), portal, (ADMIN, 403), (OTHER_COUNTER, 403)):
         response = call(system, method, f"/api/dossiers/{code}{action}", headers, json=payload)
         assert response.status_code == status, (headers, response.text)
-        assert response.json()["error"]["code"] in ("unauthenticated", "forbidden", "other_agency")
+        assert response.json()["error"]["code"] in ("unauthenticated", "forbidden", "other_agency", "not_found")
     assert call(system, "GET", f"/api/dossiers/{code}", COUNTER).json()["status"] == "submitted"
 
 
@@ -72,7 +78,7 @@ def test_staff_only_endpoints(system):
 
 
 def test_online_dossier_accepted_then_a_printable_receipt_with_a_lookup_qr(system):
-    code = online(system)
+    code = reference = online(system)
     early = call(system, "GET", f"/api/dossiers/{code}/receipt", COUNTER)
     assert early.status_code == 409 and early.json()["error"]["code"] == "not_received"
 
@@ -91,8 +97,12 @@ def test_online_dossier_accepted_then_a_printable_receipt_with_a_lookup_qr(syste
     assert accepted.status_code == 200, accepted.text
     view = accepted.json()
     assert view["status"] == "received" and view["due_at"] and view["applicant"]["id_number"] == "*********234"
+    # the code is given now, dated today [Circular 01/2018/TT-VPCP Art. 19]; the reference stays
+    code = view["code"]
+    received_on = datetime.fromisoformat(view["received_at"])
+    assert code.startswith(f"{AGENCY}-{received_on:%y%m%d}-") and view["reference"] == reference
 
-    page = call(system, "GET", f"/api/dossiers/{code}/receipt", COUNTER)
+    page = call(system, "GET", f"/api/dossiers/{reference}/receipt", COUNTER)  # either names it
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     html = page.text
     for text in (
@@ -290,3 +300,69 @@ def test_pickup_completed_registers_one_postal_dossier_received_at_hand_over(sys
         message="both handled",
     )
     assert system.scalar("intake", "SELECT count(*) FROM dossiers WHERE pickup_id = :p", p=pickup) == 1
+
+
+# --- issue 13 over HTTP -------------------------------------------------------------------
+
+
+def test_an_online_submission_with_no_contact_is_400(system):
+    """Decree 61/2018/NĐ-CP Art. 17: an online dossier is answered by SMS or e-mail."""
+    body = dossier_body(channel="online", sms=False, email=False)
+    body["applicant"] = {k: v for k, v in body["applicant"].items() if k not in ("phone", "email")}
+    response = call(system, "POST", "/api/dossiers", PORTAL, json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input" and "notify" in error["fields"]
+    assert "liên lạc" in error["message"]  # Vietnamese, for people
+
+
+def test_the_portal_supplements_and_withdraws_its_own_online_dossiers_and_nobody_elses(system):
+    """Decree 61/2018/NĐ-CP Art. 17: online dossiers are supplemented and withdrawn online."""
+    reference = online(system)
+    accepted = call(system, "POST", f"/api/dossiers/{reference}/accept", COUNTER)
+    assert accepted.status_code == 200, accepted.text
+    code = accepted.json()["code"]
+    papers = {"documents": [{"name": "Giấy khai sinh", "copies": 1}]}
+    for name in (code, reference):
+        other = call(system, "POST", f"/api/dossiers/{name}/withdraw", OTHER_PORTAL, json={"reason": "Không phải tôi"})
+        assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+    early = call(system, "POST", f"/api/dossiers/{code}/supplement", PORTAL, json=papers)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "wrong_status"  # nothing asked yet
+    mine = call(system, "POST", f"/api/dossiers/{code}/withdraw", PORTAL, json={"reason": "Tôi xin rút hồ sơ"})
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["status"] == "withdrawn" and mine.json()["history"][-1]["actor"] == "dichvucong"
+    # a counter dossier is nobody's online dossier
+    counter_code = submit(system, dossier_body())
+    assert (
+        call(
+            system, "POST", f"/api/dossiers/{counter_code}/withdraw", PORTAL, json={"reason": "Tôi xin rút"}
+        ).status_code
+        == 404
+    )
+
+
+def test_a_refused_submission_uses_no_code_and_the_lookup_finds_either(system):
+    """Circular 01/2018/TT-VPCP Art. 19: codes are given at reception, without gaps."""
+    refused, accepted = online(system), online(system)
+    answer = call(system, "POST", f"/api/dossiers/{refused}/refuse", COUNTER, json={"reason": "Không thuộc thẩm quyền"})
+    assert answer.status_code == 200 and answer.json()["code"] is None and answer.json()["reference"] == refused
+    before = submit(system, dossier_body())
+    code = call(system, "POST", f"/api/dossiers/{accepted}/accept", COUNTER).json()["code"]
+    after = submit(system, dossier_body())
+    numbers = [int(c.rsplit("-", 1)[1]) for c in (before, code, after)]
+    assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]  # the refusal took no number
+    for name in (code, accepted):
+        found = call(system, "POST", "/api/lookup", json={"code": name, "id_number": ID_NUMBER})
+        assert found.status_code == 200 and found.json()["code"] == code and found.json()["reference"] == accepted
+    pending = call(system, "POST", "/api/lookup", json={"code": refused, "id_number": ID_NUMBER})
+    assert pending.status_code == 200 and pending.json()["code"] is None and pending.json()["status"] == "refused"
+    # the read scope of a reference is the dossier's agency
+    assert call(system, "GET", f"/api/dossiers/{refused}", COUNTER).status_code == 200
+    assert call(system, "GET", f"/api/dossiers/{refused}", OTHER_COUNTER).status_code == 404
+
+
+def test_procedures_show_their_online_service_level(system):
+    """Decree 42/2022/NĐ-CP: toàn trình (full) or một phần (partial)."""
+    listed = {p["code"]: p for p in call(system, "GET", "/api/procedures").json()["procedures"]}
+    assert (listed["2.000635"]["online_service"], listed["2.000635"]["level"]) == ("full", 4)
+    assert (listed["1.000105"]["online_service"], listed["1.000105"]["level"]) == ("partial", 3)

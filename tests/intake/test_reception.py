@@ -29,9 +29,11 @@ def submitted(uow, actor=PORTAL, at=THURSDAY_MORNING, **overrides):
 
 
 def state(uow, code, event_type="dossier_received"):
+    """The dossier by its code or reference, its view, and its events of `event_type`
+    (those after reception name its code)."""
     with uow.transaction() as session:
         dossier = queries.readable_dossier(session, code, COUNTER_CLAIMS)
-        return dossier, queries.dossier_view(session, dossier), outbox(session, event_type, code)
+        return dossier, queries.dossier_view(session, dossier), outbox(session, event_type, dossier.code)
 
 
 def act(uow, fn, *args):
@@ -68,6 +70,10 @@ def test_an_online_dossier_accepted_later_keeps_its_whole_trail(uow):
         accepted = application.accept(work, code, [], "", COUNTER, later)
         inside = queries.dossier_view(work.session, accepted)  # the answer, read in the same transaction
     dossier, view, [event] = state(uow, code)
+    # the code is given at acceptance [Circular 01/2018/TT-VPCP Art. 19]; the trail kept
+    # under the reference follows it (ON UPDATE CASCADE)
+    assert view["reference"] == code and view["code"] == dossier.code == event["dossier_code"]
+    assert dossier.code.startswith(f"{AGENCY}-261126-") and event["data"]["reference"] == code
     assert inside["history"] == view["history"] and [h["status"] for h in view["history"]] == ["submitted", "received"]
     assert dossier.due_at == datetime(2026, 11, 27, 17, 0, tzinfo=clock.TZ)
     assert datetime.fromisoformat(event["data"]["received_at"]) == later
@@ -174,3 +180,22 @@ def test_idempotency_key_replays_and_refuses_another_body(uow, at):
             idempotency.claim(session, "a", "k1", {"x": 2})
         assert (reused.value.status, reused.value.code) == (409, "idempotency_key_reused")
         assert idempotency.claim(session, "b", "k1", {"x": 2}) is None  # keys are per caller
+
+
+def test_art19_a_submission_accepted_the_next_day_gets_that_days_code_and_a_refusal_takes_none(uow):
+    """Circular 01/2018/TT-VPCP Art. 19, on PostgreSQL: the code is given at reception,
+    with that day's date and the next number of that day; a refused submission uses
+    none, so the day's received dossiers have no gap."""
+    friday = THURSDAY_MORNING + timedelta(days=30)  # a day no other test receives on
+    refused = submitted(uow, channel="online", at=friday - timedelta(days=1))
+    accepted = submitted(uow, channel="postal", actor=COUNTER, at=friday - timedelta(days=1))
+    act(uow, application.refuse, refused, "Không thuộc thẩm quyền giải quyết", COUNTER, friday)
+    _, view, [refusal] = state(uow, refused, "dossier_refused")
+    assert view["code"] is None and refusal["dossier_code"] == refused  # events before reception: the reference
+    act(uow, application.accept, accepted, [], "", COUNTER, friday)
+    counter = submitted(uow, COUNTER, at=friday + timedelta(hours=1))
+    dossier, view, [event] = state(uow, accepted)
+    assert [dossier.code, counter] == [f"{AGENCY}-261226-0001", f"{AGENCY}-261226-0002"]
+    assert view["reference"] == accepted and event["data"]["reference"] == accepted
+    assert [h["status"] for h in view["history"]] == ["submitted", "received"]
+    assert state(uow, dossier.code)[0].reference == accepted  # found by the code as by the reference

@@ -52,6 +52,42 @@ def test_a_counter_return_needs_no_shipment(postal, carrier):
     assert postal.shipments(code) == [] and carrier.orders_for(f"{code}:result") == []
 
 
+def dossier_rejected(postal, code, return_method="postal", address=ADDRESS):
+    return postal.publish(
+        "dossier_rejected",
+        code,
+        {"reason": "Không đủ điều kiện cấp phép", "return_method": return_method, "postal_address": address},
+    )
+
+
+def test_a_rejected_postal_dossier_gets_one_shipment_of_its_refusal_notice(postal, carrier, sim):
+    """Decree 61/2018/NĐ-CP Art. 19-20: the refusal notice and the original papers go
+    back by post like a result: one shipment (purpose rejection) whatever is
+    repeated, ordered, tracked to delivery, its events saying what it carries."""
+    code = new_code()
+    env = dossier_rejected(postal, code)
+    postal.redeliver(env)
+    dossier_rejected(postal, code)
+    shipment = postal.shipment(code, "delivered")
+    assert len(postal.shipments(code)) == 1
+    assert (shipment["purpose"], shipment["reference"]) == ("rejection", f"{code}:rejection")
+    [order] = carrier.orders_for(f"{code}:rejection")
+    assert shipment["waybill"] == order["waybill"] and carrier.orders_for(f"{code}:result") == []
+    owed = postal.owed(code)
+    assert [e["event_type"] for e in owed] == ["shipment_created", "shipment_delivered"]
+    assert {e["data"]["purpose"] for e in owed} == {"rejection"}
+
+
+def test_a_rejection_collected_at_the_counter_needs_no_shipment(postal, carrier):
+    code = new_code()
+    dossier_rejected(postal, code, return_method="counter")
+    postal.publish("dossier_rejected", new_code(), {"reason": "x"})  # an older event without return_method
+    marker = new_code()
+    dossier_rejected(postal, marker)  # handled after the first ones: then they were seen too
+    postal.shipment(marker)
+    assert postal.shipments(code) == [] and carrier.orders_for(f"{code}:rejection") == []
+
+
 def test_a_carrier_that_is_down_leaves_the_shipment_visibly_pending_then_it_is_ordered(postal, carrier, sim):
     sim.configure(down=True)
     code = new_code()

@@ -5,7 +5,7 @@ printable forms, and an automated department answering over AMQP."""
 import json
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -17,7 +17,7 @@ from shared import auth, events
 from shared.config import ROOT
 from shared.messaging import ConfirmingPublisher, event_exchange
 from tests.helpers import wait_for
-from tests.processing.conftest import MORNING, outbox, received, supplemented
+from tests.processing.conftest import MORNING, TZ, outbox, received, supplemented
 from tests.system import free_port
 
 
@@ -111,8 +111,19 @@ def test_officers_see_and_act_only_in_their_department(service, broker, uow):
     assert [k for k, _ in outbox(uow, code)] == ["processing_started", "result_ready"]
 
 
+AGENCY = {
+    "code": "000.00.06.H56",
+    "name": "Ủy ban nhân dân quận Ngô Quyền",
+    "head_title": "Chủ tịch",
+    "place": "Hải Phòng",
+}
+
+
 def test_apology_and_control_slip_print_as_html(service, broker, uow):
-    env = received(route=[{"department": "HTTPB", "days": 4}])
+    """Form 04 (Circular 01/2018) is the agency's letter to the applicant: addressed to
+    the applicant by name, with the reason and the new date, signed by the agency
+    (its name, its head's title), not by the officer's user id."""
+    env = received(route=[{"department": "HTTPB", "days": 4}], applicant_name="Nguyễn Văn An", agency=AGENCY)
     code = env["dossier_code"]
     publish(broker, env)
     wait_for(lambda: planned(uow, code), message="dossier planned")
@@ -124,6 +135,7 @@ def test_apology_and_control_slip_print_as_html(service, broker, uow):
     made = requests.post(url, json=body, headers=officer("HTTPB"))
     assert made.status_code == 200, made.text
     assert made.json()["old_due_at"] == "2026-12-02T08:00:00+07:00"
+    assert (made.json()["applicant_name"], made.json()["agency"]) == ("Nguyễn Văn An", AGENCY)
     twice = requests.post(url, json={**body, "new_due_at": "2026-12-08T17:00:00+07:00"}, headers=officer("HTTPB"))
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_extended"
 
@@ -131,6 +143,10 @@ def test_apology_and_control_slip_print_as_html(service, broker, uow):
     assert page.headers["Content-Type"].startswith("text/html")
     assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in page.text
     assert "Chờ kết quả đo đạc địa chính" in page.text and "17 giờ 00 phút, ngày 04/12/2026" in page.text
+    assert "Kính gửi: <strong>Nguyễn Văn An</strong>" in page.text
+    assert "ỦY BAN NHÂN DÂN QUẬN NGÔ QUYỀN" in page.text and "CHỦ TỊCH" in page.text
+    assert "Hải Phòng, ngày 26 tháng 11 năm 2026" in page.text
+    assert "cv.httpb" not in page.text  # signed by the agency, not by the officer's user id
 
     slip = requests.get(f"{service}/api/dossiers/{code}/control-slip", headers=ADMIN)
     assert slip.json()["hand_offs"][0]["to"] == "HTTPB" and slip.json()["extension"]["reason"] == body["reason"]
@@ -238,3 +254,46 @@ def test_a_supplement_request_waits_for_dossier_supplemented_over_the_broker(ser
     # two working hours paused: the step and the dossier are due two working hours later
     assert back["due_at"] == "2026-11-30T10:00:00+07:00"
     assert planned(uow, code).due_at.isoformat() == "2026-12-02T10:00:00+07:00"
+
+
+def test_an_extension_less_than_one_working_day_before_the_deadline_is_422(service, broker, uow, now):
+    """Decree 61/2018 Art. 19 (as issue 13 cites it), over HTTP: due Wed 2 Dec 08:00,
+    asked Tue 1 Dec 09:00 (under one working day before) is 422 extension_too_late;
+    a dossier announced without its agency prints the agency code in Form 04."""
+    env = received(route=[{"department": "HTTPD", "days": 4}])
+    code = env["dossier_code"]
+    publish(broker, env)
+    wait_for(lambda: planned(uow, code), message="dossier planned")
+    url = f"{service}/api/dossiers/{code}/extension"
+    body = {"reason": "Chờ ý kiến Sở Tài nguyên và Môi trường", "new_due_at": "2026-12-04T17:00:00+07:00"}
+    now.set(datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
+    late = requests.post(url, json=body, headers=officer("HTTPD"))
+    assert late.status_code == 422, late.text
+    assert late.json()["error"]["code"] == "extension_too_late"
+    assert "một ngày làm việc" in late.json()["error"]["message"]
+    now.set(datetime(2026, 12, 1, 8, 0, tzinfo=TZ))  # exactly one working day before: in time
+    made = requests.post(url, json=body, headers=officer("HTTPD"))
+    assert made.status_code == 200, made.text
+    assert made.json()["agency"] == {
+        "code": "000.00.06.H56",
+        "name": "000.00.06.H56",
+        "head_title": None,
+        "place": None,
+    }
+    page = requests.get(url + "?format=html", headers=ADMIN).text
+    assert "Kính gửi" in page and "000.00.06.H56" in page
+
+
+def test_an_online_dossier_received_at_16h_is_claimable_at_once(service, broker, uow, now):
+    """Decree 61/2018 Art. 18 (as issue 13 cites it), over the broker and HTTP: an
+    online dossier accepted at 16:00 is in the department's queue at once."""
+    now.set(MORNING.replace(hour=16))
+    env = received(route=[{"department": "HTTPE", "days": 2}], channel="online", received_at=MORNING.replace(hour=16))
+    code = env["dossier_code"]
+    publish(broker, env)
+    wait_for(lambda: planned(uow, code), message="dossier planned")
+    listing = requests.get(f"{service}/api/departments/HTTPE/queue", headers=officer("HTTPE")).json()
+    assert [i["dossier_code"] for i in listing["items"]] == [code]
+    task = requests.post(f"{service}/api/departments/HTTPE/claim", headers=officer("HTTPE"))
+    assert task.status_code == 200 and task.json()["dossier_code"] == code
+    assert task.json()["available_at"] == "2026-11-26T16:00:00+07:00"

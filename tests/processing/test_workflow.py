@@ -108,6 +108,41 @@ def test_after_the_cutoff_the_first_step_waits_for_the_next_working_morning(uow,
     assert claim_own(uow, env["dossier_code"], "QLDT").id == task.id
 
 
+def test_an_online_dossier_accepted_at_16h_is_in_the_department_queue_at_once(uow, now):
+    """Decree 61/2018 Art. 18 (as issue 13 cites it): the 15:00 cut-off is for paper
+    dossiers; an online one goes to the department at once. Stored and claimed on
+    PostgreSQL: the claim statement itself finds it at 16:00."""
+    route = [{"department": "ONLINE16", "days": 2}]
+    now.set(at(26, 16))
+    online = received(route=route, channel="online", received_at=at(26, 16), due_at=dec(3, 16))
+    paper = received(route=route, channel="postal", received_at=at(26, 16), due_at=dec(3, 16))
+    assert plan(uow, online).available_at == at(26, 16)
+    assert plan(uow, paper).available_at == at(27, 7)
+    assert case(uow, online["dossier_code"]).channel == "online"
+    task = claim(uow, "ONLINE16")
+    assert (task.dossier_code, task.claimed_at) == (online["dossier_code"], at(26, 16))
+    assert claim(uow, "ONLINE16") is None  # the paper one waits for Friday morning
+    decide(uow, task.id, "ONLINE16", action="approve")
+    now.set(at(27, 7))
+    assert claim(uow, "ONLINE16").dossier_code == paper["dossier_code"]
+
+
+def test_a_late_rejection_owes_dossier_rejected_with_the_return_step_and_late(uow, now):
+    """Decree 61/2018 Art. 19-20 (as issue 13 cites them): the refusal goes back like a
+    result (return method, address); after the deadline it is made, counted late."""
+    address = "12 Lạch Tray, Ngô Quyền, Hải Phòng"
+    env = received(route=[{"department": "REJLATE", "days": 4}], return_method="postal", postal_address=address)
+    code = plan(uow, env).dossier_code
+    task = claim_own(uow, code, "REJLATE")
+    now.set(dec(3, 9))  # due 2 Dec 08:00
+    decide(uow, task.id, "REJLATE", action="reject", reason="Không đủ điều kiện")
+    [(kind, data)] = [e for e in outbox(uow, code) if e[0] == "dossier_rejected"]
+    assert data == {"reason": "Không đủ điều kiện", "return_method": "postal", "postal_address": address, "late": True}
+    with uow.transaction() as session:
+        last = queries.control_slip(session, code)["hand_offs"][-1]
+    assert (last["to"], last["timeliness"]) == ("MOTCUA", "late")
+
+
 def test_transfer_continues_the_step_in_another_agency_with_the_reason(uow, now):
     code = plan(uow, received()).dossier_code
     task = claim_own(uow, code, "QLDT")

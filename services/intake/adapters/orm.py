@@ -8,10 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship
 
 from services.intake.domain.model import (
+    DEFAULT_HEAD_TITLE,
+    Agency,
     CalendarOverride,
     Channel,
     Dossier,
     DossierStatus,
+    OnlineService,
+    Outcome,
     OverrideKind,
     PostalStatus,
     ProcedureVersion,
@@ -40,6 +44,7 @@ procedures = sa.Table(
     sa.Column("name", sa.String(500), nullable=False),
     sa.Column("field", sa.String(200), nullable=False),
     sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("online_service", EnumText(OnlineService, 10), nullable=False),  # Decree 42/2022/NĐ-CP
     sa.Column("agency_code", sa.String(20), nullable=False),
     sa.Column("duration_days", sa.Integer, nullable=False),
     sa.Column("route", sa.JSON, nullable=False),
@@ -67,7 +72,7 @@ dossiers = sa.Table(
     sa.Column("status", EnumText(DossierStatus, 30), nullable=False),
     sa.Column("status_at", Moment(), nullable=False),
     sa.Column("applicant_name", sa.String(200), nullable=False),
-    sa.Column("id_number", sa.String(12), nullable=False, index=True),
+    sa.Column("id_number", sa.String(12), nullable=True, index=True),  # a citizen's CCCD
     sa.Column("phone", sa.String(20), nullable=True),
     sa.Column("email", sa.String(200), nullable=True),
     sa.Column("address", sa.String(500), nullable=True),
@@ -88,6 +93,34 @@ dossiers = sa.Table(
     sa.Column("pickup_id", sa.String(64), nullable=True, unique=True, index=True),
     sa.Column("handed_over_at", Moment(), nullable=True),
     sa.Column("closing_reason", sa.Text, nullable=True),
+    # issue 13: applicants of every kind (CONTRACT "Applicants"), the sets received, Form 02
+    sa.Column("applicant_kind", sa.String(20), nullable=False, server_default="citizen"),
+    sa.Column("organisation_code", sa.String(13), nullable=True),
+    sa.Column("passport_number", sa.String(12), nullable=True),
+    sa.Column("nationality", sa.String(2), nullable=True),
+    sa.Column("representative", sa.JSON, nullable=True),
+    sa.Column("on_behalf_of", sa.JSON, nullable=True),
+    sa.Column("authorisation", sa.String(300), nullable=True),
+    sa.Column("sets", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("supplement_request", sa.JSON, nullable=True),
+    # issue 13: an online or postal submission's own number; `code` holds it until the
+    # dossier is received and given its code (the history follows: ON UPDATE CASCADE)
+    sa.Column("reference", sa.String(40), nullable=True),
+    sa.Column("submitted_by", sa.String(100), nullable=True),  # the submitter's `sub`
+    sa.Column("outcome", EnumText(Outcome, 10), nullable=True),  # result | rejected, once returned
+    sa.Index("ix_dossiers_reference", "reference", unique=True),
+)
+
+# A receiving agency's configuration: the name, address and place its forms print, and
+# its head's title for signatures (catalogue file `agencies`, `motcua agency set`).
+agencies = sa.Table(
+    "agencies",
+    metadata,
+    sa.Column("code", sa.String(20), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("address", sa.String(500), nullable=False, server_default=""),
+    sa.Column("place", sa.String(100), nullable=False, server_default=""),
+    sa.Column("head_title", sa.String(200), nullable=False, server_default=DEFAULT_HEAD_TITLE),
 )
 
 # Each transition of a dossier with its time and actor (the audit trail).
@@ -95,7 +128,7 @@ dossier_history = sa.Table(
     "dossier_history",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("dossier_code", sa.ForeignKey("dossiers.code"), nullable=False, index=True),
+    sa.Column("dossier_code", sa.ForeignKey("dossiers.code", onupdate="CASCADE"), nullable=False, index=True),
     sa.Column("status", EnumText(DossierStatus, 30), nullable=False),
     sa.Column("at", Moment(), nullable=False),
     sa.Column("actor", sa.String(100), nullable=False),
@@ -145,3 +178,4 @@ mapper_registry.map_imperatively(
     },
 )
 mapper_registry.map_imperatively(CalendarOverride, calendar_overrides)
+mapper_registry.map_imperatively(Agency, agencies)

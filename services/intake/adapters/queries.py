@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from services.intake.adapters import orm
 from services.intake.domain.errors import DossierNotFound
 from services.intake.domain.model import (
+    Agency,
     CalendarOverride,
     Dossier,
     PostalStatus,
@@ -27,10 +28,17 @@ from shared import calendar_store, logs, scope
 # --- the register ------------------------------------------------------------------------
 
 
+def by_code_or_reference(code: str) -> sa.ColumnElement[bool]:
+    """Every dossier URL takes the code or the submission reference (CONTRACT
+    "Submission references and codes"): until reception `code` holds the reference."""
+    return sa.or_(orm.dossiers.c.code == code, orm.dossiers.c.reference == code)
+
+
 def readable_dossier(session: Session, code: str, claims: dict[str, Any], departments: Sequence[str] = ()) -> Dossier:
-    """The dossier when the reader's scope covers it (shared.scope), else the same
+    """The dossier (by code or reference) when the reader's scope covers it
+    (shared.scope: its agency, as stored, so a reference is scoped too), else the same
     404 as for a code that does not exist: a crawl of sequential codes learns nothing."""
-    dossier = session.scalars(sa.select(Dossier).where(orm.dossiers.c.code == code)).first()
+    dossier = session.scalars(sa.select(Dossier).where(by_code_or_reference(code))).first()
     if dossier is None or not scope.allowed(claims, dossier.agency_code, departments):
         raise DossierNotFound(scope.dossier_not_found(code))
     return dossier
@@ -43,13 +51,15 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
         .order_by(orm.dossier_history.c.at, orm.dossier_history.c.id)
     ).all()
     return {
-        "code": dossier.code,
+        "code": dossier.legal_code,
+        "reference": dossier.reference,
         "agency_code": dossier.agency_code,
         "status": dossier.status,
         "status_number": portal_number(dossier.status),
         "channel": dossier.channel,
         "procedure": {"code": dossier.procedure_code, "version": dossier.procedure_version},
-        "applicant": {"full_name": dossier.applicant_name, "id_number": logs.mask_id(dossier.id_number)},
+        "applicant": applicant_view(dossier),
+        "sets": dossier.sets,
         "documents": dossier.documents,
         "submitted_at": dossier.submitted_at,
         "handed_over_at": dossier.handed_over_at,
@@ -57,6 +67,7 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
         "due_at": dossier.due_at,
         "returned_at": dossier.returned_at,
         "return_method": dossier.return_method,
+        "outcome": dossier.outcome,
         "reason": dossier.closing_reason,
         "flags": {
             "overdue": dossier.overdue,
@@ -68,7 +79,51 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
     }
 
 
+def _person_view(person: dict[str, Any]) -> dict[str, Any]:
+    """An applicant as submitted (a representative, the one acted for), identity
+    numbers of persons masked [Decree 13/2023/NĐ-CP]; an enterprise code is public."""
+    view = {k: v for k, v in person.items() if k not in ("phone", "email", "address")}
+    for name in ("id_number", "passport_number"):
+        if view.get(name):
+            view[name] = logs.mask_id(view[name])
+    if isinstance(view.get("representative"), dict):
+        view["representative"] = _person_view(view["representative"])
+    return view
+
+
+def applicant_view(dossier: Dossier) -> dict[str, Any]:
+    """Who filed the dossier: `full_name` is the display name for every kind (a
+    person's full name, an organisation's name), as before issue 13; ID and passport
+    numbers masked, the enterprise code in full."""
+    view: dict[str, Any] = {
+        "kind": dossier.applicant_kind,
+        "full_name": dossier.applicant_name,
+        "id_number": logs.mask_id(dossier.id_number) if dossier.id_number else None,
+    }
+    if dossier.applicant_kind == "organisation":
+        view.update(
+            name=dossier.applicant_name,
+            organisation_code=dossier.organisation_code,
+            representative=_person_view(dossier.representative or {}),
+        )
+    elif dossier.applicant_kind == "foreigner":
+        view.update(passport_number=logs.mask_id(dossier.passport_number), nationality=dossier.nationality)
+    if dossier.on_behalf_of:
+        view.update(on_behalf_of=_person_view(dossier.on_behalf_of), authorisation=dossier.authorisation)
+    return view
+
+
 def submission_answer(dossier: Dossier, procedure: ProcedureVersion) -> dict[str, Any]:
+    """A counter dossier answers its code; an online or postal submission its reference
+    and no code (CONTRACT "Submission references and codes")."""
+    if dossier.legal_code is None:
+        return {
+            "reference": dossier.reference,
+            "status": dossier.status,
+            "received_at": None,
+            "due_at": None,
+            "procedure": {"code": procedure.code, "name": procedure.name, "version": procedure.version},
+        }
     return {
         "code": dossier.code,
         "status": dossier.status,
@@ -76,6 +131,27 @@ def submission_answer(dossier: Dossier, procedure: ProcedureVersion) -> dict[str
         "due_at": dossier.due_at,
         "procedure": {"code": procedure.code, "name": procedure.name, "version": procedure.version},
     }
+
+
+def agency_of(session: Session, dossier: Dossier) -> Agency:
+    """The receiving agency's configuration, or its code standing for its name."""
+    return session.get(Agency, dossier.agency_code) or Agency.unconfigured(dossier.agency_code)
+
+
+def last_transition(session: Session, dossier: Dossier, status: str) -> Transition | None:
+    """The latest entry of the audit trail into `status` (who refused, and when)."""
+    return session.scalars(
+        sa.select(Transition)
+        .where(orm.dossier_history.c.dossier_code == dossier.code, orm.dossier_history.c.status == status)
+        .order_by(orm.dossier_history.c.at.desc(), orm.dossier_history.c.id.desc())
+    ).first()
+
+
+def agencies(session: Session) -> list[dict[str, Any]]:
+    return [
+        {"code": a.code, "name": a.name, "address": a.address, "place": a.place, "head_title": a.head_title}
+        for a in session.scalars(sa.select(Agency).order_by(orm.agencies.c.code))
+    ]
 
 
 def procedure_of(session: Session, dossier: Dossier) -> ProcedureVersion:
@@ -114,6 +190,7 @@ def procedure_view(version: ProcedureVersion) -> dict[str, Any]:
         "name": version.name,
         "field": version.field,
         "level": version.level,
+        "online_service": version.online_service,
         "agency_code": version.agency_code,
         "duration_days": version.duration_days,
         "route": version.route,
@@ -161,26 +238,39 @@ STATUS_LABELS = {
     "result_ready": "Đã có kết quả",
     "returned": "Đã trả kết quả",
 }
-LOOKUP_NOT_FOUND = "Không tìm thấy hồ sơ với mã hồ sơ và số CCCD đã nhập"
+LOOKUP_NOT_FOUND = "Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ (CCCD, mã số doanh nghiệp hoặc số hộ chiếu) đã nhập"
+LOOKUP_FIELDS = ("id_number", "organisation_code", "passport_number")
 
 
-def lookup(session: Session, code: str, id_number: str) -> dict[str, Any]:
-    """The citizen's view: the dossier code and the ID number together, or the same
-    404 whether the code exists or not. Never the ID number or an address."""
-    if not code or not id_number:
+def filed_identifiers(dossier: Dossier, field: str) -> list[str]:
+    """The values of `field` (id_number, organisation_code, passport_number) the
+    dossier was filed with: the applicant's, and that of the one acted for."""
+    values = [getattr(dossier, field, None)]
+    if dossier.on_behalf_of:
+        values.append(dossier.on_behalf_of.get(field))
+    return [v for v in values if v]
+
+
+def lookup(session: Session, code: str, field: str, value: str) -> dict[str, Any]:
+    """The citizen's view: the dossier code (or reference) and the identifier it was
+    filed with (`field`: id_number, organisation_code or passport_number), or the same
+    404 whether the code exists or not. Never the identifier or an address."""
+    if not code or not value or field not in LOOKUP_FIELDS:
         raise DossierNotFound(LOOKUP_NOT_FOUND)
     row = session.execute(
         sa.select(Dossier, orm.procedures.c.name)
         .join(orm.procedures, orm.procedures.c.id == orm.dossiers.c.procedure_id)
-        .where(orm.dossiers.c.code == code)
+        .where(by_code_or_reference(code))
     ).first()
     # Compare even when there is no dossier, so timing does not tell whether a code exists.
-    expected = row[0].id_number if row else "x" * 12
-    if not hmac.compare_digest(expected.encode(), id_number.encode()) or row is None:
+    expected = (filed_identifiers(row[0], field) if row else None) or ["x" * 12]
+    matches = [hmac.compare_digest(e.encode(), value.encode()) for e in expected]
+    if not any(matches) or row is None:
         raise DossierNotFound(LOOKUP_NOT_FOUND)
     dossier, procedure_name = row[0], row[1]
     return {
-        "code": dossier.code,
+        "code": dossier.legal_code,
+        "reference": dossier.reference,
         "procedure": procedure_name,
         "status": dossier.status,
         "status_label": STATUS_LABELS[dossier.status],

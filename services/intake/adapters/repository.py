@@ -18,6 +18,7 @@ from services.intake.adapters import orm, queries
 from services.intake.domain import policies
 from services.intake.domain.errors import DossierNotFound
 from services.intake.domain.model import (
+    Agency,
     CalendarOverride,
     CalendarOverrides,
     Dossier,
@@ -38,7 +39,8 @@ class DossierRepository:
         self.session, self.work = session, work
 
     def get(self, code: str, for_update: bool = False) -> Dossier:
-        query = sa.select(Dossier).where(orm.dossiers.c.code == code)
+        """The dossier by its code or its submission reference (queries.by_code_or_reference)."""
+        query = sa.select(Dossier).where(queries.by_code_or_reference(code))
         if for_update:
             query = query.with_for_update()
         dossier = self.session.scalars(query).first()
@@ -60,9 +62,10 @@ class DossierRepository:
 
 class CodeSequences:
     """Dossier codes [Circular 01/2018/TT-VPCP Art. 19]. The counter row for (agency,
-    day) is incremented inside the transaction that stores the dossier: concurrent
-    receptions queue on that row, and a rolled-back reception gives its number back,
-    so codes stay unique and gap-free."""
+    day) is incremented inside the transaction that receives the dossier (a counter
+    submission, or the acceptance of an online or postal one: a submission that is
+    refused never asks): concurrent receptions queue on that row, and a rolled-back
+    reception gives its number back, so codes stay unique and gap-free."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -154,6 +157,27 @@ class CalendarRepository:
         )
 
 
+class AgencyRepository:
+    """The receiving agencies' configuration (name, address, place, head's title)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, code: str) -> Agency | None:
+        return self.session.get(Agency, code)
+
+    def configured(self, code: str) -> Agency:
+        """The agency as configured, or its code standing for its name."""
+        return self.get(code) or Agency.unconfigured(code)
+
+    def add(self, agency: Agency) -> Agency:
+        self.session.add(agency)
+        return agency
+
+    def all(self) -> list[Agency]:
+        return list(self.session.scalars(sa.select(Agency).order_by(orm.agencies.c.code)))
+
+
 class IntakeWork(UnitOfWork):
     """One use case of intake in one transaction, with its repositories."""
 
@@ -165,3 +189,4 @@ class IntakeWork(UnitOfWork):
         self.codes = CodeSequences(session)
         self.procedures = ProcedureRepository(session, self)
         self.calendar = CalendarRepository(session, self)
+        self.agencies = AgencyRepository(session)

@@ -36,6 +36,26 @@ class NotReceived(Conflict):
     code = "not_received"
 
 
+class FormNotAvailable(Conflict):
+    """A printable form the dossier has none of (Form 02 without a request to complete
+    it, Form 03 of a dossier not refused)."""
+
+    code = "form_not_available"
+
+
+class OnlineContactMissing(InvalidInput):
+    """An online submission with no contact and channel to answer it by
+    [Decree 61/2018/NĐ-CP Art. 17]."""
+
+    code = "invalid_input"
+
+
+class OnlineServiceNotOffered(RuleBroken):
+    """An online submission for a procedure not offered online [Decree 42/2022/NĐ-CP]."""
+
+    code = "online_service_not_offered"
+
+
 class DossierIncomplete(RuleBroken):
     """One-time complete guidance (Form 02): everything missing, listed at once."""
 

@@ -33,6 +33,16 @@ class Channels:
 
 
 @dataclass(frozen=True)
+class AgencyRef:
+    """The receiving agency as its letters name and sign it (processing's Form 04)."""
+
+    code: str
+    name: str
+    head_title: str
+    place: str
+
+
+@dataclass(frozen=True)
 class DossierReceived(DomainEvent):
     """Reception (tiếp nhận): the deadline runs from received_at."""
 
@@ -49,6 +59,12 @@ class DossierReceived(DomainEvent):
     postal_address: str | None
     contacts: Contacts
     notify: Channels
+    applicant_name: str = ""  # "Kính gửi": a person's full name, an organisation's name
+    applicant_kind: str = "citizen"
+    agency: AgencyRef | None = None
+    # the submission reference it had before reception (none for a counter dossier)
+    # [Circular 01/2018/TT-VPCP Art. 19; CONTRACT "Submission references and codes"]
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,11 +95,13 @@ class DossierWithdrawn(DomainEvent):
 
 @dataclass(frozen=True)
 class DossierReturned(DomainEvent):
-    """The result is in the citizen's hands: at the counter or delivered by post."""
+    """The result, or a rejected dossier's refusal notice, is in the citizen's hands:
+    at the counter or delivered by post [Decree 61/2018/NĐ-CP Art. 19-20]."""
 
     event_type: ClassVar[EventType] = EventType.DOSSIER_RETURNED
     returned_at: datetime
     where: str
+    outcome: str = "result"  # or "rejected": the refusal notice with the original papers
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,13 @@ from services.intake.domain import policies
 from services.intake.domain.errors import (
     ChannelNotAllowed,
     DossierIncomplete,
+    FormNotAvailable,
     NoOverride,
     NotReadyForCounterReturn,
     NotReceived,
     NoVersionInEffect,
+    OnlineContactMissing,
+    OnlineServiceNotOffered,
     OtherAgency,
     ProcedureExpired,
     ProcedureNotYetEffective,
@@ -34,6 +37,7 @@ from services.intake.domain.errors import (
 )
 from services.intake.domain.events import (
     NOT_A_DOSSIER,
+    AgencyRef,
     CalendarChanged,
     Channels,
     Contacts,
@@ -77,6 +81,25 @@ class ReturnMethod(StrEnum):
     POSTAL = "postal"
 
 
+class OnlineService(StrEnum):
+    """How much of a procedure is offered online [Decree 42/2022/NĐ-CP Art. 11]: "toàn
+    trình" (everything online, the result too), "một phần" (submitted online, some step
+    in person), or not at all. The old levels 1-4 of Decree 43/2011 map onto it
+    (policies.online_service_of_level)."""
+
+    FULL = "full"  # dịch vụ công trực tuyến toàn trình
+    PARTIAL = "partial"  # dịch vụ công trực tuyến một phần
+    NONE = "none"
+
+
+class Outcome(StrEnum):
+    """What the counter or the post handed back [Decree 61/2018/NĐ-CP Art. 19-20]: the
+    result, or the refusal notice of a rejected dossier with the original papers."""
+
+    RESULT = "result"
+    REJECTED = "rejected"
+
+
 class PostalStatus(StrEnum):
     """Where the result is on its way by post."""
 
@@ -109,7 +132,9 @@ STATUSES: dict[DossierStatus, tuple[int, int]] = {
     DossierStatus.RESULT_READY: (9, 3),
     DossierStatus.REFUSED: (3, 9),
     DossierStatus.WITHDRAWN: (7, 9),
-    DossierStatus.REJECTED: (8, 9),
+    # a rejection goes back to the applicant like a result [Decree 61/2018 Art. 19-20]:
+    # not final until handed back (returned, outcome rejected)
+    DossierStatus.REJECTED: (8, 3),
     DossierStatus.RETURNED: (10, 9),
 }
 FINAL_STAGE = 9
@@ -123,6 +148,12 @@ WITHDRAWABLE = (
     DossierStatus.SUPPLEMENT_REQUESTED,
     DossierStatus.AWAITING_PAYMENT,
 )
+
+# what the return step hands back, by the status it ends [Decree 61/2018/NĐ-CP Art. 19-20]
+HANDED_BACK: dict[DossierStatus, Outcome] = {
+    DossierStatus.RESULT_READY: Outcome.RESULT,
+    DossierStatus.REJECTED: Outcome.REJECTED,
+}
 
 # what processing's events mean for the citizen-facing status
 STATUS_OF_EVENT: dict[str, DossierStatus] = {
@@ -177,15 +208,93 @@ class Actor:
             )
 
 
+class ApplicantKind(StrEnum):
+    """Who may hand a dossier in [CONTRACT "Applicants"; policies: the identifiers]."""
+
+    CITIZEN = "citizen"  # công dân, căn cước công dân (CCCD)
+    ORGANISATION = "organisation"  # tổ chức, doanh nghiệp: mã số doanh nghiệp / mã số thuế
+    FOREIGNER = "foreigner"  # người nước ngoài: hộ chiếu, quốc tịch
+
+
 @dataclass(frozen=True)
 class Applicant:
-    """Who hands the dossier in (người nộp hồ sơ)."""
+    """Who hands the dossier in (người nộp hồ sơ): a citizen, an organisation with its
+    legal representative, or a foreigner; `on_behalf_of` is the person or organisation
+    represented under the authorisation named in `authorisation` (giấy ủy quyền)."""
 
-    full_name: str
-    id_number: str  # CCCD, 12 digits: personal data [Decree 13/2023/NĐ-CP]
+    full_name: str  # the display name: a person's full name, an organisation's name
+    id_number: str | None = None  # CCCD, 12 digits: personal data [Decree 13/2023/NĐ-CP]
     phone: str | None = None
     email: str | None = None
     address: str | None = None
+    kind: str = ApplicantKind.CITIZEN
+    organisation_code: str | None = None
+    passport_number: str | None = None  # personal data too
+    nationality: str | None = None  # ISO 3166-1 alpha-2
+    representative: dict[str, Any] | None = None  # an organisation's {full_name, id_number}
+    on_behalf_of: dict[str, Any] | None = None  # an applicant of any kind, as submitted
+    authorisation: str | None = None
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> Applicant:
+        """The applicant of a (validated) submission."""
+        kind = ApplicantKind(data.get("kind") or ApplicantKind.CITIZEN)
+        behalf = data.get("on_behalf_of")
+        return cls(
+            full_name=policies.display_name({**data, "kind": kind}),
+            id_number=data.get("id_number") if kind == ApplicantKind.CITIZEN else None,
+            phone=data.get("phone"),
+            email=data.get("email"),
+            address=data.get("address"),
+            kind=kind,
+            organisation_code=data.get("organisation_code") if kind == ApplicantKind.ORGANISATION else None,
+            passport_number=data.get("passport_number") if kind == ApplicantKind.FOREIGNER else None,
+            nationality=data.get("nationality") if kind == ApplicantKind.FOREIGNER else None,
+            representative=dict(data["representative"]) if kind == ApplicantKind.ORGANISATION else None,
+            on_behalf_of={"kind": ApplicantKind.CITIZEN, **behalf} if behalf else None,
+            authorisation=data.get("authorisation") if behalf else None,
+        )
+
+    def identifier(self) -> tuple[str, str | None]:
+        """The identifier this applicant filed with: (field, value)."""
+        field = policies.identifier_field(self.kind)
+        return field, getattr(self, field)
+
+
+# The title the head of an agency signs with when none is configured.
+DEFAULT_HEAD_TITLE = "THỦ TRƯỞNG CƠ QUAN"
+
+
+@dataclass(eq=False)
+class Agency:
+    """A receiving agency's configuration (cơ quan tiếp nhận): the name and address its
+    forms print, the place name of their dates ("Hải Phòng, ngày ... tháng ... năm ..."),
+    and the title of its head, who signs its letters (Form 04)."""
+
+    code: str
+    name: str
+    address: str = ""
+    place: str = ""
+    head_title: str = DEFAULT_HEAD_TITLE
+
+    @classmethod
+    def unconfigured(cls, code: str) -> Agency:
+        """An agency nobody configured: its code stands for its name."""
+        return cls(code=code, name=code)
+
+    def reference(self) -> AgencyRef:
+        return AgencyRef(code=self.code, name=self.name, head_title=self.head_title, place=self.place)
+
+    def update(
+        self, name: str, address: str | None = None, place: str | None = None, head_title: str | None = None
+    ) -> bool:
+        """A new configuration; what is None keeps its value. True when anything changed."""
+        before = (self.name, self.address, self.place, self.head_title)
+        self.name = name
+        self.address = self.address if address is None else address
+        self.place = self.place if place is None else place
+        self.head_title = self.head_title if head_title is None else head_title
+        return before != (self.name, self.address, self.place, self.head_title)
 
 
 # --- the catalogue ---------------------------------------------------------------------
@@ -212,6 +321,7 @@ class ProcedureVersion:
     fee: int = 0
     legal_basis: str = ""
     id: int | None = None
+    online_service: str = OnlineService.NONE  # [Decree 42/2022/NĐ-CP]; `level` is the old scale
 
     def effective_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -224,6 +334,22 @@ class ProcedureVersion:
         `duration_days` working days on the calendar, from the next working morning
         when received after the cut-off."""
         return calendar.due_at(received_at, self.duration_days, self.cutoff_time())
+
+    def allow_channel(self, channel: str) -> None:
+        """Only a procedure offered online (fully or partly) takes online submissions
+        [Decree 42/2022/NĐ-CP]."""
+        if channel == Channel.ONLINE and not policies.accepts_online(self.online_service):
+            raise OnlineServiceNotOffered(
+                f"Thủ tục {self.code} không cung cấp dịch vụ công trực tuyến; "
+                "nộp tại bộ phận một cửa hoặc qua bưu chính",
+                {"channel": [f"Thủ tục {self.code}: dịch vụ trực tuyến {self.online_service}"]},
+            )
+
+    def returns_electronically(self) -> bool:
+        """Whether the result may be returned electronically: only a fully online
+        procedure [Decree 42/2022/NĐ-CP]. No return method is electronic yet
+        (counter | postal): the rule waits here for one."""
+        return policies.returns_electronically(self.online_service)
 
     def allow_return(self, method: str) -> None:
         if method not in self.return_methods:
@@ -411,7 +537,7 @@ class Dossier(Aggregate):
     status: str
     status_at: datetime
     applicant_name: str
-    id_number: str
+    id_number: str | None  # a citizen's CCCD; other kinds file another identifier
     documents: list[dict[str, Any]]
     return_method: str
     submitted_at: datetime
@@ -434,6 +560,24 @@ class Dossier(Aggregate):
     pickup_id: str | None = None
     handed_over_at: datetime | None = None
     closing_reason: str | None = None  # refusal (Form 03) or withdrawal
+    # who the applicant is beyond the name (issue 13, CONTRACT "Applicants"); id_number
+    # above is a citizen's CCCD only
+    applicant_kind: str = ApplicantKind.CITIZEN
+    organisation_code: str | None = None
+    passport_number: str | None = None
+    nationality: str | None = None
+    representative: dict[str, Any] | None = None
+    on_behalf_of: dict[str, Any] | None = None
+    authorisation: str | None = None
+    sets: int = 1  # số bộ hồ sơ (Form 01)
+    # the latest request to complete the dossier (Form 02): {"by", "requested_at",
+    # "items": [{"name", "reason"}]}, from the counter's guidance or a department
+    supplement_request: dict[str, Any] | None = None
+    # issue 13 [Circular 01/2018/TT-VPCP Art. 19]: an online or postal submission's own
+    # number. Until reception `code` holds it; the legal code is given at acceptance.
+    reference: str | None = None
+    submitted_by: str | None = None  # the `sub` of whoever submitted it (the portal client)
+    outcome: str | None = None  # what was handed back (Outcome), once returned
     # the entries of the audit trail this change adds (the stored trail is read, not loaded)
     trail: list[Transition] = dataclasses.field(default_factory=list)
 
@@ -457,13 +601,26 @@ class Dossier(Aggregate):
         handed_over_at: datetime | None = None,
         pickup_id: str | None = None,
         note: str | None = None,
+        sets: int = 1,
+        agency: Agency | None = None,
+        reference: str | None = None,
     ) -> Dossier:
         """Put a dossier in the register under `procedure` (the version in effect).
-        A counter dossier is received at once; an online or postal one waits as
-        `submitted` for the counter's check."""
+        A counter dossier is received at once under its `code`; an online or postal one
+        waits as `submitted` for the counter's check, known by its `reference` only
+        (the code comes with reception) [Circular 01/2018/TT-VPCP Art. 19]."""
+        procedure.allow_channel(channel)
         procedure.allow_return(return_method)
+        if channel == Channel.ONLINE:
+            require_online_contact(applicant, notify)
+        if channel != Channel.COUNTER:
+            if reference is None:
+                raise ValueError("an online or postal submission needs its reference")
+            code = reference
         dossier = cls(
             code=code,
+            reference=reference if channel != Channel.COUNTER else None,
+            submitted_by=actor,
             agency_code=agency_code,
             procedure_id=procedure.id,
             procedure_code=procedure.code,
@@ -476,6 +633,14 @@ class Dossier(Aggregate):
             phone=applicant.phone,
             email=applicant.email,
             address=applicant.address,
+            applicant_kind=applicant.kind,
+            organisation_code=applicant.organisation_code,
+            passport_number=applicant.passport_number,
+            nationality=applicant.nationality,
+            representative=applicant.representative,
+            on_behalf_of=applicant.on_behalf_of,
+            authorisation=applicant.authorisation,
+            sets=sets,
             documents=list(documents),
             return_method=ReturnMethod(return_method),
             delivery_address=delivery_address,
@@ -487,12 +652,17 @@ class Dossier(Aggregate):
             handed_over_at=handed_over_at,
         )
         if channel == Channel.COUNTER:
-            dossier.receive(procedure, calendar, actor, now, note="kênh counter")
+            dossier.receive(procedure, calendar, actor, now, note="kênh counter", agency=agency)
         else:
             dossier._log(DossierStatus.SUBMITTED, now, actor, note or f"kênh {channel}")
         return dossier
 
     # --- reading ---------------------------------------------------------------------
+
+    def identifier(self) -> str | None:
+        """The identifier the applicant filed with: CCCD, enterprise code or passport."""
+        value: str | None = getattr(self, policies.identifier_field(self.applicant_kind))
+        return value
 
     def contacts(self) -> Contacts:
         return Contacts(phone=self.phone, email=self.email, full_name=self.applicant_name)
@@ -505,10 +675,26 @@ class Dossier(Aggregate):
         if self.received_at is None:
             raise NotReceived(f"Hồ sơ {self.code} chưa được tiếp nhận nên chưa có giấy tiếp nhận")
 
+    @property
+    def legal_code(self) -> str | None:
+        """The dossier code [Circular 01/2018/TT-VPCP Art. 19], None before reception."""
+        return None if self.reference is not None and self.code == self.reference else self.code
+
+    def submitted_by_portal(self, sub: str) -> bool:
+        """An online dossier this portal client submitted (it may supplement and
+        withdraw it) [Decree 61/2018/NĐ-CP Art. 17]."""
+        return self.channel == Channel.ONLINE and self.submitted_by is not None and self.submitted_by == sub
+
     # --- the counter's actions -----------------------------------------------------------
 
     def receive(
-        self, procedure: ProcedureVersion, calendar: WorkingCalendar, actor: str, now: datetime, note: str = ""
+        self,
+        procedure: ProcedureVersion,
+        calendar: WorkingCalendar,
+        actor: str,
+        now: datetime,
+        note: str = "",
+        agency: Agency | None = None,
     ) -> None:
         """Reception (tiếp nhận): the legal reception time starts the deadline. For a
         postal collection it is the signed hand-over, not the counter's check."""
@@ -533,6 +719,10 @@ class Dossier(Aggregate):
                 postal_address=self.delivery_address,
                 contacts=self.contacts(),
                 notify=self.channels(),
+                applicant_name=self.applicant_name,
+                applicant_kind=self.applicant_kind,
+                agency=(agency or Agency.unconfigured(self.agency_code)).reference(),
+                reference=self.reference,
             )
         )
 
@@ -544,13 +734,50 @@ class Dossier(Aggregate):
         now: datetime,
         missing: Sequence[str] = (),
         note: str = "",
+        agency: Agency | None = None,
+        next_code: Callable[[datetime], str] | None = None,
     ) -> None:
         """The counter accepts an online or postal dossier (Form 01), or answers with
-        the complete list of what is missing (Form 02) and receives nothing."""
+        the complete list of what is missing (Form 02) and receives nothing. Accepted,
+        the dossier gets its code now, dated the day of reception (`next_code(received
+        at)`), so a refused or incomplete submission never uses a number
+        [Circular 01/2018/TT-VPCP Art. 19]."""
         self._require_status(DossierStatus.SUBMITTED, action="tiếp nhận")
         if missing:
             raise incomplete(procedure, policies.missing_documents(procedure.documents, self.documents, missing))
-        self.receive(procedure, calendar, actor, now, note=note or f"kênh {self.channel}")
+        if next_code is not None and self.legal_code is None:
+            self.code = next_code(self.handed_over_at or now)
+        self.receive(procedure, calendar, actor, now, note=note or f"kênh {self.channel}", agency=agency)
+
+    def keep_guidance(
+        self, procedure: ProcedureVersion, marked: Sequence[str], note: str, actor: str, now: datetime
+    ) -> None:
+        """The counter's one-time guidance at its check (Form 02) is kept, so the form
+        can be printed and handed out; the dossier stays `submitted`."""
+        self._require_status(DossierStatus.SUBMITTED, action="hướng dẫn bổ sung")
+        items = policies.guidance_items(procedure.documents, self.documents, marked)
+        self.supplement_request = {
+            "from": "counter",
+            "by": actor,
+            "requested_at": now.isoformat(),
+            "items": items,
+            "note": note,
+        }
+        self._log(DossierStatus.SUBMITTED, now, actor, f"hướng dẫn bổ sung (Mẫu 02): {len(items)} giấy tờ")
+
+    def require_form(self, form: str) -> None:
+        """Form 02 exists once the dossier was asked to be completed (by the counter's
+        guidance or a department); Form 03 once it was refused [Circular 01/2018/TT-VPCP]."""
+        if form == "02" and not self.supplement_request:
+            raise FormNotAvailable(
+                f"Hồ sơ {self.code} chưa có yêu cầu bổ sung nên chưa có Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"
+            )
+        if form == "03" and self.status != DossierStatus.REFUSED:
+            raise FormNotAvailable(
+                f"Hồ sơ {self.code} không bị từ chối tiếp nhận nên không có Phiếu từ chối tiếp nhận"
+                f" (trạng thái {self.status})",
+                {"status": [str(self.status)]},
+            )
 
     def refuse(self, reason: str, actor: str, now: datetime) -> None:
         """Refusal with its reason (Form 03, từ chối tiếp nhận)."""
@@ -592,20 +819,17 @@ class Dossier(Aggregate):
             self.record(DossierWithdrawn(dossier_code=self.code, correlation_id=self.correlation_id, reason=reason))
 
     def hand_back(self, actor: str, now: datetime) -> None:
-        """The counter hands the result over (trả kết quả): only a result ready for
-        counter return, or one that came back from a failed postal delivery."""
+        """The counter hands the result over (trả kết quả), or the refusal notice of a
+        rejected dossier with its original papers, which goes back the same way
+        [Decree 61/2018/NĐ-CP Art. 19-20]: only when ready for counter return, or back
+        from a failed postal delivery."""
         back_from_post = self.postal_status == PostalStatus.RETURNED_TO_COUNTER
-        if self.status != DossierStatus.RESULT_READY or (
-            self.return_method != ReturnMethod.COUNTER and not back_from_post
-        ):
+        if self.status not in HANDED_BACK or (self.return_method != ReturnMethod.COUNTER and not back_from_post):
             raise NotReadyForCounterReturn(f"Hồ sơ {self.code} đang ở trạng thái {self.status}, chưa thể trả tại quầy")
-        self._move(DossierStatus.RETURNED, now, actor, "trả kết quả tại quầy")
-        self.returned_at = now
-        self.record(
-            DossierReturned(
-                dossier_code=self.code, correlation_id=self.correlation_id, returned_at=now, where=ReturnMethod.COUNTER
-            )
-        )
+        outcome = HANDED_BACK[DossierStatus(self.status)]
+        what = "trả kết quả" if outcome == Outcome.RESULT else "trả thông báo từ chối và hồ sơ gốc"
+        self._move(DossierStatus.RETURNED, now, actor, f"{what} tại quầy")
+        self._returned(now, ReturnMethod.COUNTER, outcome)
 
     # --- the register follows the other services' events ---------------------------------
 
@@ -614,6 +838,14 @@ class Dossier(Aggregate):
         repeated events change nothing they should not (the status never moves back)."""
         if event_type in STATUS_OF_EVENT:
             moved = self._move(STATUS_OF_EVENT[event_type], at, "processing", data.get("department", ""))
+            if moved and event_type == EventType.SUPPLEMENT_REQUESTED:  # Form 02 lists these items
+                self.supplement_request = {
+                    "from": "department",
+                    "by": data.get("department") or "",
+                    "requested_at": at.isoformat(),
+                    "items": [{"name": i["name"], "reason": i["reason"]} for i in data.get("items", [])],
+                    "note": "",
+                }
             if moved and data.get("dossier_due_at"):  # the deadline restarted or moved after a supplement
                 self.due_at = data["dossier_due_at"]
         elif event_type == EventType.DOSSIER_OVERDUE:
@@ -632,18 +864,21 @@ class Dossier(Aggregate):
         elif event_type == EventType.SHIPMENT_DELIVERED:
             self.postal_status = PostalStatus.DELIVERED
             delivered_at = data["delivered_at"]
+            # what the shipment carried (postal says; events before issue 13 carried results)
+            rejection = data.get("purpose") == "rejection" or self.status == DossierStatus.REJECTED
+            outcome = Outcome.REJECTED if rejection else Outcome.RESULT
             if self._move(DossierStatus.RETURNED, delivered_at, "postal", "bưu chính đã phát"):
-                self.returned_at = delivered_at
-                self.record(
-                    DossierReturned(
-                        dossier_code=self.code,
-                        correlation_id=self.correlation_id,
-                        returned_at=delivered_at,
-                        where=ReturnMethod.POSTAL,
-                    )
-                )
+                self._returned(delivered_at, ReturnMethod.POSTAL, outcome)
 
     # --- inside -------------------------------------------------------------------------
+
+    def _returned(self, at: datetime, where: ReturnMethod, outcome: Outcome) -> None:
+        self.returned_at, self.outcome = at, outcome
+        self.record(
+            DossierReturned(
+                dossier_code=self.code, correlation_id=self.correlation_id, returned_at=at, where=where, outcome=outcome
+            )
+        )
 
     def _require_status(self, *statuses: DossierStatus, action: str) -> None:
         if self.status not in statuses:
@@ -661,6 +896,17 @@ class Dossier(Aggregate):
 
     def _log(self, status: DossierStatus, at: datetime, actor: str, note: str) -> None:
         self.trail.append(Transition(dossier_code=self.code, status=status, at=at, actor=actor, note=note))
+
+
+def require_online_contact(applicant: Applicant, notify: Channels) -> None:
+    """An online dossier is answered by e-mail or SMS [Decree 61/2018/NĐ-CP Art. 17]:
+    at least one contact with its channel chosen, or the submission is refused (400)."""
+    problems = policies.online_contact_problems(applicant.phone, applicant.email, notify.sms, notify.email)
+    if problems:
+        raise OnlineContactMissing(
+            "Hồ sơ trực tuyến cần ít nhất một cách liên lạc (số điện thoại nhận SMS hoặc email) để nhận thông báo",
+            {"notify": problems},
+        )
 
 
 def incomplete(procedure: ProcedureVersion, missing: list[str]) -> DossierIncomplete:

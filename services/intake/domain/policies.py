@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from shared.events import SUBMISSION_REFERENCE_PREFIX, is_reference
+
 # --- dossier codes [Circular 01/2018/TT-VPCP Art. 19] ---------------------------------
 # <agency code>-<YYMMDD>-<NNNN>: the sequence restarts at 0001 every day for each agency.
 CODE_DAY_FORMAT = "%y%m%d"
@@ -24,10 +26,63 @@ def dossier_code(agency_code: str, day: str, number: int) -> str:
 
 
 def agency_of_code(code: str) -> str | None:
-    """The receiving agency a dossier code names, None for anything else: the law
-    fixes the shape, so the code itself says the agency."""
+    """The receiving agency a dossier code names, None for anything else (a submission
+    reference names none): the law fixes the shape, so the code itself says the agency."""
+    if is_reference(code):
+        return None
     parts = (code or "").rsplit("-", 2)
     return parts[0] if len(parts) == 3 and all(parts) else None
+
+
+# --- submission references [CONTRACT "Submission references and codes"] ----------------
+# An online or postal submission is not received yet, so it has no code: it is known by
+# its own number, TN-<YYMMDD of submission>-<8 letters> (shared.events). "TN" is no
+# agency code and the letters are never a 4-digit sequence, so a reference is never
+# read as a dossier code; the letters are random (24^8 ≈ 1.1e11), so references
+# cannot be enumerated like the sequential codes.
+REFERENCE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: never read as 1 or 0
+REFERENCE_TOKEN_LENGTH = 8
+
+
+def submission_reference(moment: datetime, token: str) -> str:
+    """The reference of a submission made at `moment`, `token` being
+    REFERENCE_TOKEN_LENGTH random REFERENCE_LETTERS."""
+    return f"{SUBMISSION_REFERENCE_PREFIX}{code_day(moment)}-{token}"
+
+
+# --- online dossiers are answered online [Decree 61/2018/NĐ-CP Art. 17] ----------------
+
+
+def online_contact_problems(phone: str | None, email: str | None, sms: bool, by_email: bool) -> list[str]:
+    """What an online submission lacks to be answered by SMS or e-mail: at least one
+    contact with its channel chosen. Empty when it has one."""
+    if (sms and phone) or (by_email and email):
+        return []
+    if not phone and not email:
+        return ["Hồ sơ trực tuyến cần số điện thoại hoặc email để nhận thông báo"]
+    return ["Chọn nhận thông báo qua SMS (có số điện thoại) hoặc qua email (có email)"]
+
+
+# --- online service levels [Decree 42/2022/NĐ-CP Art. 11] ------------------------------
+# "toàn trình" (full): everything online, the result included; "một phần" (partial):
+# submitted online, some step in person. The levels of Decree 43/2011 map onto them.
+ONLINE_SERVICES = ("full", "partial", "none")
+ONLINE_SERVICE_OF_LEVEL = {4: "full", 3: "partial", 2: "none", 1: "none"}
+LEVEL_OF_ONLINE_SERVICE = {"full": 4, "partial": 3, "none": 2}  # a new-format file's level, for old readers
+
+
+def online_service_of_level(level: int) -> str:
+    return ONLINE_SERVICE_OF_LEVEL[level]
+
+
+def accepts_online(online_service: str) -> bool:
+    """Only procedures offered online, fully or partly, take online submissions."""
+    return online_service in ("full", "partial")
+
+
+def returns_electronically(online_service: str) -> bool:
+    """Only a fully online procedure may return its result electronically."""
+    return online_service == "full"
 
 
 # --- one-time complete guidance [Decree 61/2018/NĐ-CP Art. 15-20; Form 02] -----------
@@ -50,6 +105,23 @@ def missing_documents(
     return missing + [m for m in marked if _key(m) not in known]
 
 
+MISSING = "Chưa có trong hồ sơ"
+NOT_VALID = "Chưa đạt yêu cầu (cán bộ tiếp nhận đánh dấu)"
+
+
+def guidance_items(
+    required: Sequence[str], handed_in: Iterable[Mapping[str, Any]], marked: Sequence[str]
+) -> list[dict[str, str]]:
+    """The items of Form 02 with their reasons: every missing document (as
+    missing_documents), said to be absent or marked by the officer."""
+    handed = list(handed_in)
+    present = {_key(d["name"]) for d in handed}
+    return [
+        {"name": name, "reason": NOT_VALID if _key(name) in present else MISSING}
+        for name in missing_documents(required, handed, marked)
+    ]
+
+
 # --- the catalogue: versions of one procedure never overlap -----------------------------
 
 # What makes two versions "the same procedure text"; validity dates are compared apart.
@@ -57,6 +129,7 @@ CONTENT = (
     "name",
     "field",
     "level",
+    "online_service",
     "agency_code",
     "duration_days",
     "route",
@@ -92,3 +165,40 @@ def duplicates_in_file(entries: Sequence[Mapping[str, Any]]) -> dict[str, list[s
                     f"(mục {j}: {period(other['effective_from'], other['effective_to'])})"
                 )
     return problems
+
+
+# --- applicants (người nộp hồ sơ) [CONTRACT "Applicants"] ------------------------------
+# A citizen is identified by the CCCD (12 digits) [Circular 59/2021/TT-BCA]; an
+# organisation by its enterprise or organisation code, which is its tax code: 10
+# digits, 13 for a branch or dependent unit (10 + 3) [Law on Enterprises 2020;
+# Circular 105/2020/TT-BTC; articles not checked against the texts]; a foreigner by the
+# passport and its nationality (ISO 3166-1 alpha-2). Anyone may act for another person
+# under a written authorisation [Civil Code 2015], which is then listed.
+CITIZEN, ORGANISATION, FOREIGNER = "citizen", "organisation", "foreigner"
+IDENTIFIER_OF_KIND = {CITIZEN: "id_number", ORGANISATION: "organisation_code", FOREIGNER: "passport_number"}
+LOOKUP_IDENTIFIERS = tuple(IDENTIFIER_OF_KIND.values())
+
+# ISO 3166-1 alpha-2: the 249 officially assigned codes (as listed by the tz database's
+# iso3166.tab, which follows the ISO 3166 Maintenance Agency)
+_ISO_3166_ALPHA_2 = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW "
+    "BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI "
+    "FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN "
+    "IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME "
+    "MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF "
+    "PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
+    "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE "
+    "YT ZA ZM ZW"
+)
+COUNTRIES = frozenset(_ISO_3166_ALPHA_2.split())
+
+
+def identifier_field(kind: str) -> str:
+    """The identifier an applicant of this kind files (and looks the dossier up) with."""
+    return IDENTIFIER_OF_KIND[kind]
+
+
+def display_name(applicant: Mapping[str, Any]) -> str:
+    """The name forms and letters address ("Kính gửi"): a person's full name, an
+    organisation's name."""
+    return str(applicant.get("name") if applicant.get("kind") == ORGANISATION else applicant.get("full_name") or "")

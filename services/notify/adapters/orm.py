@@ -26,6 +26,8 @@ recipients = sa.Table(
     sa.Column("addresses", sa.JSON, nullable=False, default=dict),
     sa.Column("procedure_name", sa.String(300), nullable=True),
     sa.Column("correlation_id", sa.String(36), nullable=False),
+    # the dossier's channel (counter | online | postal), from dossier_received: where to supplement
+    sa.Column("channel", sa.String(20), nullable=True),
 )
 
 # One message for one (event, channel): the unique key makes it exactly one.

@@ -84,6 +84,7 @@ class Recipient:
         phone: str | None = None,
         email: str | None = None,
         procedure_name: str | None = None,
+        channel: str | None = None,
     ) -> None:
         self.dossier_code = dossier_code
         self.full_name = full_name
@@ -91,6 +92,9 @@ class Recipient:
         self.email = email
         self.addresses = addresses  # the chosen channels and the address on each: {"sms": "0912..."}
         self.procedure_name = procedure_name
+        # how the dossier came in (counter | online | postal): where the citizen supplements
+        # [Decree 61/2018/NĐ-CP Art. 17]; None for recipients known before issue 13
+        self.channel = channel
         self.correlation_id = correlation_id
 
     @classmethod
@@ -112,6 +116,7 @@ class Recipient:
             email=contacts.get("email"),
             addresses=addresses,
             procedure_name=data.get("procedure_name"),
+            channel=data.get("channel"),
             correlation_id=correlation_id,
         )
 

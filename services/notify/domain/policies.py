@@ -112,14 +112,43 @@ def moment_text(value: object) -> object:
     return value
 
 
+# Where a citizen hands in a supplement, by the dossier's channel: an online dossier is
+# supplemented online, on the public service portal, a counter or postal one at the
+# one-stop counter [Decree 61/2018/NĐ-CP Art. 17 (online), Art. 15-20; issue 13].
+ONLINE_CHANNEL = "online"
+
+
+def supplements_online(dossier_channel: str | None) -> bool:
+    """Whether the citizen supplements on the portal (an online dossier) rather than
+    at the counter (counter and postal dossiers, and those whose channel is unknown)."""
+    return dossier_channel == ONLINE_CHANNEL
+
+
+# What a template may rely on even when an older event lacks it (issue 13 added them).
+EVENT_DEFAULTS: dict[str, Any] = {
+    "return_method": "counter",  # dossier_rejected before issue 13: collected at the counter
+    "purpose": "result",  # shipment_* before issue 13: all results
+    "outcome": "result",  # dossier_returned before issue 13: all results
+}
+
+
 def template_context(
-    dossier_code: str, full_name: str | None, procedure_name: str | None, data: Mapping[str, Any]
+    dossier_code: str,
+    full_name: str | None,
+    procedure_name: str | None,
+    data: Mapping[str, Any],
+    dossier_channel: str | None = None,
 ) -> dict[str, Any]:
-    """What a template may say: the dossier code, the applicant's name, the procedure
-    and the event's data (never the contacts or the chosen channels)."""
+    """What a template may say: the dossier code (or, before reception, the
+    submission reference), the applicant's name, the procedure, the dossier's channel
+    and whether it is supplemented online, and the event's data (never the contacts
+    or the chosen notification channels)."""
     return {
+        **EVENT_DEFAULTS,
         "code": dossier_code,
         "full_name": full_name or "",
         "procedure_name": procedure_name or "",
+        "dossier_channel": dossier_channel or "",
+        "supplement_online": supplements_online(dossier_channel),
         **{key: moment_text(value) for key, value in data.items() if key not in ("contacts", "notify")},
     }

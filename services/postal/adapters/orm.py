@@ -7,7 +7,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship
 
-from services.postal.domain.model import Pickup, Purpose, ResultShipment, Shipment, ShipmentStatus, TrackingEntry
+from services.postal.domain.model import (
+    Pickup,
+    Purpose,
+    RejectionShipment,
+    ResultShipment,
+    Shipment,
+    ShipmentStatus,
+    TrackingEntry,
+)
 from shared.db import EnumText, Moment
 
 metadata = sa.MetaData()  # postal's own tables (its database holds nothing of another service's)
@@ -15,7 +23,8 @@ mapper_registry = registry(metadata=metadata)
 
 
 # One carrier order (bưu gửi). purpose "result": a result carried to the citizen, one per
-# dossier ((dossier_code, purpose) is unique). purpose "pickup": a dossier collected at the
+# dossier ((dossier_code, purpose) is unique); "rejection": the refusal notice and the
+# original papers of a rejected dossier, one per dossier likewise. purpose "pickup": a dossier collected at the
 # citizen's address (thu gom hồ sơ), which has no dossier code until intake registers it;
 # `submission` keeps what the citizen submits.
 shipments = sa.Table(
@@ -23,7 +32,7 @@ shipments = sa.Table(
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("dossier_code", sa.String(40), index=True),
-    sa.Column("purpose", EnumText(Purpose, 20), nullable=False),  # result | pickup
+    sa.Column("purpose", EnumText(Purpose, 20), nullable=False),  # result | rejection | pickup
     sa.Column("status", EnumText(ShipmentStatus, 20), nullable=False),
     sa.Column("waybill", sa.String(40), unique=True),
     sa.Column("address", sa.String(500), nullable=False),  # delivery address, or the pickup address
@@ -80,8 +89,11 @@ def start_mappers() -> None:
             "tracking": relationship(TrackingEntry, order_by=[tracking_events.c.at, tracking_events.c.id]),
         },
     )
-    # one table, two kinds of shipment told apart by their purpose
+    # one table, the kinds of shipment told apart by their purpose
     mapper_registry.map_imperatively(ResultShipment, inherits=Shipment, polymorphic_identity=Purpose.RESULT.value)
+    mapper_registry.map_imperatively(
+        RejectionShipment, inherits=ResultShipment, polymorphic_identity=Purpose.REJECTION.value
+    )
     mapper_registry.map_imperatively(Pickup, inherits=Shipment, polymorphic_identity=Purpose.PICKUP.value)
 
 

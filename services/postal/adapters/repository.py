@@ -24,7 +24,10 @@ class ShipmentRepository:
         self.session, self.work = session, work
 
     def _one(self, query: sa.Select[Any], for_update: bool) -> Any:
-        found = self.session.scalars(query.with_for_update() if for_update else query).first()
+        if for_update:
+            # the row as it is once locked, even when this session had read it before
+            query = query.with_for_update().execution_options(populate_existing=True)
+        found = self.session.scalars(query).first()
         return self.work.track(found) if found is not None else None
 
     def get(self, shipment_id: str, for_update: bool = False) -> Shipment | None:
@@ -39,16 +42,18 @@ class ShipmentRepository:
         shipment: Shipment | None = self._one(sa.select(Shipment).where(shipments.c.waybill == waybill), for_update)
         return shipment
 
-    def by_reference(self, reference: str | None) -> Shipment | None:
-        """The shipment our carrier reference names (`<dossier_code>:result`, `pickup:<id>`)."""
+    def by_reference(self, reference: str | None, for_update: bool = False) -> Shipment | None:
+        """The shipment our carrier reference names (`<dossier_code>:result`,
+        `<dossier_code>:rejection`, `pickup:<id>`)."""
         parsed = parse_reference(reference)
         if parsed is None:
             return None
         purpose, key = parsed
         if purpose == Purpose.PICKUP:
-            return self.get_pickup(key)
+            return self.get_pickup(key, for_update)
         shipment: Shipment | None = self._one(
-            sa.select(ResultShipment).where(shipments.c.dossier_code == key), for_update=False
+            sa.select(ResultShipment).where(shipments.c.dossier_code == key, shipments.c.purpose == purpose),
+            for_update,
         )
         return shipment
 
@@ -61,8 +66,9 @@ class ShipmentRepository:
         return self.work.track(shipment)
 
     def add_result(self, shipment: ResultShipment) -> ResultShipment:
-        """The dossier's result shipment: this one, unless one is recorded already
-        (a repeated or concurrent result_ready finds the same row: no race, no error)."""
+        """The dossier's shipment of this purpose (its result, or its rejection): this
+        one, unless one is recorded already (a repeated or concurrent result_ready or
+        dossier_rejected finds the same row: no race, no error)."""
         insert = dialect_insert(self.session)
         values = {c.key: getattr(shipment, c.key, None) for c in shipments.c}
         # what is not set stays SQL NULL (a JSON column would store None as JSON null)
@@ -72,7 +78,9 @@ class ShipmentRepository:
             .on_conflict_do_nothing(index_elements=["dossier_code", "purpose"])
         )
         stored: ResultShipment = self.session.scalars(
-            sa.select(ResultShipment).where(shipments.c.dossier_code == shipment.dossier_code)
+            sa.select(ResultShipment).where(
+                shipments.c.dossier_code == shipment.dossier_code, shipments.c.purpose == shipment.purpose
+            )
         ).one()
         return self.work.track(stored)
 

@@ -20,6 +20,7 @@ class ShipmentCreated(DomainEvent):
     expected_delivery: date
     distance_class: str
     postage: int
+    purpose: str = "result"  # result | rejection: what the shipment carries back
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ShipmentDelivered(DomainEvent):
     event_type: ClassVar[EventType] = EventType.SHIPMENT_DELIVERED
     delivered_at: datetime
     waybill: str | None
+    purpose: str = "result"
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,15 @@ class ShipmentFailed(DomainEvent):
     reason: str
     waybill: str | None
     next_attempt_on: date | None = None
+    purpose: str = "result"
 
     def data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"attempt": self.attempt, "reason": self.reason, "waybill": self.waybill}
+        data: dict[str, Any] = {
+            "attempt": self.attempt,
+            "reason": self.reason,
+            "waybill": self.waybill,
+            "purpose": self.purpose,
+        }
         if self.next_attempt_on is not None:
             # not in the contract's schema: sent as is, so as text
             data["next_attempt_on"] = self.next_attempt_on.isoformat()
@@ -49,11 +57,13 @@ class ShipmentFailed(DomainEvent):
 
 @dataclass(frozen=True)
 class ShipmentReturned(DomainEvent):
-    """The result is back at the counter for the citizen to collect."""
+    """The result (or the returned rejection) is back at the counter for the citizen
+    to collect."""
 
     event_type: ClassVar[EventType] = EventType.SHIPMENT_RETURNED
     waybill: str | None
     attempts: int
+    purpose: str = "result"
 
 
 @dataclass(frozen=True)

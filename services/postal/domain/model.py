@@ -26,7 +26,14 @@ NOT_A_DOSSIER = "-"  # dossier_code of events about no single dossier (the contr
 
 class Purpose(StrEnum):
     RESULT = "result"  # a result carried to the citizen (one per dossier)
+    # the refusal notice and the original papers of a rejected dossier, carried back like
+    # a result (one per dossier) [Decree 61/2018/NĐ-CP Art. 19-20]
+    REJECTION = "rejection"
     PICKUP = "pickup"  # a dossier collected at the citizen's address
+
+
+# What goes back to the citizen by post: a result, or a rejection (ReturnShipment).
+RETURN_PURPOSES = (Purpose.RESULT, Purpose.REJECTION)
 
 
 class ShipmentStatus(StrEnum):
@@ -111,15 +118,15 @@ class TrackingEntry:
 
 
 def parse_reference(reference: str | None) -> tuple[Purpose, str] | None:
-    """(purpose, dossier code or pickup id) of our reference: `<dossier_code>:result`
-    or `pickup:<id>`."""
+    """(purpose, dossier code or pickup id) of our reference: `<dossier_code>:result`,
+    `<dossier_code>:rejection` or `pickup:<id>`."""
     if not reference or ":" not in reference:
         return None
     head, tail = reference.rsplit(":", 1)
     if head == Purpose.PICKUP:
         return Purpose.PICKUP, tail
-    if tail == Purpose.RESULT:
-        return Purpose.RESULT, head
+    if tail in RETURN_PURPOSES:
+        return Purpose(tail), head
     return None
 
 
@@ -245,20 +252,22 @@ class Shipment(Aggregate):
 class ResultShipment(Shipment):
     """A result carried to the citizen: one per dossier. The postal worker signs for
     it at the counter, delivers it, and after two failed attempts 2 working days apart
-    brings it back to the agency [Decision 45/2016/QĐ-TTg]."""
+    brings it back to the agency [Decision 45/2016/QĐ-TTg]. Its events carry its
+    `purpose`, so intake and notify tell a result from a returned rejection."""
 
     statuses = RESULT_STATUSES
     order_kind = "delivery"
+    returns: ClassVar[Purpose] = Purpose.RESULT  # what it carries back to the citizen
 
     def __init__(
         self, id: str, dossier_code: str, address: str, correlation_id: str, now: datetime, first_try_at: datetime
     ) -> None:
         super().__init__(id, address, correlation_id, now, first_try_at, dossier_code=dossier_code)
-        self.purpose = Purpose.RESULT
+        self.purpose = self.returns
 
     @property
     def reference(self) -> str:
-        return f"{self.dossier_code}:result"
+        return f"{self.dossier_code}:{self.purpose}"
 
     @property
     def code(self) -> str:
@@ -276,6 +285,7 @@ class ResultShipment(Shipment):
                 expected_delivery=self.expected_delivery,
                 distance_class=self.distance_class,
                 postage=self.postage,
+                purpose=str(self.purpose),
             )
         )
 
@@ -289,7 +299,13 @@ class ResultShipment(Shipment):
         elif status == ShipmentStatus.DELIVERED:
             self.delivered_at, self.next_attempt_on = report.at, None
             self.record(
-                events.ShipmentDelivered(self.code, self.correlation_id, delivered_at=report.at, waybill=self.waybill)
+                events.ShipmentDelivered(
+                    self.code,
+                    self.correlation_id,
+                    delivered_at=report.at,
+                    waybill=self.waybill,
+                    purpose=str(self.purpose),
+                )
             )
         elif status == ShipmentStatus.RETURNED:
             self._returned()
@@ -309,6 +325,7 @@ class ResultShipment(Shipment):
                 reason=report.reason or "giao không thành công",
                 waybill=self.waybill,
                 next_attempt_on=None if last else self.next_attempt_on,
+                purpose=str(self.purpose),
             )
         )
         if last:
@@ -317,8 +334,20 @@ class ResultShipment(Shipment):
     def _returned(self) -> None:
         self.status, self.next_attempt_on = ShipmentStatus.RETURNED, None
         self.record(
-            events.ShipmentReturned(self.code, self.correlation_id, waybill=self.waybill, attempts=self.attempts)
+            events.ShipmentReturned(
+                self.code, self.correlation_id, waybill=self.waybill, attempts=self.attempts, purpose=str(self.purpose)
+            )
         )
+
+
+class RejectionShipment(ResultShipment):
+    """The refusal notice (with its reason) and the original papers of a rejected
+    dossier, returned by post when the applicant chose postal return: like a result,
+    through the return step [Decree 61/2018/NĐ-CP Art. 19-20; Decision
+    45/2016/QĐ-TTg]. One per dossier, ordered, tracked, attempted twice and brought
+    back to the counter exactly as a result is."""
+
+    returns = Purpose.REJECTION
 
 
 class Pickup(Shipment):

@@ -46,6 +46,11 @@ cases = sa.Table(
     sa.Column("old_due_at", Moment(), nullable=True),
     sa.Column("extended_by", sa.String(100), nullable=True),
     sa.Column("overdue_at", Moment(), nullable=True),
+    # counter | postal (paper: the 15:00 cut-off applies) | online
+    sa.Column("channel", sa.String(10), nullable=False, default="counter", server_default="counter"),
+    # Form 04 is addressed to the applicant and signed by the agency {code, name, head_title, place}
+    sa.Column("applicant_name", sa.String(300), nullable=True),
+    sa.Column("agency", sa.JSON, nullable=True),
     # the overdue sweep: running dossiers not yet announced overdue, by deadline
     sa.Index(
         "ix_cases_running_due",

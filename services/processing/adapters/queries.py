@@ -16,7 +16,7 @@ from services.processing.adapters.orm import automated_departments as automated_
 from services.processing.adapters.orm import cases, hand_offs, tasks
 from services.processing.domain import errors, policies
 from services.processing.domain.model import OPEN, TaskStatus
-from shared import calendar_store
+from shared import calendar_store, scope
 from shared.calendar import WorkingCalendar
 
 # what task_view reads
@@ -146,12 +146,29 @@ def _case(session: Session, code: str) -> Any:
     return session.execute(sa.select(cases).where(cases.c.dossier_code == code)).first()
 
 
+def agency_view(code: str, agency: Any) -> dict[str, Any]:
+    """The agency that signs the apology, as dossier_received described it; for a
+    dossier announced without it, its code (the first part of the dossier code)
+    stands for its name."""
+    agency = dict(agency or {})
+    agency_code = agency.get("code") or scope.agency_of(code) or ""
+    return {
+        "code": agency_code,
+        "name": agency.get("name") or agency_code,
+        "head_title": agency.get("head_title") or None,
+        "place": agency.get("place") or None,
+    }
+
+
 def extension_answer(case: Any) -> dict[str, Any]:
-    """The apology with a new date (Form 04) of an extended case (model.Case or row)."""
+    """The apology with a new date (Form 04) of an extended case (model.Case or row):
+    the agency's letter to the applicant."""
     return {
         "dossier_code": case.dossier_code,
         "procedure_code": case.procedure_code,
         "received_at": case.received_at,
+        "applicant_name": case.applicant_name,
+        "agency": agency_view(case.dossier_code, case.agency),
         **(extension_view(case) or {}),
     }
 

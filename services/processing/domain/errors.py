@@ -60,8 +60,11 @@ class SupplementTooLate(RuleBroken):
     code = "supplement_too_late"
 
 
-class DeadlinePassed(RuleBroken):
-    code = "deadline_passed"
+class ExtensionTooLate(RuleBroken):
+    """The apology with a new date asked less than one working day before the due
+    date (or after it) [Decree 61/2018 Art. 19, as issue 13 cites it]."""
+
+    code = "extension_too_late"
 
 
 class NotLater(RuleBroken):

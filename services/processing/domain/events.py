@@ -55,8 +55,14 @@ class SupplementRequested(DomainEvent):
 
 @dataclass(frozen=True)
 class DossierRejected(DomainEvent):
+    """Dừng xử lý: the refusal notice goes back like a result (return method and
+    address), and says whether it came after the processing deadline."""
+
     event_type: ClassVar[EventType] = EventType.DOSSIER_REJECTED
     reason: str
+    return_method: str
+    postal_address: str | None
+    late: bool
 
 
 @dataclass(frozen=True)

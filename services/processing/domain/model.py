@@ -20,7 +20,14 @@ from typing import Any
 from services.processing.domain import errors, events, policies
 from services.processing.domain.policies import COUNTER, SupplementClock
 from shared.calendar import WorkingCalendar
+from shared.clock import TZ
 from shared.domain import Aggregate
+
+
+def _when(moment: datetime) -> str:
+    """A moment as people read it: 08 giờ 00 phút, ngày 02/12/2026."""
+    local = moment.astimezone(TZ)
+    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}"
 
 
 class CaseStatus(StrEnum):
@@ -257,6 +264,14 @@ class Case(Aggregate):
     postal_address: str | None
     supplement_clock: str
     correlation_id: str
+    # How the dossier arrived (counter, postal: on paper; online): the cut-off of the
+    # transfer applies to paper dossiers only (policies.transfer_moment).
+    channel: str
+    # For the apology (Form 04), the agency's letter to the applicant: whom it is
+    # addressed to, and the agency that signs it ({code, name, head_title, place});
+    # None for dossiers announced before dossier_received carried them.
+    applicant_name: str | None
+    agency: dict[str, Any] | None
     # The steps' due dates count from plan_start, shifted by the working time spent
     # waiting for supplements under the "pause" rule.
     plan_start: datetime | None
@@ -284,8 +299,13 @@ class Case(Aggregate):
         postal_address: str | None = None,
         supplement_clock: str | None = None,
         supplement_late_allowed: bool = False,
+        channel: str | None = None,
+        applicant_name: str | None = None,
+        agency: Mapping[str, Any] | None = None,
     ) -> None:
         self.dossier_code, self.procedure_code, self.procedure_version = dossier_code, procedure_code, procedure_version
+        self.channel = channel or "counter"
+        self.applicant_name, self.agency = applicant_name, dict(agency) if agency else None
         self.route, self.received_at, self.due_at = route, received_at, due_at
         self.return_method, self.postal_address, self.correlation_id = return_method, postal_address, correlation_id
         self.supplement_clock = supplement_clock or SupplementClock.RESTART
@@ -319,8 +339,9 @@ class Case(Aggregate):
 
     def start(self, now: datetime, calendar: WorkingCalendar) -> Task:
         """dossier_received: the route becomes the plan; the first step enters its queue
-        at the transfer moment (same working day, or next morning after the cut-off)."""
-        start = policies.transfer_moment(calendar, self.received_at)
+        at the transfer moment (a paper dossier the same working day, or the next
+        morning after the cut-off; an online dossier at once)."""
+        start = policies.transfer_moment(calendar, self.received_at, self.channel)
         self.plan_start = start
         return self._open_step(1, COUNTER, start, now, calendar, sender_due=start)
 
@@ -481,13 +502,32 @@ class Case(Aggregate):
         task.close(Action.REQUEST_SUPPLEMENT, reason, now)
 
     def reject(self, task: Task, reason: str, now: datetime) -> None:
-        """Not eligible: the dossier stops with a written reason (dừng xử lý)."""
+        """Not eligible: the dossier stops with a written reason (dừng xử lý). The
+        refusal notice goes back like a result, by the dossier's return method
+        [Decree 61/2018 Art. 19-20, as issue 13 cites them]. It is due within the
+        processing deadline: a late one is still made, never refused, but the control
+        slip counts it late against the dossier's deadline and the event says so."""
         self._require_current(task)
         self.status, self.finished_at = CaseStatus.REJECTED, now
+        late = policies.rejected_late(now, self.due_at)
         self._hand_off(
-            task.department, COUNTER, now, sender_due_at=task.due_at, received_at=now, note=f"từ chối: {reason}"
+            task.department,
+            COUNTER,
+            now,
+            sender_due_at=self.due_at,
+            received_at=now,
+            note=f"từ chối{' (quá hạn giải quyết)' if late else ''}: {reason}",
         )
-        self.record(events.DossierRejected(self.dossier_code, self.correlation_id, reason=reason))
+        self.record(
+            events.DossierRejected(
+                self.dossier_code,
+                self.correlation_id,
+                reason=reason,
+                return_method=self.return_method,
+                postal_address=self.postal_address,
+                late=late,
+            )
+        )
         task.close(Action.REJECT, reason, now)
 
     # --- supplements and withdrawal -------------------------------------------------------
@@ -499,14 +539,20 @@ class Case(Aggregate):
         if self.status != CaseStatus.SUPPLEMENT_REQUESTED or self.supplement_requested_at is None:
             return None
         start, paused, due = policies.resumed_due(
-            calendar, self.supplement_clock, self.route, self.due_at, self.supplement_requested_at, completed_at
+            calendar,
+            self.supplement_clock,
+            self.route,
+            self.due_at,
+            self.supplement_requested_at,
+            completed_at,
+            self.channel,
         )
         if start is not None:
             self.plan_start, self.paused_seconds = start, 0
         else:
             self.paused_seconds += paused
         self.due_at, self.status = due, CaseStatus.IN_PROGRESS
-        available = policies.transfer_moment(calendar, completed_at)
+        available = policies.transfer_moment(calendar, completed_at, self.channel)
         return self._open_step(
             self.current_step,
             COUNTER,
@@ -532,17 +578,31 @@ class Case(Aggregate):
 
     # --- deadlines ---------------------------------------------------------------------------
 
-    def extend(self, new_due: datetime, reason: str, actor: Actor, now: datetime, open_tasks: list[Task]) -> None:
-        """The apology (Form 04): a new due date with a reason, once per dossier, only
-        before the deadline has passed; by the department holding it, or an admin."""
+    def extend(
+        self,
+        new_due: datetime,
+        reason: str,
+        actor: Actor,
+        now: datetime,
+        open_tasks: list[Task],
+        calendar: WorkingCalendar,
+    ) -> None:
+        """The apology (Form 04): a new due date with a reason, once per dossier, asked
+        at least one working day before the current due date (policies.extension_limit,
+        Decree 61/2018 Art. 19 as issue 13 cites it); by the department holding the
+        dossier, or an admin."""
         if actor.role == Role.OFFICER and actor.department not in {t.department for t in open_tasks}:
             raise errors.OtherDepartment("Chỉ phòng ban đang giữ hồ sơ mới được xin gia hạn")
         if self.status not in RUNNING:
             raise errors.NotInProgress(f"Hồ sơ đang ở trạng thái {self.status}, không gia hạn được")
         if self.extended_at is not None:
             raise errors.AlreadyExtended("Hồ sơ đã được hẹn lại một lần; không được gia hạn lần nữa")
-        if now >= self.due_at:
-            raise errors.DeadlinePassed("Đã quá hạn giải quyết; phải xin lỗi và hẹn lại trước khi hết hạn")
+        if not policies.extension_in_time(calendar, self.due_at, now):
+            limit = policies.extension_limit(calendar, self.due_at)
+            raise errors.ExtensionTooLate(
+                "Phải gửi phiếu xin lỗi và hẹn lại chậm nhất một ngày làm việc trước hạn trả kết quả "
+                f"({_when(self.due_at)}); hạn xin gia hạn đã hết lúc {_when(limit)}"
+            )
         if new_due <= self.due_at:
             raise errors.NotLater(
                 "Ngày hẹn mới phải sau ngày hẹn hiện tại", {"new_due_at": [f"phải sau {self.due_at.isoformat()}"]}

@@ -2,7 +2,8 @@
 working-day calendar (shared.calendar): step due dates, the transfer moment, the
 supplement window and clock (restart or pause), due-soon flags and the control
 slip's verdict. Sources: Decree 61/2018/NĐ-CP Art. 15-20 (the lifecycle, as
-shared/DOMAIN.md summarises it) unless a line says otherwise."""
+shared/DOMAIN.md summarises it) unless a line says otherwise; the finer articles
+are those issue 13 cites (Art. 18 transfer, Art. 19 apology, Art. 19-20 rejection)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ from shared.calendar import WorkingCalendar
 from shared.clock import TZ
 
 # Paper dossiers received later than this go to the department the next working
-# morning (Decree 61/2018 Art. 15-20; DOMAIN.md lifecycle step 4, "transfer").
+# morning; online dossiers go at once, whenever they are received (Decree 61/2018
+# Art. 18, as issue 13 cites it; DOMAIN.md lifecycle step 4, "transfer ... (paper
+# dossiers)").
 TRANSFER_CUTOFF = time(15, 0)
+# The channels whose dossiers arrive on paper (the counter, and the post's hand-over
+# at the counter): only these wait for the next morning after the cut-off.
+PAPER_CHANNELS = frozenset({"counter", "postal"})
 # A supplement request must go out within 3 working days of reception (Decree 61/2018
 # Art. 15-20; DOMAIN.md lifecycle step 5, "supplement after appraisal").
 SUPPLEMENT_WINDOW_DAYS = 3
@@ -25,6 +31,10 @@ SUPPLEMENT_WINDOW_DAYS = 3
 DUE_SOON_DAYS = 1
 # The apology (Form 04) moves the date only once (DOMAIN.md lifecycle step 5).
 EXTENSIONS_ALLOWED = 1
+# A department that will be late sends the apology at least one working day before
+# the due date (Decree 61/2018 Art. 19, as issue 13 cites it; DOMAIN.md lifecycle
+# step 5, "at least 1 working day before the deadline"): see extension_limit.
+EXTENSION_NOTICE_DAYS = 1
 # Not a legal limit: a new date more than a year after the current one is a typing error.
 MAX_EXTENSION = timedelta(days=366)
 # The one-stop counter (Bộ phận Một cửa): first and last party on every control slip.
@@ -49,8 +59,13 @@ class Timeliness(StrEnum):
 Route = Sequence[Mapping[str, Any]]  # [{"department": ..., "days": ...}, ...]
 
 
-def transfer_moment(calendar: WorkingCalendar, received_at: datetime) -> datetime:
-    """The same working day, or the next working morning after the cut-off."""
+def transfer_moment(calendar: WorkingCalendar, received_at: datetime, channel: str = "counter") -> datetime:
+    """When a dossier (or its completed supplement) reaches the department [Decree
+    61/2018 Art. 18, as issue 13 cites it]: a paper dossier (`PAPER_CHANNELS`) the
+    same working day, or the next working morning when received after the cut-off
+    or outside working hours; an online dossier at once, whenever it is received."""
+    if channel not in PAPER_CHANNELS:
+        return received_at
     moment: datetime = calendar.due_at(received_at, 0, TRANSFER_CUTOFF)
     return moment
 
@@ -91,6 +106,40 @@ def working_seconds_between(calendar: WorkingCalendar, start: datetime, end: dat
     return int(total)
 
 
+def working_moment_before(calendar: WorkingCalendar, moment: datetime, seconds: int) -> datetime:
+    """The latest moment that still leaves `seconds` of working time before `moment`
+    (counting back through working hours only, so the result is a working moment or
+    the start of a working period, never inside a night, lunch break or day off)."""
+    moment = moment.astimezone(TZ)
+    remaining, day = float(seconds), moment.date()
+    while True:
+        if calendar.is_working_day(day):
+            for begin, finish in reversed(calendar.hours):
+                lo = datetime.combine(day, begin, TZ)
+                hi = min(moment, datetime.combine(day, finish, TZ))
+                if hi <= lo:
+                    continue
+                available = (hi - lo).total_seconds()
+                if remaining <= available:
+                    return hi - timedelta(seconds=remaining)
+                remaining -= available
+        day -= timedelta(days=1)
+
+
+def extension_limit(calendar: WorkingCalendar, due_at: datetime) -> datetime:
+    """The last moment to ask for a new date (the apology, Form 04): one working day
+    (EXTENSION_NOTICE_DAYS x the working day's hours) of working time before the
+    current due date [Decree 61/2018 Art. 19, as issue 13 cites it]. A request at
+    this moment is in time; one after it is too late. E.g. due Wed 08:00 with
+    07:00-11:30 and 13:30-17:00 hours: the limit is Tue 08:00."""
+    return working_moment_before(calendar, due_at, EXTENSION_NOTICE_DAYS * calendar.day_length)
+
+
+def extension_in_time(calendar: WorkingCalendar, due_at: datetime, asked_at: datetime) -> bool:
+    """May the apology with a new date still be issued at `asked_at`?"""
+    return asked_at <= extension_limit(calendar, due_at)
+
+
 def supplement_deadline(calendar: WorkingCalendar, received_at: datetime) -> datetime:
     """The last moment a department may ask for a supplement."""
     limit: datetime = calendar.due_at(received_at, SUPPLEMENT_WINDOW_DAYS)
@@ -104,14 +153,18 @@ def resumed_due(
     old_due: datetime,
     requested_at: datetime,
     completed_at: datetime,
+    channel: str = "counter",
 ) -> tuple[datetime | None, int, datetime]:
     """(new plan start or None, paused working seconds, new dossier due) once the
     completed dossier arrives. restart: the deadline counts from zero again [Decree
-    61/2018 Art. 16]; pause: the due date moves by the working time spent waiting."""
+    61/2018 Art. 16], from the moment the completed dossier reaches the department
+    (transfer_moment: a paper supplement after the cut-off counts from the next
+    morning, an online one at once); pause: the due date moves by the working time
+    spent waiting."""
     if clock_rule == SupplementClock.PAUSE:
         waited = working_seconds_between(calendar, requested_at, completed_at)
         return None, waited, calendar.add_working_seconds(old_due, waited) if waited else old_due
-    start = transfer_moment(calendar, completed_at)
+    start = transfer_moment(calendar, completed_at, channel)
     due: datetime = calendar.due_at(start, total_days(route))
     return start, 0, due
 
@@ -135,6 +188,14 @@ def timeliness(done_at: datetime | None, due_at: datetime | None) -> Timeliness 
     if done < due:
         return Timeliness.AHEAD
     return Timeliness.ON_TIME if done == due else Timeliness.LATE
+
+
+def rejected_late(rejected_at: datetime, due_at: datetime) -> bool:
+    """A rejection must come within the processing deadline [Decree 61/2018 Art.
+    19-20, as issue 13 cites them; DOMAIN.md lifecycle 5, "within the deadline"]. A
+    late one is still made (the applicant is owed the answer) but counted late, as
+    the control slip counts it: by date (Form 05, timeliness)."""
+    return timeliness(rejected_at, due_at) == Timeliness.LATE
 
 
 def claim_lapsed(claimed_at: datetime | None, now: datetime, idle_seconds: float) -> bool:

@@ -11,7 +11,14 @@ from datetime import date, datetime
 from services.intake import application
 from services.intake.domain import policies
 from services.intake.domain.errors import DossierNotFound
-from services.intake.domain.model import CalendarOverride, CalendarOverrides, Dossier, Procedure, ProcedureVersion
+from services.intake.domain.model import (
+    Agency,
+    CalendarOverride,
+    CalendarOverrides,
+    Dossier,
+    Procedure,
+    ProcedureVersion,
+)
 from services.intake.schemas import DEMO_CATALOGUE, catalogue_entries
 from shared.calendar import WorkingCalendar
 from tests.unit.fakes import FakeWork
@@ -24,11 +31,13 @@ class FakeDossiers:
         self.locked: list[str] = []
 
     def get(self, code: str, for_update: bool = False) -> Dossier:
-        if code not in self.items:
+        """By code or submission reference, as the repository finds it."""
+        found = next((d for d in self.items.values() if code in (d.code, d.reference)), None)
+        if found is None:
             raise DossierNotFound(f"Không tìm thấy hồ sơ {code}")
         if for_update:
             self.locked.append(code)
-        return self.work.track(self.items[code])
+        return self.work.track(found)
 
     def add(self, dossier: Dossier) -> Dossier:
         self.items[dossier.code] = dossier
@@ -95,6 +104,24 @@ class FakeCalendar:
         overrides.removed.clear()
 
 
+class FakeAgencies:
+    def __init__(self) -> None:
+        self.items: dict[str, Agency] = {}
+
+    def get(self, code: str) -> Agency | None:
+        return self.items.get(code)
+
+    def configured(self, code: str) -> Agency:
+        return self.items.get(code) or Agency.unconfigured(code)
+
+    def add(self, agency: Agency) -> Agency:
+        self.items[agency.code] = agency
+        return agency
+
+    def all(self) -> list[Agency]:
+        return [self.items[code] for code in sorted(self.items)]
+
+
 class FakeIntakeWork(FakeWork):
     source = "intake"
 
@@ -104,6 +131,7 @@ class FakeIntakeWork(FakeWork):
         self.codes = FakeCodes()
         self.procedures = FakeProcedures(self)
         self.calendar = FakeCalendar(self)
+        self.agencies = FakeAgencies()
 
 
 def demo_entries() -> list[dict]:

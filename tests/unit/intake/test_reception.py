@@ -106,7 +106,9 @@ def test_codes_count_per_agency_and_day(work: FakeIntakeWork) -> None:
         f"{AGENCY}-261127-0001",
     ]
     online = submitted(work, channel="online")  # the procedure's agency, when the portal files it
-    assert online.agency_code == AGENCY and online.code == f"{AGENCY}-261126-0003"
+    assert online.agency_code == AGENCY and online.legal_code is None  # a reference until reception
+    application.accept(work, online.code, [], "", COUNTER, THURSDAY_MORNING)
+    assert online.code == f"{AGENCY}-261126-0003"
 
 
 def test_an_online_dossier_waits_until_the_counter_accepts_it(work: FakeIntakeWork) -> None:
@@ -121,7 +123,7 @@ def test_an_online_dossier_waits_until_the_counter_accepts_it(work: FakeIntakeWo
     assert dossier.due_at == datetime(2026, 11, 27, 17, 0, tzinfo=clock.TZ)  # from Friday morning: end of Friday
     assert history(dossier) == ["submitted", "received"]
     assert isinstance(event, DossierReceived) and event.data()["channel"] == "online"
-    assert work.dossiers.locked == [dossier.code]  # changed under a lock
+    assert work.dossiers.locked == [dossier.reference]  # changed under a lock
 
     with pytest.raises(WrongStatus) as twice:
         application.accept(work, dossier.code, [], "", COUNTER, after_cutoff)
@@ -181,7 +183,13 @@ def test_a_counter_acts_only_for_its_agency_and_files_only_its_channels(work: Fa
     with pytest.raises(OtherAgency) as other:
         application.accept(work, dossier.code, [], "", OTHER_COUNTER, THURSDAY_MORNING)
     assert status_and_code(other) == (403, "other_agency")
-    assert work.dossiers.locked == []  # refused on the code, before any lookup
+    # a submission reference names no agency: refused on the dossier's own (issue 13)
+    assert work.dossiers.locked == [dossier.reference]
+    counter_dossier = submitted(work, COUNTER)
+    work.dossiers.locked.clear()
+    with pytest.raises(OtherAgency):
+        application.withdraw(work, counter_dossier.code, "Không đúng thẩm quyền", OTHER_COUNTER, THURSDAY_MORNING)
+    assert work.dossiers.locked == []  # a code is refused on the code, before any lookup
     with pytest.raises(OtherAgency):  # a code that does not exist: the same answer
         application.refuse(work, f"{AGENCY}-261126-9999", "Không đúng thẩm quyền", OTHER_COUNTER, THURSDAY_MORNING)
     with pytest.raises(ChannelNotAllowed) as wrong_channel:

@@ -8,7 +8,6 @@ from services.notify.adapters.rate_limit import RateLimit
 from services.notify.adapters.templates import Templates
 from services.notify.domain import policies as rules
 from services.notify.domain import sms_text
-from services.notify.domain.policies import moment_text
 from shared import clock, events
 from tests.notify.samples import SAMPLES
 
@@ -110,12 +109,7 @@ def test_samples_cover_every_citizen_event_and_are_valid():
 @pytest.mark.parametrize("channel", ["sms", "email"])
 def test_every_event_has_a_vietnamese_template_per_channel(event_type, channel):
     code = "000.00.06.H56-261126-0001"
-    context = {
-        "code": code,
-        "full_name": "Nguyễn Thị Hoa",
-        "procedure_name": "Chứng thực bản sao",
-        **{k: moment_text(v) for k, v in SAMPLES[event_type].items()},
-    }
+    context = rules.template_context(code, "Nguyễn Thị Hoa", "Chứng thực bản sao", SAMPLES[event_type])
     name, version, text = Templates().render(event_type, channel, context)
     assert name == f"{event_type}.{channel}.j2" and len(version) == 12
     assert code in text and "{{" not in text

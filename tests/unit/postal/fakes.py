@@ -38,7 +38,7 @@ class FakeShipments:
     def by_waybill(self, waybill, for_update=False):
         return self._tracked(next((s for s in self.store.values() if s.waybill == waybill), None))
 
-    def by_reference(self, reference):
+    def by_reference(self, reference, for_update=False):
         parsed = parse_reference(reference)
         if parsed is None:
             return None
@@ -46,7 +46,7 @@ class FakeShipments:
         if purpose == Purpose.PICKUP:
             return self.get_pickup(key)
         return self._tracked(
-            next((s for s in self.store.values() if s.purpose == Purpose.RESULT and s.dossier_code == key), None)
+            next((s for s in self.store.values() if s.purpose == purpose and s.dossier_code == key), None)
         )
 
     def by_request_key(self, request_key):

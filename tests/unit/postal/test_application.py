@@ -53,6 +53,42 @@ def test_a_repeated_result_ready_makes_one_shipment_and_one_order():
     assert postal.outbox[0].data()["waybill"] == shipment.waybill
 
 
+def reject(postal, code=CODE, address=ADDRESS):
+    with postal.work() as work:
+        return application.ship_rejection(work, code, address, CORRELATION, FRIDAY, RULES)
+
+
+def test_a_rejected_postal_dossier_gets_one_shipment_of_its_refusal_notice_and_papers():
+    """Decree 61/2018/NĐ-CP Art. 19-20: a rejection is returned like a result. A
+    repeated dossier_rejected makes one shipment and one carrier order, named apart
+    from a result's."""
+    postal, carrier = Postal(), FakeCarrier()
+    first, again = reject(postal), reject(postal, address="elsewhere")
+    assert first == again and len(postal.store) == 1
+    shipment = place(postal, carrier, first)
+    assert place(postal, carrier, first).waybill == shipment.waybill
+    assert carrier.requests == [(f"{CODE}:rejection", "delivery", ADDRESS, 0)]
+    assert (shipment.purpose, shipment.status, shipment.address) == ("rejection", "created", ADDRESS)
+    assert postal.event_types() == ["shipment_created"]
+    assert postal.outbox[0].data()["purpose"] == "rejection"
+    # its own reference: the carrier's callback finds it, not a result of the same code
+    with postal.work() as work:
+        assert work.shipments.by_reference(f"{CODE}:rejection").id == first
+        assert work.shipments.by_reference(f"{CODE}:result") is None
+
+
+def test_a_rejection_left_pending_by_a_carrier_that_is_down_is_ordered_by_the_retry_sweep():
+    postal, carrier, clock = Postal(), FakeCarrier(), Clock()
+    carrier.down = True
+    shipment_id = reject(postal)
+    assert place(postal, carrier, shipment_id, clock) is None
+    carrier.down = False
+    clock.advance(10)
+    application.retry_orders(postal.work, carrier, CALLBACK, RULES, clock)
+    assert postal.store[shipment_id].status == "created"
+    assert [r[0] for r in carrier.requests] == [f"{CODE}:rejection", f"{CODE}:rejection"]
+
+
 def test_a_new_shipment_waits_for_its_own_order_before_the_retry_sweep_takes_it():
     postal = Postal()
     shipment_id = ship(postal, rules=PostalRules(retry_base_seconds=5))
@@ -120,6 +156,20 @@ def test_a_callback_that_beats_our_record_of_the_order_adopts_the_waybill():
         application.record_order(work, shipment_id, "EB777VN", 25000, FRIDAY, RULES)
     assert postal.event_types() == ["shipment_created"]
     assert carrier.requests == []
+
+
+def test_a_callback_racing_our_record_of_the_order_finds_the_shipment_and_owes_nothing_twice():
+    """The waybill was not yet stored when the callback looked it up, and was by the
+    time its reference was: the callback takes that shipment (no 404, no second
+    shipment_created)."""
+    postal, carrier = Postal(), FakeCarrier()
+    shipment = place(postal, carrier, ship(postal))
+    with postal.work() as work:
+        work.shipments.by_waybill = lambda waybill, for_update=False: None  # not yet visible then
+        report = TrackingReport(waybill=shipment.waybill, status="accepted", at=FRIDAY, reference=f"{CODE}:result")
+        found, recorded = application.track(work, report, FRIDAY, RULES)
+    assert found is shipment and recorded and shipment.status == "accepted"
+    assert postal.event_types() == ["shipment_created"]
 
 
 def test_an_unknown_waybill_is_refused_and_a_reference_of_an_ordered_shipment_adopts_nothing():

@@ -13,7 +13,14 @@ from services.postal.adapters import queries
 from services.postal.adapters.orm import metadata, shipments, tracking_events
 from services.postal.adapters.repository import PostalWork
 from services.postal.domain.errors import PickupNotFound, StatusNotApplicable
-from services.postal.domain.model import Pickup, Requester, ResultShipment, ShipmentStatus, TrackingReport
+from services.postal.domain.model import (
+    Pickup,
+    RejectionShipment,
+    Requester,
+    ResultShipment,
+    ShipmentStatus,
+    TrackingReport,
+)
 from shared import calendar_store, reliability
 from shared.db import Sessions, make_engine
 from tests.unit.postal.fakes import ADDRESS, CODE, CORRELATION, FRIDAY, RULES
@@ -50,6 +57,52 @@ def test_one_result_shipment_per_dossier_whatever_is_repeated(db):
     assert rows[0].submission is None and rows[0].purpose == "result"
 
 
+def test_a_rejection_is_stored_and_loaded_as_one_shipment_per_dossier_beside_a_result(db):
+    """Decree 61/2018/NĐ-CP Art. 19-20: the rejection's shipment is one per dossier,
+    told apart by its purpose (the unique key is dossier and purpose)."""
+    with work(db) as w:
+        first = application.ship_rejection(w, CODE, ADDRESS, CORRELATION, FRIDAY, RULES)
+    with work(db) as w:
+        again = application.ship_rejection(w, CODE, "elsewhere", "another", FRIDAY, RULES)
+        result = application.ship_result(w, CODE, ADDRESS, CORRELATION, FRIDAY, RULES)
+    assert first == again and result != first
+    with db.transaction() as session:
+        rows = session.execute(sa.select(shipments).order_by(shipments.c.purpose)).all()
+    assert [(r.purpose, r.address) for r in rows] == [("rejection", ADDRESS), ("result", ADDRESS)]
+    with work(db) as w:
+        application.record_order(w, first, "EB9VN", 25000, FRIDAY, RULES)
+    with work(db) as w:
+        loaded = w.shipments.by_reference(f"{CODE}:rejection")
+        assert isinstance(loaded, RejectionShipment) and loaded.id == first and loaded.waybill == "EB9VN"
+        assert isinstance(w.shipments.by_waybill("EB9VN"), RejectionShipment)
+        assert w.shipments.by_reference(f"{CODE}:result").id == result
+    [created] = outbox(db)
+    assert created["event_type"] == "shipment_created" and created["data"]["purpose"] == "rejection"
+    with db.transaction() as session:
+        views = queries.shipments_view(session, CODE)
+    assert sorted((v["purpose"], v["reference"]) for v in views) == [
+        ("rejection", f"{CODE}:rejection"),
+        ("result", f"{CODE}:result"),
+    ]
+
+
+def test_a_locked_read_sees_the_row_as_committed_even_when_read_before(db):
+    """A callback reads a pending shipment by its reference, then locks it to record
+    the order: the locked read must see an order recorded meanwhile, or the
+    shipment would be ordered (and announced) twice."""
+    with work(db) as w:
+        shipment_id = application.ship_result(w, CODE, ADDRESS, CORRELATION, FRIDAY, RULES)
+    with work(db) as callback:
+        assert callback.shipments.by_reference(f"{CODE}:result").status == "pending"
+        # our own record of the order, committed meanwhile (as another transaction would)
+        callback.session.execute(
+            sa.update(shipments).where(shipments.c.id == shipment_id).values(status="created", waybill="EB1VN")
+        )
+        assert callback.shipments.get(shipment_id, for_update=True).status == "created"
+        assert application.record_order(callback, shipment_id, "EB1VN", 25000, FRIDAY, RULES).waybill == "EB1VN"
+    assert outbox(db) == []  # the order was recorded elsewhere: nothing announced twice here
+
+
 def test_the_order_and_the_tracking_are_stored_with_the_events_they_owe(db):
     with work(db) as w:
         shipment_id = application.ship_result(w, CODE, ADDRESS, CORRELATION, FRIDAY, RULES)
@@ -77,8 +130,15 @@ def test_the_order_and_the_tracking_are_stored_with_the_events_they_owe(db):
         "expected_delivery": "2026-11-30",
         "distance_class": "same_district",
         "postage": 25000,
+        "purpose": "result",
     }
-    assert owed[1]["data"] == {"attempt": 1, "reason": "Vắng nhà", "waybill": "EB1VN", "next_attempt_on": "2026-12-01"}
+    assert owed[1]["data"] == {
+        "attempt": 1,
+        "reason": "Vắng nhà",
+        "waybill": "EB1VN",
+        "next_attempt_on": "2026-12-01",
+        "purpose": "result",
+    }
     with work(db) as w:
         stored = w.shipments.by_waybill("EB1VN")
         assert isinstance(stored, ResultShipment) and stored.status is ShipmentStatus.DELIVERED

@@ -11,6 +11,7 @@ from services.postal.domain.errors import IdempotencyKeyReused, NotCancellable, 
 from services.postal.domain.model import (
     NOT_A_DOSSIER,
     Pickup,
+    RejectionShipment,
     Requester,
     ResultShipment,
     ShipmentStatus,
@@ -94,6 +95,7 @@ def test_an_order_is_placed_once_and_a_result_owes_shipment_created_with_its_pro
         "expected_delivery": date(2026, 11, 30),
         "distance_class": "same_district",
         "postage": 25000,
+        "purpose": "result",
     }
 
 
@@ -139,7 +141,7 @@ def test_callbacks_out_of_order_never_move_a_shipment_back():
     assert shipment.handed_over_at == FRIDAY + timedelta(hours=1)  # still learnt from the late update
     assert sorted(e.status for e in shipment.tracking) == ["accepted", "delivered", "in_transit"]
     assert types(shipment) == ["shipment_created", "shipment_delivered"]
-    assert shipment.events[-1].data() == {"delivered_at": delivered_at, "waybill": WAYBILL}
+    assert shipment.events[-1].data() == {"delivered_at": delivered_at, "waybill": WAYBILL, "purpose": "result"}
 
 
 def test_two_failed_attempts_two_working_days_apart_then_back_to_the_counter():
@@ -164,8 +166,9 @@ def test_two_failed_attempts_two_working_days_apart_then_back_to_the_counter():
         "reason": "Không có người nhận",
         "waybill": WAYBILL,
         "next_attempt_on": "2026-12-01",
+        "purpose": "result",
     }
-    assert shipment.events[-1].data() == {"waybill": WAYBILL, "attempts": 2}
+    assert shipment.events[-1].data() == {"waybill": WAYBILL, "attempts": 2, "purpose": "result"}
     # a delivery reported after the return changes nothing
     track(shipment, report("delivered", 2))
     assert shipment.status == "returned" and len(shipment.events) == 4
@@ -272,3 +275,40 @@ def test_our_references_name_a_result_by_dossier_and_a_pickup_by_id():
     assert parse_reference(None) is None and parse_reference("nothing") is None
     assert parse_reference(f"{CODE}:other") is None
     assert ordered().reference == f"{CODE}:result" and pickup().reference == "pickup:p-1"
+    assert parse_reference(f"{CODE}:rejection") == ("rejection", CODE)
+
+
+def rejection():
+    return RejectionShipment("s-2", CODE, ADDRESS, CORRELATION, FRIDAY, RULES.next_try(1, FRIDAY))
+
+
+def test_a_rejection_goes_back_by_post_like_a_result_with_its_purpose_on_every_event():
+    """Decree 61/2018/NĐ-CP Art. 19-20: the refusal notice and the original papers go
+    back through the return step; by post they are a delivery like a result (its own
+    reference, the transit promise, two attempts 2 working days apart, then back to
+    the counter), and every event says it carries a rejection."""
+    shipment = rejection()
+    assert shipment.purpose == "rejection" and shipment.reference == f"{CODE}:rejection"
+    order = shipment.carrier_order()
+    assert (order.reference, order.kind, order.address, order.collect_amount) == (
+        f"{CODE}:rejection",
+        "delivery",
+        ADDRESS,
+        0,
+    )
+    shipment.order_placed(WAYBILL, 25000, FRIDAY, RULES, CALENDAR)
+    track(shipment, report("accepted"), report("failed", 1, reason="Vắng nhà"))
+    assert shipment.next_attempt_on == date(2026, 12, 1)  # Fri + 2 working days [Decision 45/2016/QĐ-TTg]
+    track(shipment, report("failed", 2, at=datetime(2026, 12, 1, 10, tzinfo=TZ)))
+    assert shipment.status == "returned" and shipment.attempts == 2
+    assert types(shipment) == ["shipment_created", "shipment_failed", "shipment_failed", "shipment_returned"]
+    assert {e.data()["purpose"] for e in shipment.events} == {"rejection"}
+    assert shipment.events[0].data()["expected_delivery"] == date(2026, 11, 30)  # same district: J+1
+
+
+def test_a_delivered_rejection_says_so():
+    shipment = rejection()
+    shipment.order_placed(WAYBILL, 25000, FRIDAY, RULES, CALENDAR)
+    track(shipment, report("accepted"), report("delivered", 1))
+    assert shipment.status == "delivered"
+    assert shipment.events[-1].data() == {"delivered_at": FRIDAY, "waybill": WAYBILL, "purpose": "rejection"}

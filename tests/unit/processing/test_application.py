@@ -130,6 +130,34 @@ def test_after_the_cutoff_the_first_step_waits_for_the_next_working_morning(work
     assert claim(work, "QLDT", at(30, 7, 1)) is task
 
 
+def test_an_online_dossier_received_at_16h_is_in_the_queue_at_once(work):
+    """Decree 61/2018 Art. 18 (as issue 13 cites it): the 15:00 cut-off is for paper
+    dossiers; an online dossier accepted at 16:00 goes to the department at once."""
+    online = plan(work, at(26, 16), channel="online", received_at=at(26, 16), due_at=dec(3, 16))
+    assert (online.available_at, case(work, online.dossier_code).plan_start) == (at(26, 16), at(26, 16))
+    assert online.due_at == at(30, 16)  # step 1's two working days count from 16:00 too
+    postal = plan(work, at(26, 16), channel="postal", received_at=at(26, 16), due_at=dec(3, 16))
+    assert postal.available_at == at(27, 7)  # paper: the next working morning
+    assert claim(work, "QLDT", at(26, 16, 1)) is online
+    assert claim(work, "QLDT", at(26, 16, 2)) is None
+
+
+def test_an_online_supplement_after_16h_goes_back_to_the_department_at_once(work):
+    """Decree 61/2018 Art. 18 (as issue 13 cites it): what arrives online is not held
+    for the next morning, a completed supplement included; a paper one is."""
+    online = plan(work, channel="online").dossier_code
+    paper = plan(work, channel="counter").dossier_code
+    for code in (online, paper):
+        task = next(t for t in work.tasks.open_of(code))
+        task.take("cv.qldt", MORNING)
+        decide(work, task, at(26, 10), action="request_supplement", items=ITEMS)
+    back = application.resume(work, online, at(30, 16), at(30, 16))
+    assert back is not None and back.available_at == at(30, 16)
+    assert case(work, online).due_at == dec(4, 16)
+    later = application.resume(work, paper, at(30, 16), at(30, 16))
+    assert later is not None and later.available_at == dec(1, 7)
+
+
 def test_a_step_is_never_due_after_the_dossier(work):
     task = plan(work, route=[{"department": "QLDT", "days": 5}], due_at=at(27, 17))
     assert task.due_at == at(27, 17)
@@ -186,15 +214,49 @@ def test_transfer_to_the_same_department_is_refused(work):
     assert task.status == "claimed"
 
 
-def test_rejection_ends_the_dossier_with_its_reason(work):
+def test_rejection_ends_the_dossier_with_its_reason_and_goes_back_like_a_result(work):
+    """Decree 61/2018 Art. 19-20 (as issue 13 cites them): the refusal notice goes back
+    to the applicant through the return step, by the dossier's return method."""
     code = plan(work).dossier_code
     task = claim(work, "QLDT")
     decide(work, task, at(26, 9), action="reject", reason="Không phù hợp quy hoạch")
     assert (case(work, code).status, case(work, code).finished_at) == ("rejected", at(26, 9))
-    assert published(work, code)[-1].data() == {"reason": "Không phù hợp quy hoạch"}
+    assert published(work, code)[-1].data() == {
+        "reason": "Không phù hợp quy hoạch",
+        "return_method": "counter",
+        "postal_address": None,
+        "late": False,
+    }
     assert kinds(work, code)[-1] == "dossier_rejected"
     assert work.slip(code)[-1].note == "từ chối: Không phù hợp quy hoạch"
     assert (task.status, task.decision, task.note) == ("done", "reject", "Không phù hợp quy hoạch")
+
+    by_post = plan(work, return_method="postal", postal_address="12 Lạch Tray, Ngô Quyền, Hải Phòng").dossier_code
+    decide(work, claim(work, "QLDT"), at(26, 9), action="reject", reason="Không đủ điều kiện")
+    rejected = published(work, by_post)[-1].data()
+    assert (rejected["return_method"], rejected["postal_address"]) == ("postal", "12 Lạch Tray, Ngô Quyền, Hải Phòng")
+
+
+def test_a_late_rejection_is_made_but_counted_late(work):
+    """Decree 61/2018 Art. 19-20 (as issue 13 cites them): the rejection is due within
+    the processing deadline; after it, it is still made (never refused), the control
+    slip counts it late against the dossier's deadline and the event says `late`."""
+    on_time = plan(work, route=[{"department": "REJ", "days": 4}]).dossier_code
+    late = plan(work, route=[{"department": "REJ", "days": 4}]).dossier_code
+    first, second = claim(work, "REJ"), claim(work, "REJ")
+    assert first is not None and second is not None
+    by_code = {t.dossier_code: t for t in (first, second)}
+    decide(work, by_code[on_time], dec(2, 16), action="reject", reason="Hồ sơ giả mạo")  # on the due date
+    decide(work, by_code[late], dec(3, 9), action="reject", reason="Hồ sơ giả mạo")  # the day after it
+    assert published(work, on_time)[-1].data()["late"] is False
+    assert published(work, late)[-1].data()["late"] is True
+    assert case(work, late).status == "rejected"
+    last = work.slip(late)[-1]
+    assert (last.to_party, last.sender_due_at, last.note) == (
+        "MOTCUA",
+        dec(2, 8),
+        "từ chối (quá hạn giải quyết): Hồ sơ giả mạo",
+    )
 
 
 def test_stale_and_repeated_decisions_get_409_and_change_nothing(work):
@@ -314,7 +376,9 @@ def extend(work: FakeProcessingWork, code: str, new_due: datetime, actor: Actor,
     return extended
 
 
-def test_extension_once_and_only_before_the_deadline(work):
+def test_extension_once_and_at_least_one_working_day_before_the_deadline(work):
+    """Decree 61/2018 Art. 19 (as issue 13 cites it): the apology (Form 04) with a new
+    date, once, asked no later than one working day before the due date."""
     code = plan(work).dossier_code
     refused(403, "other_department", extend, work, code, dec(4, 17), officer("TUPHAP"))
     refused(422, "not_later", extend, work, code, dec(1, 8), officer("QLDT"))
@@ -327,10 +391,21 @@ def test_extension_once_and_only_before_the_deadline(work):
     [extension] = [e for e in published(work, code) if e.event_type == "deadline_extended"]
     assert extension.data() == {"reason": "Chờ ý kiến Sở Xây dựng", "old_due_at": dec(2, 8), "new_due_at": dec(4, 17)}
 
-    late = plan(work).dossier_code
-    refused(422, "deadline_passed", extend, work, late, dec(4, 17), ADMIN, dec(2, 9))
-    refused(422, "deadline_passed", extend, work, late, dec(4, 17), ADMIN, dec(2, 8))
     refused(404, "not_found", extend, work, "unknown", dec(4, 17), ADMIN)
+
+
+def test_an_extension_asked_less_than_one_working_day_before_the_deadline_is_too_late(work):
+    """Decree 61/2018 Art. 19 (as issue 13 cites it): due Wed 2 Dec 08:00, the last
+    moment to ask is Tue 1 Dec 08:00; a minute later, or after the deadline, is 422."""
+    late = plan(work).dossier_code
+    for when in (dec(1, 8, 1), dec(1, 16), dec(2, 8), dec(2, 9)):
+        refused(422, "extension_too_late", extend, work, late, dec(4, 17), ADMIN, when)
+    assert case(work, late).extended_at is None and "deadline_extended" not in kinds(work, late)
+    with pytest.raises(Exception) as err:
+        extend(work, late, dec(4, 17), ADMIN, dec(1, 9))
+    assert "08 giờ 00 phút, ngày 01/12/2026" in str(err.value)  # says when the limit was
+    in_time = extend(work, late, dec(4, 17), ADMIN, dec(1, 8))  # exactly at the limit
+    assert (in_time.due_at, in_time.extended_at) == (dec(4, 17), dec(1, 8))
 
 
 def test_the_extension_moves_the_step_that_ran_to_the_old_deadline(work):
@@ -388,6 +463,15 @@ def test_a_department_system_credential_must_name_its_department():
     refused(403, "forbidden", Actor.department_system, None)
     refused(403, "other_department", Actor.department_system, "AUTO", "QLDT")
     assert Actor.department_system("AUTO", "AUTO") == Actor(role="system", sub="system.AUTO", department="AUTO")
+
+
+def test_the_plan_keeps_the_channel_the_applicant_and_the_agency_for_form_04(work):
+    agency = {"code": "000.00.06.H56", "name": "UBND quận Ngô Quyền", "head_title": "Chủ tịch", "place": "Hải Phòng"}
+    code = plan(work, channel="online", applicant_name="Nguyễn Văn An", agency=agency).dossier_code
+    kept = case(work, code)
+    assert (kept.channel, kept.applicant_name, kept.agency) == ("online", "Nguyễn Văn An", agency)
+    old = case(work, plan(work, channel=None).dossier_code)  # an event from before issue 13
+    assert (old.channel, old.applicant_name, old.agency) == ("counter", None, None)
 
 
 def test_a_calendar_change_is_kept(work):
