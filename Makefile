@@ -57,9 +57,11 @@ test-fast: test-unit
 
 # Child processes (`python -m shared.cli serve ...`) are measured too: coverage's
 # subprocess patch (pyproject.toml, [tool.coverage.run]).
+# Coverage imports eventlet in every child before our own code silences its
+# deprecation notice; the notice would land in the services' logs.
 coverage: install
 	rm -f .coverage .coverage.*
-	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+	PYTHONWARNINGS="ignore::Warning:coverage.collector" $(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
