@@ -28,6 +28,16 @@ def is_reference(code: str | None) -> bool:
     return bool(code) and str(code).startswith(SUBMISSION_REFERENCE_PREFIX)
 
 
+def agency_of_code(code: str | None) -> str | None:
+    """The receiving agency a dossier code names (<agency>-<YYMMDD>-<NNNN>, Circular
+    01/2018/TT-VPCP Art. 19: the law fixes the shape, so the code itself says the
+    agency); None for anything else: a submission reference names none."""
+    if is_reference(code):
+        return None
+    parts = (code or "").rsplit("-", 2)
+    return parts[0] if len(parts) == 3 and all(parts) else None
+
+
 RETURN_METHODS = ("counter", "postal")
 CHANNELS = ("counter", "online", "postal")
 

@@ -263,7 +263,8 @@ def api(
 
     One declaration both checks a request and documents it (shared.openapi):
     `roles` (None: no token; a tuple: a Bearer token with one of these roles; the
-    claims are passed as `claims` when the method takes it), `before(self, request)`
+    claims are passed as `claims` when the method takes it, the parsed JSON as sent as
+    `sent`), `before(self, request)`
     (what must pass before any parameter is read: a signature check (`signed=True`
     documents X-Signature), a rate limit), `query`, `path` and `body` (marshmallow
     schemas: their loaded data is passed as `query` and `body`, path values replace
@@ -311,6 +312,8 @@ def api(
             raw = read_json(request, max_bytes) if not body_optional or read_body(request, max_bytes) else {}
             refuse_nul(raw)
             kwargs["body"] = raw if raw_body else load(body, raw)
+            if "sent" in wanted:  # the body as sent, e.g. what an Idempotency-Key is checked against
+                kwargs["sent"] = raw
 
     @functools.wraps(fn)
     def wrapper(self, request, *args, **kwargs):

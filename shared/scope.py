@@ -25,7 +25,7 @@ from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import MethodProxy, ReplyListener
 
-from shared.events import is_reference
+from shared.events import agency_of_code
 from shared.http import ApiError
 from shared.messaging import BROKER_GONE
 
@@ -37,14 +37,10 @@ DEFAULT_RPC_TIMEOUT_SECONDS = 5.0
 
 
 def agency_of(code: str | None) -> str | None:
-    """The receiving agency of a dossier code (<agency>-<YYMMDD>-<NNNN>), None for
-    anything else. The law fixes that shape, so the code itself says the agency. A
-    submission reference (TN-...) names none: only intake, which keeps the dossier's
-    agency, can scope a read of it."""
-    if is_reference(code):
-        return None
-    parts = (code or "").rsplit("-", 2)
-    return parts[0] if len(parts) == 3 and all(parts) else None
+    """The agency of a dossier code (shared.events.agency_of_code). A submission
+    reference (TN-...) names none: only intake, which keeps the dossier's agency, can
+    scope a read of it."""
+    return agency_of_code(code)
 
 
 def allowed(

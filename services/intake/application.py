@@ -28,6 +28,7 @@ from services.intake.domain.model import (
     Role,
 )
 from shared.calendar import WorkingCalendar
+from shared.events import agency_of_code
 
 # --- what the use cases need of a unit of work (IntakeWork, or the unit tier's fake) ---
 
@@ -172,7 +173,7 @@ def _counter_dossier(work: Work, code: str, actor: Actor) -> Dossier:
     """The dossier (by its code or reference) locked for a counter action of its own
     agency; another agency's code is refused before any lookup (the same answer
     whether it exists or not)."""
-    actor.require_agency(policies.agency_of_code(code))
+    actor.require_agency(agency_of_code(code))
     dossier = work.dossiers.get(code, for_update=True)
     actor.require_agency(dossier.agency_code)
     return dossier

@@ -43,7 +43,6 @@ from shared.http import (
     json_response,
     load,
     read_body,
-    read_json,
 )
 from shared.messaging import handles
 from shared.openapi import Media
@@ -99,8 +98,8 @@ class IntakeService(ServiceBase):
         answers={201: answers.SUBMISSION},
         errors=(403, 409, 422),
     )
-    def submit(self, request, claims, body):
-        data, body = body, read_json(request)  # the Idempotency-Key is checked against the body as sent
+    def submit(self, request, claims, body, sent):
+        data, body = body, sent  # the Idempotency-Key is checked against the body as sent
         key, caller = request.headers.get("Idempotency-Key"), scope.caller(claims)
         with self.db.work(self.work) as work:
             earlier = idempotency.claim(work.session, caller, key, body)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from shared.events import SUBMISSION_REFERENCE_PREFIX, is_reference
+from shared.events import SUBMISSION_REFERENCE_PREFIX
 
 # --- dossier codes [Circular 01/2018/TT-VPCP Art. 19] ---------------------------------
 # <agency code>-<YYMMDD>-<NNNN>: the sequence restarts at 0001 every day for each agency.
@@ -23,15 +23,6 @@ def code_day(moment: datetime) -> str:
 
 def dossier_code(agency_code: str, day: str, number: int) -> str:
     return f"{agency_code}-{day}-{number:0{CODE_SEQUENCE_DIGITS}d}"
-
-
-def agency_of_code(code: str) -> str | None:
-    """The receiving agency a dossier code names, None for anything else (a submission
-    reference names none): the law fixes the shape, so the code itself says the agency."""
-    if is_reference(code):
-        return None
-    parts = (code or "").rsplit("-", 2)
-    return parts[0] if len(parts) == 3 and all(parts) else None
 
 
 # --- submission references [CONTRACT "Submission references and codes"] ----------------

@@ -25,6 +25,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from shared.events import agency_of_code
+
 
 class DistanceClass(StrEnum):
     SAME_DISTRICT = "same_district"
@@ -84,7 +86,7 @@ def distance_class(address: str | None, origin: Mapping[str, str] | None) -> Dis
 
 def agency_of(dossier_code: str | None) -> str:
     """`000.00.06.H56-261126-0001` -> `000.00.06.H56` [Circular 01/2018/TT-VPCP Art. 19]."""
-    return (dossier_code or "").rsplit("-", 2)[0]
+    return agency_of_code(dossier_code) or ""
 
 
 def hand_over_date(calendar: WorkingDays, ordered_at: datetime) -> date:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from services.intake import application
-from services.intake.domain import policies
 from services.intake.domain.errors import (
     DossierIncomplete,
     DossierNotFound,
@@ -26,7 +25,7 @@ from services.intake.domain.events import DossierReceived, DossierRefused, Dossi
 from services.intake.domain.model import Actor, Dossier
 from services.intake.schemas import catalogue_entries
 from shared.errors import http_error
-from shared.events import envelope, is_reference
+from shared.events import agency_of_code, envelope, is_reference
 from tests.unit.intake.fakes import FakeIntakeWork, work_with_demo_catalogue
 from tests.unit.intake.test_catalogue import entry, run_import
 from tests.unit.intake.test_reception import AGENCY, COUNTER, PORTAL, THURSDAY_MORNING, body, follow
@@ -93,7 +92,7 @@ def test_art19_an_online_submission_has_a_reference_and_no_code_until_accepted(w
     dossier = submit(work, channel="online")
     assert REFERENCE.match(dossier.reference or ""), dossier.reference
     assert is_reference(dossier.reference) and dossier.legal_code is None and dossier.code == dossier.reference
-    assert policies.agency_of_code(dossier.reference or "") is None  # never read as a dossier code
+    assert agency_of_code(dossier.reference or "") is None  # never read as a dossier code
     assert work.dossiers.get(dossier.reference or "") is dossier  # found by the reference
 
 
