@@ -13,7 +13,7 @@ from services.postal.domain.model import Requester, TrackingReport
 from services.postal.schemas import PickupRequest, ShipmentsQuery, TrackingUpdate, split_pickup
 from shared import clock, logs, scope
 from shared.events import EventType
-from shared.http import CALLBACK_MAX_BYTES, ApiError, api, http, json_response, read_body, read_json, request_hash
+from shared.http import CALLBACK_MAX_BYTES, ApiError, api, http, json_response, read_body, request_hash
 from shared.messaging import handles
 from shared.scope import DossierScope
 from shared.service import ServiceBase
@@ -140,7 +140,7 @@ class PostalService(ServiceBase):
         answers={200: SHIPMENT, 201: SHIPMENT},
         errors=(409,),
     )
-    def request_pickup(self, request, claims, body):
+    def request_pickup(self, request, claims, body, sent):
         order, submission = split_pickup(body)
         key = request.headers.get("Idempotency-Key")
         with self._works() as work:
@@ -150,7 +150,7 @@ class PostalService(ServiceBase):
                 order["fees_to_collect"],
                 submission,
                 Requester.of(claims["role"], claims["sub"], claims.get("agency")),
-                request_hash(read_json(request)),  # the Idempotency-Key is checked against the body as sent
+                request_hash(sent),  # the Idempotency-Key is checked against the body as sent
                 clock.now(),
                 self.rules,
                 request_key=f"{scope.caller(claims)}:{key}"[:250] if key else None,
