@@ -49,11 +49,17 @@ run: install
 test-unit: install
 	$(NO_SERVERS) $(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
+# The web screens in a real browser run in a pytest of their own, without eventlet
+# (tests/conftest.py): Playwright's loop needs real sockets.
+WEB_TESTS := MOTCUA_TEST_EVENTLET=0 $(BIN)/pytest tests/web
+
 test: test-unit
-	$(BIN)/pytest --ignore=tests/unit $(PYTEST_ARGS)
+	$(WEB_TESTS) $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/unit --ignore=tests/web $(PYTEST_ARGS)
 
 test-fast: test-unit
-	$(BIN)/pytest --ignore=tests/unit -m "not slow" $(PYTEST_ARGS)
+	$(WEB_TESTS) -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/unit --ignore=tests/web -m "not slow" $(PYTEST_ARGS)
 
 # Child processes (`python -m shared.cli serve ...`) are measured too: coverage's
 # subprocess patch (pyproject.toml, [tool.coverage.run]).

@@ -45,7 +45,7 @@ def issue(
     sub: str | None = None,
     agency: str | None = None,
     department: str | None = None,
-    hours: int = 12,
+    hours: float = 12,
     key: str | None = None,
 ) -> str:
     if role not in ROLES:
@@ -57,7 +57,12 @@ def issue(
     if role == "department_system":
         sub = sub or f"system.{department}"
     issued = int(time.time())  # real time, not the business clock: PyJWT checks against it
-    claims: dict[str, Any] = {"sub": sub or f"{role}-user", "role": role, "iat": issued, "exp": issued + hours * 3600}
+    claims: dict[str, Any] = {
+        "sub": sub or f"{role}-user",
+        "role": role,
+        "iat": issued,
+        "exp": issued + int(hours * 3600),
+    }
     if agency:
         claims["agency"] = agency
     if department:

@@ -36,7 +36,7 @@ def cmd_serve(args):
 def cmd_migrate(args):
     from shared import db, migrations
 
-    for service in args.services or config.SERVICES:
+    for service in args.services or config.SERVED:
         url = db.database_url(service)
         print(f"migrating {service}: {url.render_as_string(hide_password=True)}")
         migrations.upgrade(service, url)
@@ -206,7 +206,7 @@ def cmd_up(args):
             "Một Cửa: no carrier simulator here (devtools is not installed): postal uses MOTCUA_CARRIER_URL", flush=True
         )
         args.no_carrier_sim = True
-    ports = {s: config.port(s) for s in config.SERVICES}
+    ports = {s: config.port(s) for s in config.SERVED}
     sim_port = int(os.environ.get("MOTCUA_CARRIER_SIM_PORT", 8010))
     busy = [
         f"{name} ({port})"
@@ -221,6 +221,10 @@ def cmd_up(args):
     env = dict(os.environ)
     env.setdefault("MOTCUA_CARRIER_URL", f"http://127.0.0.1:{sim_port}")
     env.setdefault("MOTCUA_POSTAL_CALLBACK_URL", f"http://127.0.0.1:{ports['postal']}/api/carrier/callback")
+    if config.development_mode():
+        # the citizen's lookup reaches intake through the web service on this machine: intake
+        # counts each citizen's own address (X-Forwarded-For) against the rate limit
+        env.setdefault("MOTCUA_TRUSTED_PROXIES", "127.0.0.1")
     if config.development_mode():
         print(f"Một Cửa: {DEVELOPMENT_NOTICE} (MOTCUA_ENV=development)", flush=True)
     else:
@@ -239,7 +243,7 @@ def cmd_up(args):
         "PostgreSQL (MOTCUA_DATABASE_URL)" if env.get("MOTCUA_DATABASE_URL") else f"SQLite files in {config.var_dir()}"
     )
     broker = _without_password(env.get("MOTCUA_AMQP_URI", config.DEFAULT_AMQP_URI))
-    print(f"Một Cửa: starting 4 services on {where}, broker {broker}", flush=True)
+    print(f"Một Cửa: starting {len(config.SERVED)} services on {where}, broker {broker}", flush=True)
     exe = [sys.executable, "-m", "shared.cli"]
     processes = {}
     try:
@@ -250,17 +254,26 @@ def cmd_up(args):
                 cwd=config.ROOT,
                 preexec_fn=_die_with_parent,
             )
-        for service in config.SERVICES:
+        for service in config.SERVED:
             processes[service] = subprocess.Popen(
                 exe + ["serve", service], env=env, cwd=config.ROOT, preexec_fn=_die_with_parent
             )
-        urls = {s: f"http://{_local(config.bind_address())}:{p}/health" for s, p in ports.items()}
+        urls = {s: f"http://{config.local_address(config.bind_address())}:{p}/health" for s, p in ports.items()}
         if not args.no_carrier_sim:
             urls["carrier-sim"] = f"http://127.0.0.1:{sim_port}/health"
         _wait_healthy(urls, processes, args.timeout)
         print("\nAll services are up:")
         for service, port in ports.items():
-            print(f"  {service:<11} http://{_local(config.bind_address())}:{port}")
+            print(f"  {service:<11} http://{config.local_address(config.bind_address())}:{port}")
+        web = f"http://{config.local_address(config.bind_address())}:{ports[config.WEB]}"
+        print(f"\nThe office's screens: {web}/dang-nhap  (citizens: {web}/tra-cuu)")
+        if config.development_mode():
+            from services.web.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+            print(f"DEMO accounts (password {DEMO_PASSWORD}):")
+            for demo in DEMO_ACCOUNTS:
+                where_ = demo.get("agency") or demo.get("department") or ""
+                print(f"  {demo['username']:<18} {demo['role']:<8} {where_:<14} {demo['full_name']}")
         label = (
             "DEVELOPMENT tokens (signed with the development secret)"
             if auth.using_dev_secret()
@@ -286,11 +299,6 @@ def cmd_up(args):
     sys.exit(return_code)
 
 
-def _local(host):
-    """Where this machine reaches a service bound to host."""
-    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-
-
 def _stop_all(processes):
     for proc in processes.values():
         if proc.poll() is None:
@@ -309,9 +317,9 @@ def build_parser():
 
     up = sub.add_parser(
         "up",
-        help="run all four services (and the carrier simulator) with local defaults",
-        description="Start intake, processing, postal and notify, wait until each /health "
-        "answers, print URLs and development tokens; Ctrl-C stops everything.",
+        help="run every service (and the carrier simulator) with local defaults",
+        description="Start intake, processing, postal, notify and web, wait until each /health "
+        "answers, print URLs, development tokens and demo accounts; Ctrl-C stops everything.",
     )
     up.add_argument("--timeout", type=float, default=60, help="seconds to wait for health (default 60)")
     up.add_argument("--no-carrier-sim", action="store_true", help="do not start the carrier simulator")
@@ -326,7 +334,7 @@ def build_parser():
     serve = sub.add_parser(
         "serve", help="run one service in the foreground", description="Migrate the service's database and run it."
     )
-    serve.add_argument("service", choices=config.SERVICES)
+    serve.add_argument("service", choices=config.SERVED)
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser(
@@ -334,7 +342,7 @@ def build_parser():
         help="apply database migrations",
         description="Apply each service's Alembic migrations (all services by default).",
     )
-    migrate.add_argument("services", nargs="*", choices=config.SERVICES + ((),), metavar="SERVICE")
+    migrate.add_argument("services", nargs="*", choices=config.SERVED + ((),), metavar="SERVICE")
     migrate.set_defaults(func=cmd_migrate)
 
     token = sub.add_parser("token", help="JWT tokens", description="Issue tokens for the HTTP API.")
@@ -449,7 +457,7 @@ def build_parser():
     status.add_argument("--json", action="store_true", help="print JSON for machines")
     status.set_defaults(func=cmd_status)
 
-    for service in config.SERVICES:  # each service may add its own commands
+    for service in config.SERVED:  # each service may add its own commands
         try:
             commands = importlib.import_module(f"services.{service}.commands")
         except ModuleNotFoundError as exc:

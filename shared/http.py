@@ -148,6 +148,7 @@ WORDS = {
     "Not a valid list.": "Phải là một danh sách",
     "Invalid input type.": "Sai kiểu dữ liệu (cần một đối tượng)",
     "Not a valid date.": "Ngày có dạng YYYY-MM-DD",
+    "Shorter than minimum length 1.": "Không được để trống",
 }
 
 

@@ -140,6 +140,10 @@ class _Scrape:
 
 
 def response(request, service, service_cls, uow, config):
+    return process_response(request, scrape_families(service, service_cls, uow, config))
+
+
+def process_response(request, families=()):
+    """The process's own metrics (HTTP timings, CPU, memory) and any scrape-time families."""
     encoder, content_type = choose_encoder(request.headers.get("Accept"))
-    body = encoder(_Scrape(scrape_families(service, service_cls, uow, config)))
-    return Response(body, status=200, headers={"Content-Type": content_type})
+    return Response(encoder(_Scrape(list(families))), status=200, headers={"Content-Type": content_type})

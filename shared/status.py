@@ -66,7 +66,7 @@ def probe(service: str, host: str = "127.0.0.1", timeout: float = 3.0) -> dict[s
 
 def system_status(host: str | None = None) -> list[dict[str, Any]]:
     host = host or os.environ.get("MOTCUA_STATUS_HOST", "127.0.0.1")
-    return [probe(service, host) for service in config.SERVICES]
+    return [probe(service, host) for service in config.SERVED]
 
 
 def render(states: list[dict[str, Any]]) -> str:

@@ -7,18 +7,21 @@ answers. Each run gets its own RabbitMQ virtual host and its own databases
 """
 
 import shared  # noqa: F401, I001  (first: it silences eventlet's deprecation notice)
-import eventlet
+import os
 
 # Patched before anything else imports socket or threading: nameko containers run
-# in this process for the spine tests.
+# in this process for the spine tests. The browser tests (tests/web) run in a pytest
+# of their own without it (MOTCUA_TEST_EVENTLET=0): Playwright's asyncio loop hangs
+# on eventlet's sockets.
+if os.environ.get("MOTCUA_TEST_EVENTLET", "1") != "0":
+    import eventlet
 
-eventlet.monkey_patch()
+    eventlet.monkey_patch()
 
-from psycogreen.eventlet import patch_psycopg
+    from psycogreen.eventlet import patch_psycopg
 
-patch_psycopg()
+    patch_psycopg()
 
-import os
 import shutil
 import subprocess
 import uuid
@@ -215,16 +218,16 @@ def monkeypatch_session():
 
 @pytest.fixture(scope="session")
 def system(amqp_uri, database_server, tmp_path_factory):
-    """One running installation (four services and the carrier simulator) per run."""
-    from shared.config import SERVICES
+    """One running installation (every service and the carrier simulator) per run."""
+    from shared.config import SERVED
     from tests.system import System
 
     server, prefix = database_server
     installation = System(amqp_uri, server, prefix + "e2e_", tmp_path_factory.mktemp("system"))
     try:
-        for name in ("carrier-sim", *SERVICES):
+        for name in ("carrier-sim", *SERVED):
             installation.start(name)
-        installation.wait_healthy(["carrier-sim", *SERVICES])
+        installation.wait_healthy(["carrier-sim", *SERVED])
         yield installation
     finally:
         installation.stop_all()

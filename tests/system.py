@@ -1,4 +1,4 @@
-"""The four services as real processes (and the carrier simulator), on this run's
+"""The services as real processes (and the carrier simulator), on this run's
 PostgreSQL databases and RabbitMQ virtual host, with helpers that drive them over
 HTTP as the counter, the departments and the citizen would. The `system` fixture
 (tests/conftest.py) gives every test folder one running installation."""
@@ -15,7 +15,7 @@ import requests
 import sqlalchemy as sa
 
 from shared import auth, clock
-from shared.config import ROOT, SERVICES
+from shared.config import ROOT, SERVED
 from tests.helpers import wait_for
 
 TEST_SECRET = "e2e-test-secret-of-at-least-32-bytes"
@@ -35,7 +35,7 @@ class System:
     """Starts, kills and restarts the processes of one Một Cửa installation."""
 
     def __init__(self, amqp_uri, db_server, db_prefix, logdir):
-        self.ports = {s: free_port() for s in SERVICES}
+        self.ports = {s: free_port() for s in SERVED}  # web starts only where a test needs it (tests/web)
         self.sim_port = free_port()
         self.db_server, self.db_prefix = db_server, db_prefix
         self.logdir = logdir
@@ -59,6 +59,7 @@ class System:
             # a body that stalls is cut off after this long (tests/security wait for it)
             "MOTCUA_HTTP_READ_TIMEOUT_SECONDS": "3",
             "MOTCUA_SMS_GATEWAY_SECRET": SMS_RECEIPT_SECRET,
+            "MOTCUA_WEB_SECURE_COOKIE": "false",  # the tests speak plain HTTP to 127.0.0.1
             **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
         }
         self.service_env = {}  # name -> variables of that process only (e.g. its own broker user)

@@ -56,6 +56,24 @@ DOSSIER = obj(
     reason=nullable(STRING),
     flags={"type": "object"},
     history=array(obj(status=STRING, at=MOMENT, actor=nullable(STRING), note=nullable(STRING))),
+    forms=array(STRING),  # the printable forms it has now: "01" (receipt), "02", "03"
+)
+
+# GET /api/dossiers: the register's list, newest submission first
+DOSSIER_LIST = obj(
+    dossiers=array(
+        obj(
+            code=nullable(STRING),  # null until received: then `reference` names it
+            reference=nullable(STRING),
+            status=STRING,
+            channel=STRING,
+            procedure=obj(code=STRING, name=STRING),
+            applicant_name=STRING,
+            submitted_at=MOMENT,
+            received_at=nullable(MOMENT),
+            due_at=nullable(MOMENT),
+        )
+    )
 )
 
 GUIDANCE = obj(form=STRING, procedure=PROCEDURE_REF, complete=BOOLEAN, missing_documents=array(STRING))
@@ -72,6 +90,9 @@ LOOKUP = obj(
     overdue=BOOLEAN,
     rescheduled=BOOLEAN,
     collect=obj(method=STRING, where=STRING),
+    # the citizen's timeline: each status and when (no actor, no note)
+    steps=array(obj(status=STRING, at=MOMENT)),
+    agency=nullable(obj(code=STRING, name=STRING, address=STRING)),
 )
 
 PROCEDURE = obj(
@@ -106,6 +127,7 @@ IMPORT = obj(
     unchanged=_IMPORTED,
     missing_from_source=_IMPORTED,
     agencies=_IMPORTED,  # each agency of the file: {code, name, status: added | changed | unchanged}
+    dry_run=BOOLEAN,  # true: what the import would do; nothing was changed
 )
 
 DUE = obj(procedure_code=STRING, procedure_version=INTEGER, received_at=MOMENT, due_at=MOMENT)
@@ -121,3 +143,14 @@ OVERRIDE_SET = {
 }
 
 OVERRIDE_REMOVED = obj(version=INTEGER, removed=DAY)
+
+# GET /api/calendar/days?year=: the year's days off with their reason, and the
+# weekend days worked (make-up days); kind: weekend | holiday | override | makeup
+CALENDAR_DAY = obj(day=DAY, kind=STRING, reason=STRING)
+CALENDAR_DAYS = obj(
+    year=INTEGER,
+    version=INTEGER,
+    working_days=INTEGER,
+    days_off=array(CALENDAR_DAY),
+    weekend_working_days=array(CALENDAR_DAY),
+)

@@ -254,14 +254,17 @@ def import_catalogue(
     today: date,
     full: bool = True,
     agencies: Sequence[Mapping[str, Any]] = (),
+    dry_run: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     """Apply a catalogue file's (validated) entries and agencies: all or nothing,
     never deleting history; a full import also lists what is in effect but missing
-    from the file."""
+    from the file. A dry run answers the same (or refuses the same file the same
+    way) and changes nothing: the preview of an import."""
     duplicates = policies.duplicates_in_file(entries)
     if duplicates:
         raise InvalidCatalogue("Tệp danh mục có lỗi; không thủ tục nào được nhập", {"procedures": duplicates})
-    work.procedures.lock_catalogue()
+    if not dry_run:
+        work.procedures.lock_catalogue()
     by_code: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
     for i, entry in enumerate(entries):
         by_code.setdefault(entry["code"], []).append((i, entry))
@@ -281,6 +284,8 @@ def import_catalogue(
         raise CatalogueConflict(
             "Tệp danh mục mâu thuẫn với các phiên bản đã có; không thủ tục nào được nhập", {"procedures": plan.problems}
         )
+    if dry_run:
+        return {**plan.answer, "agencies": [preview_agency(work, **entry) for entry in agencies]}
     plan.apply()
     for procedure in procedures:
         work.procedures.save(procedure)
@@ -325,6 +330,26 @@ def set_agency(
         )
         return {"code": code, "name": name, "status": "added"}
     changed = agency.update(name=name, address=address, place=place, head_title=head_title)
+    return {"code": code, "name": name, "status": "changed" if changed else "unchanged"}
+
+
+def preview_agency(
+    work: Work,
+    code: str,
+    name: str,
+    address: str | None = None,
+    place: str | None = None,
+    head_title: str | None = None,
+) -> dict[str, Any]:
+    """What set_agency would answer ({code, name, status}), changing nothing: the
+    update is tried on a detached copy."""
+    agency = work.agencies.get(code)
+    if agency is None:
+        return {"code": code, "name": name, "status": "added"}
+    copy = Agency(
+        code=agency.code, name=agency.name, address=agency.address, place=agency.place, head_title=agency.head_title
+    )
+    changed = copy.update(name=name, address=address, place=place, head_title=head_title)
     return {"code": code, "name": name, "status": "changed" if changed else "unchanged"}
 
 

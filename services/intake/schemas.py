@@ -10,6 +10,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates,
     validates_schema,
@@ -17,7 +18,7 @@ from marshmallow import (
 
 from services.intake.domain import policies
 from services.intake.domain.errors import InvalidCatalogue
-from services.intake.domain.model import DEFAULT_HEAD_TITLE
+from services.intake.domain.model import DEFAULT_HEAD_TITLE, DossierStatus
 from shared import clock
 from shared.http import in_words, plausible_day
 
@@ -523,11 +524,54 @@ class DayQuery(Query):
     at = _day(load_default=None, metadata={"description": "mặc định: hôm nay"})
 
 
+class ImportQuery(Query):
+    dry_run = fields.Boolean(
+        load_default=False,
+        error_messages={"invalid": "Phải là true hoặc false"},
+        metadata={"description": "true: trả lời những gì việc nhập sẽ thay đổi, không thay đổi gì (xem trước)"},
+    )
+
+
+class CalendarDaysQuery(Query):
+    year = fields.Integer(
+        required=True,
+        validate=validate.Range(min=clock.FIRST_DAY.year, max=clock.LAST_DAY.year, error="Năm từ {min} đến {max}"),
+        error_messages={"required": "Bắt buộc nhập", "invalid": "Phải là số nguyên (năm, ví dụ 2026)"},
+    )
+
+
 class DueQuery(Query):
     procedure_code = fields.String(
         required=True, validate=validate.Length(min=1, max=20), error_messages={"required": "Bắt buộc nhập"}
     )
     received_at = Moment(load_default=None, metadata={"description": "mặc định: bây giờ"})
+
+
+class DossierListQuery(Query):
+    """GET /api/dossiers: the register's list in the reader's scope (a blank
+    parameter is no filter)."""
+
+    status = fields.String(
+        load_default=None,
+        validate=validate.OneOf(tuple(DossierStatus), error="Trạng thái là một trong: {choices}"),
+    )
+    received_on = _day(
+        load_default=None,
+        metadata={"description": "ngày tiếp nhận (giờ Việt Nam); hồ sơ chưa tiếp nhận: ngày nộp"},
+    )
+    q = fields.String(
+        load_default=None,
+        validate=validate.Length(max=100, error="Tối đa {max} ký tự"),
+        metadata={"description": "mã hồ sơ, số tham chiếu, số CCCD, mã số doanh nghiệp, số hộ chiếu hoặc phần tên"},
+    )
+    limit = fields.Integer(
+        load_default=50, validate=validate.Range(min=1, max=200, error="Số hồ sơ mỗi lần từ {min} đến {max}")
+    )
+
+    @pre_load
+    def _blank_is_none(self, data, **_):
+        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return {k: v for k, v in stripped.items() if v not in (None, "")}
 
 
 class LookupPageQuery(Query):

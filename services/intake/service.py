@@ -14,13 +14,16 @@ from services.intake.domain.model import Actor
 from services.intake.schemas import (
     DEMO_CATALOGUE,
     Acceptance,
+    CalendarDaysQuery,
     CalendarOverrideBody,
     CatalogueFile,
     DayPath,
     DayQuery,
+    DossierListQuery,
     DueQuery,
     Expiry,
     Guidance,
+    ImportQuery,
     LookupPageQuery,
     LookupQuery,
     Reason,
@@ -117,6 +120,20 @@ class IntakeService(ServiceBase):
                 logs.mask_id(dossier.identifier()),
             )
         return json_response(201, answer)
+
+    @http("GET", "/api/dossiers")
+    @api(
+        roles=("counter", "admin"),
+        query=DossierListQuery,
+        answers={200: answers.DOSSIER_LIST},
+        summary="the register's dossiers of the reader's agency (an admin: all), newest first",
+    )
+    def list_dossiers(self, request, claims, query):
+        with self.db.transaction() as session:
+            listed = queries.list_dossiers(
+                session, claims, query["status"], query["received_on"], query["q"], query["limit"]
+            )
+        return json_response(200, {"dossiers": listed})
 
     @http("GET", "/api/dossiers/<string:code>")
     @api(roles=STAFF, answers={200: answers.DOSSIER}, errors=(403,))
@@ -356,23 +373,26 @@ class IntakeService(ServiceBase):
                 },
             )
 
-    # loaded with CatalogueFile by catalogue_file (400 invalid_catalogue, as the CLI answers)
+    # loaded with CatalogueFile by catalogue_file (400 invalid_catalogue, as the CLI answers);
+    # ?dry_run=true answers the same diff (or the same refusal) and changes nothing
     @http("POST", "/api/procedures/import")
     @api(
         roles=("admin",),
         body=CatalogueFile,
         raw_body=True,
+        query=ImportQuery,
         max_bytes=CATALOGUE_MAX_BYTES,
         answers={200: answers.IMPORT},
         errors=(422,),
     )
-    def import_catalogue(self, request, body):
+    def import_catalogue(self, request, body, query):
         document = catalogue_file(body)
+        dry_run = query["dry_run"]
         with self.db.work(self.work) as work:
             answer = application.import_catalogue(
-                work, document["procedures"], clock.now().date(), agencies=document["agencies"]
+                work, document["procedures"], clock.now().date(), agencies=document["agencies"], dry_run=dry_run
             )
-        return json_response(200, answer)
+        return json_response(200, {**answer, "dry_run": dry_run})
 
     @http("POST", "/api/procedures/<string:code>/expire")
     @api(roles=("admin",), body=Expiry, answers={200: answers.PROCEDURE})
@@ -398,6 +418,12 @@ class IntakeService(ServiceBase):
                 "due_at": due_at,
             },
         )
+
+    @http("GET", "/api/calendar/days")
+    @api(roles=("admin", "counter"), query=CalendarDaysQuery, answers={200: answers.CALENDAR_DAYS})
+    def calendar_days(self, request, query):
+        with self.db.transaction() as session:
+            return json_response(200, queries.calendar_days(session, query["year"]))
 
     @http("GET", "/api/calendar/overrides")
     @api(roles=("admin", "counter"), answers={200: answers.OVERRIDES})

@@ -115,6 +115,12 @@ QUEUE = obj(
 
 AUTOMATED = obj(departments=array(STRING))
 
+DEPARTMENTS = obj(departments=array(STRING))
+
+DOSSIER_TASKS = obj(
+    dossier_code=STRING, tasks=array(obj(**TASK["properties"], decided_at=nullable(MOMENT), note=STRING))
+)
+
 AUTOMATION = obj(department=STRING, automated=BOOLEAN)
 
 _EXTENSION = dict(reason=STRING, old_due_at=MOMENT, new_due_at=MOMENT, extended_at=MOMENT, extended_by=nullable(STRING))

@@ -16,6 +16,8 @@ from services.processing.schemas import (
     AUTOMATED,
     AUTOMATION,
     CONTROL_SLIP,
+    DEPARTMENTS,
+    DOSSIER_TASKS,
     EXTENSION,
     QUEUE,
     TASK,
@@ -176,6 +178,23 @@ class ProcessingService(ServiceBase):
         and notify need to scope an officer's reads (shared.scope). [] when unknown."""
         with self.db.transaction() as session:
             return list(queries.departments_of(session, str(code)))
+
+    @http("GET", "/api/departments")
+    @api(roles=STAFF, answers={200: DEPARTMENTS})
+    def departments(self, request):
+        """The departments processing knows (had a task, or automated): e.g. where a
+        dossier may be transferred. The catalogue's routes are intake's."""
+        with self.db.transaction() as session:
+            return json_response(200, {"departments": queries.known_departments(session)})
+
+    @http("GET", "/api/dossiers/<string:code>/tasks")
+    @api(roles=STAFF, answers={200: DOSSIER_TASKS})
+    def dossier_tasks(self, request, code, claims):
+        """Every step of the dossier in the departments' queues (who holds it, its due,
+        its decision): the reader's scope as for the control slip."""
+        with self.db.transaction() as session:
+            check_scope(session, claims, code)
+            return json_response(200, queries.dossier_tasks(session, code, clock.now()))
 
     @http("GET", "/api/departments/automated")
     @api(roles=("admin",), answers={200: AUTOMATED})

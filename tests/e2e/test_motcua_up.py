@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from shared import clock
-from shared.config import ROOT, SERVICES
+from shared.config import ROOT, SERVED
 from shared.runner import port_is_free
 from tests.helpers import wait_for
 from tests.system import BUSINESS_MORNING, dossier_body, free_port
@@ -28,7 +28,7 @@ def up_vhost(new_vhost):
 
 @pytest.fixture
 def motcua_up(up_vhost, tmp_path):
-    ports = {s: free_port() for s in SERVICES}
+    ports = {s: free_port() for s in SERVED}
     env = {
         k: v
         for k, v in os.environ.items()
@@ -88,6 +88,22 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
     officer = {"Authorization": f"Bearer {officer_line.group(1)}"}
     intake, processing = f"http://127.0.0.1:{ports['intake']}", f"http://127.0.0.1:{ports['processing']}"
 
+    # the screens: their URL and the demo accounts are printed; the demo counter officer signs in
+    web = f"http://127.0.0.1:{ports['web']}"
+    assert f"The office's screens: {web}/dang-nhap" in text
+    password = re.search(r"DEMO accounts \(password (\S+)\):", text).group(1)
+    assert re.search(r"^\s+canbo\.motcua\s+counter\s+000\.00\.06\.H56", text, re.M)
+    browser = requests.Session()
+    form = browser.get(f"{web}/dang-nhap", timeout=10).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    signed_in = browser.post(
+        f"{web}/dang-nhap",
+        data={"username": "canbo.motcua", "password": password, "csrf_token": csrf},
+        timeout=30,
+    )
+    assert signed_in.status_code == 200 and signed_in.url == f"{web}/quay", signed_in.text[:500]
+    assert "Nguyễn Thị Lan" in signed_in.text
+
     code = requests.post(f"{intake}/api/dossiers", json=dossier_body(), headers=counter, timeout=10).json()["code"]
     claim = wait_for(
         lambda: (lambda r: r if r.status_code == 200 else None)(
@@ -122,7 +138,7 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
         ),
         message="three messages recorded",
     )
-    assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [f"{s}.db" for s in sorted(SERVICES)]
+    assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [f"{s}.db" for s in sorted(SERVED)]
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0

@@ -8,7 +8,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.config import ROOT, SERVICES
+from shared.config import ROOT, SERVED, SERVICES
 from tests.helpers import wait_for
 from tests.system import COUNTER, call, dossier, dossier_body, submit, work_through
 
@@ -116,14 +116,14 @@ def test_motcua_status_shows_every_service_up(system):
     result = motcua(system, "status")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    for service in SERVICES:
+    for service in SERVED:
         [line] = [ln for ln in lines if ln.startswith(service + " ")]
         assert line.split()[1] == "up", line
-    assert "4 of 4 services up" in result.stdout
+    assert "5 of 5 services up" in result.stdout
     assert "overdue dossier(s)" in result.stdout
 
     states = json.loads(motcua(system, "status", "--json").stdout)
-    assert [s["service"] for s in states] == list(SERVICES)
+    assert [s["service"] for s in states] == list(SERVED)
     assert all(s["up"] and s["health"]["status"] == "ok" for s in states)
     assert all({"queued", "retrying", "dead_letters", "outbox_pending"} <= set(s) for s in states)
     intake = states[0]
@@ -137,7 +137,7 @@ def test_motcua_status_names_a_stopped_service(system):
         assert result.returncode == 1
         [line] = [ln for ln in result.stdout.splitlines() if ln.startswith("postal ")]
         assert "DOWN" in line and "no answer" in line
-        assert "3 of 4 services up; down: postal" in result.stdout
+        assert "4 of 5 services up; down: postal" in result.stdout
         states = {s["service"]: s for s in json.loads(motcua(system, "status", "--json").stdout)}
         assert not states["postal"]["up"] and states["intake"]["up"]
     finally:

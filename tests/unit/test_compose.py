@@ -68,6 +68,20 @@ def test_every_variable_given_is_one_the_code_reads(name, spec):
     assert not unknown, f"{name} sets variables no code reads: {unknown}"
 
 
+def test_the_web_serves_on_its_port_and_calls_the_apis_by_their_compose_names():
+    spec = COMPOSE["services"]["web"]
+    assert build_parser().parse_args(spec["command"]).service == "web"
+    assert spec["ports"] == [f"127.0.0.1:{DEFAULT_PORTS['web']}:{DEFAULT_PORTS['web']}"]
+    env = spec["environment"]
+    for service in SERVICES:
+        assert env[f"MOTCUA_{service.upper()}_URL"] == f"http://{service}:{DEFAULT_PORTS[service]}"
+        assert service in spec["depends_on"]
+    assert env["MOTCUA_WEB_SECURE_COOKIE"] == "true" and "MOTCUA_JWT_SECRET" in env
+    # intake trusts exactly the web's fixed address as the proxy of the citizens' lookups
+    web_address = spec["networks"]["default"]["ipv4_address"]
+    assert COMPOSE["services"]["intake"]["environment"]["MOTCUA_TRUSTED_PROXIES"] == web_address
+
+
 def test_backends_have_health_checks():
     for backend in ("rabbitmq", "postgres"):
         assert COMPOSE["services"][backend]["healthcheck"]["test"]

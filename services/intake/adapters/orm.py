@@ -109,6 +109,12 @@ dossiers = sa.Table(
     sa.Column("submitted_by", sa.String(100), nullable=True),  # the submitter's `sub`
     sa.Column("outcome", EnumText(Outcome, 10), nullable=True),  # result | rejected, once returned
     sa.Index("ix_dossiers_reference", "reference", unique=True),
+    # the counter's list (GET /api/dossiers): an agency's newest, a day's, those waiting
+    sa.Index("ix_dossiers_agency_submitted", "agency_code", "submitted_at"),
+    sa.Index("ix_dossiers_agency_received", "agency_code", "received_at"),
+    sa.Index("ix_dossiers_agency_status", "agency_code", "status", "submitted_at"),
+    sa.Index("ix_dossiers_organisation_code", "organisation_code"),
+    sa.Index("ix_dossiers_passport_number", "passport_number"),
 )
 
 # A receiving agency's configuration: the name, address and place its forms print, and

@@ -4,15 +4,18 @@ shapes are documented in answers.py: keep them in step)."""
 from __future__ import annotations
 
 import hmac
+import re
+import unicodedata
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import holidays
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.intake.adapters import orm
-from services.intake.domain.errors import DossierNotFound
+from services.intake.domain.errors import DossierNotFound, FormNotAvailable, NotReceived
 from services.intake.domain.model import (
     Agency,
     CalendarOverride,
@@ -23,7 +26,8 @@ from services.intake.domain.model import (
     Transition,
     portal_number,
 )
-from shared import calendar_store, logs, scope
+from shared import calendar_store, clock, logs, scope
+from shared.calendar import WorkingCalendar
 
 # --- the register ------------------------------------------------------------------------
 
@@ -76,7 +80,141 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
             "postal_status": dossier.postal_status,
         },
         "history": [{"status": h.status, "at": h.at, "actor": h.actor, "note": h.note} for h in history],
+        "forms": printable_forms(dossier),
     }
+
+
+def printable_forms(dossier: Dossier) -> list[str]:
+    """The printable forms the dossier has now (the rules of its /receipt and /forms/NN
+    routes): 01 once received, 02 once asked to be completed, 03 once refused."""
+    forms = []
+    try:
+        dossier.require_received()
+        forms.append("01")
+    except NotReceived:
+        pass
+    for form in ("02", "03"):
+        try:
+            dossier.require_form(form)
+            forms.append(form)
+        except FormNotAvailable:
+            pass
+    return forms
+
+
+# --- the register's list (GET /api/dossiers) -------------------------------------------------
+
+LIST_LIMIT, LIST_MAX = 50, 200
+# a part of a name is matched without case or accents in Python, over this many of the
+# newest dossiers in the reader's scope (the register search of a later issue indexes it)
+NAME_SCAN_ROWS = 5000
+
+
+def folded(text: str | None) -> str:
+    """A name as compared by the list: no case, no accents, đ as d, single spaces."""
+    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def _listed_in_scope(claims: dict[str, Any], status: str | None, received_on: date | None) -> list[Any]:
+    """The list's conditions: the reader's agency (a counter; an admin reads every
+    agency), the status, the day of reception in Vietnam's time (the submission's day
+    for a dossier not received)."""
+    table = orm.dossiers
+    where: list[Any] = []
+    if claims.get("role") != "admin":
+        where.append(table.c.agency_code == (claims.get("agency") or ""))  # no agency: nothing
+    if status:
+        where.append(table.c.status == status)
+    if received_on is not None:
+        start = datetime.combine(received_on, time(0), clock.TZ)
+        end = start + timedelta(days=1)
+        where.append(
+            sa.or_(
+                sa.and_(table.c.received_at >= start, table.c.received_at < end),
+                sa.and_(table.c.received_at.is_(None), table.c.submitted_at >= start, table.c.submitted_at < end),
+            )
+        )
+    return where
+
+
+def _exactly(q: str) -> sa.ColumnElement[bool]:
+    """The code or reference, the ID number, enterprise code or passport number as typed (each indexed)."""
+    table = orm.dossiers
+    return sa.or_(
+        table.c.code == q,
+        table.c.reference == q,
+        table.c.id_number == q,
+        table.c.organisation_code == q.replace("-", ""),
+        table.c.passport_number == q.upper(),
+    )
+
+
+def list_dossiers(
+    session: Session,
+    claims: dict[str, Any],
+    status: str | None = None,
+    received_on: date | None = None,
+    q: str | None = None,
+    limit: int = LIST_LIMIT,
+) -> list[dict[str, Any]]:
+    """The register's dossiers in the reader's scope, newest submission first, at most
+    `limit`: of a `status`, received on a day, and/or matching `q` (exactly a code,
+    reference, ID number, enterprise code or passport number; or a part of the
+    applicant's name without case or accents, among the NAME_SCAN_ROWS newest)."""
+    table = orm.dossiers
+    where = _listed_in_scope(claims, status, received_on)
+    newest = (table.c.submitted_at.desc(), table.c.code.desc())
+    limit = max(1, min(limit, LIST_MAX))
+    if q:
+        found = set(session.scalars(sa.select(table.c.code).where(*where, _exactly(q)).limit(limit)))
+        wanted = folded(q)
+        if wanted and not found:  # a code or a number typed: no name to look for
+            scanned = session.execute(
+                sa.select(table.c.code, table.c.applicant_name).where(*where).order_by(*newest).limit(NAME_SCAN_ROWS)
+            )
+            for code, name in scanned:
+                if len(found) >= limit:
+                    break
+                if wanted in folded(name):
+                    found.add(code)
+        if not found:
+            return []
+        where.append(table.c.code.in_(found))
+    rows = session.execute(
+        sa.select(
+            table.c.code,
+            table.c.reference,
+            table.c.status,
+            table.c.channel,
+            table.c.procedure_code,
+            orm.procedures.c.name,
+            table.c.applicant_name,
+            table.c.submitted_at,
+            table.c.received_at,
+            table.c.due_at,
+        )
+        .join(orm.procedures, orm.procedures.c.id == table.c.procedure_id)
+        .where(*where)
+        .order_by(*newest)
+        .limit(limit)
+    )
+    return [
+        {
+            # until reception `code` holds the reference (CONTRACT "Submission references and codes")
+            "code": None if row.reference is not None and row.code == row.reference else row.code,
+            "reference": row.reference,
+            "status": row.status,
+            "channel": row.channel,
+            "procedure": {"code": row.procedure_code, "name": row.name},
+            "applicant_name": row.applicant_name,
+            "submitted_at": row.submitted_at,
+            "received_at": row.received_at,
+            "due_at": row.due_at,
+        }
+        for row in rows
+    ]
 
 
 def _person_view(person: dict[str, Any]) -> dict[str, Any]:
@@ -224,6 +362,55 @@ def calendar_overrides(session: Session) -> dict[str, Any]:
     return {"version": version, "overrides": [override_view(o) for o in overrides]}
 
 
+WEEKEND_WORDS = {5: "Thứ Bảy", 6: "Chủ nhật"}
+_MAKEUP = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
+
+def year_days(calendar: WorkingCalendar, overrides: Sequence[CalendarOverride], year: int) -> dict[str, Any]:
+    """The year as the appointments count it (shared.calendar): each day off with why
+    (an administrator's override, a public holiday of the `holidays` package, the
+    weekend) and each weekend day that is worked (an override, or a make-up day the
+    government swapped for a day off), with the number of working days."""
+    noted = {o.day: o for o in overrides if o.day.year == year}
+    named = holidays.VN(years=year, language="vi")
+    makeup: dict[date, date] = {}  # the Saturday worked -> the day off it pays for
+    for day_off, name in holidays.VN(years=year, language="en_US").items():
+        for month, day, y in _MAKEUP.findall(name):
+            makeup[date(int(y), int(month), int(day))] = day_off
+    days_off, weekend_working, working = [], [], 0
+    day = date(year, 1, 1)
+    while day.year == year:
+        override = noted.get(day)
+        note = f": {override.note}" if override is not None and override.note else ""
+        if not calendar.is_working_day(day):
+            if override is not None and override.kind == "day_off":
+                days_off.append({"day": day, "kind": "override", "reason": "Nghỉ thêm" + note})
+            elif day in named:
+                days_off.append({"day": day, "kind": "holiday", "reason": named[day]})
+            else:
+                weekend = WEEKEND_WORDS.get(day.weekday(), "Ngày nghỉ")
+                days_off.append({"day": day, "kind": "weekend", "reason": weekend})
+        else:
+            working += 1
+            if day.weekday() >= 5:
+                if override is not None and override.kind == "working_day":
+                    weekend_working.append({"day": day, "kind": "override", "reason": "Làm bù" + note})
+                else:
+                    paid = makeup.get(day)
+                    reason = f"Làm bù cho ngày nghỉ {paid:%d/%m/%Y}" if paid else "Ngày làm việc"
+                    weekend_working.append({"day": day, "kind": "makeup", "reason": reason})
+        day += timedelta(days=1)
+    return {"year": year, "working_days": working, "days_off": days_off, "weekend_working_days": weekend_working}
+
+
+def calendar_days(session: Session, year: int) -> dict[str, Any]:
+    """GET /api/calendar/days: year_days on the calendar appointments are counted on
+    (the stored snapshot) with the overrides' notes, under the overrides' version."""
+    version = session.scalar(sa.select(calendar_store.calendar_snapshot.c.version)) or 0
+    overrides = session.scalars(sa.select(CalendarOverride).order_by(orm.calendar_overrides.c.day)).all()
+    return {**year_days(calendar_store.load(session), overrides, year), "version": version}
+
+
 # --- the citizen's lookup (tra cứu hồ sơ) -------------------------------------------------
 
 STATUS_LABELS = {
@@ -269,6 +456,7 @@ def lookup(session: Session, code: str, field: str, value: str) -> dict[str, Any
         raise DossierNotFound(LOOKUP_NOT_FOUND)
     dossier, procedure_name = row[0], row[1]
     return {
+        **citizen_steps(session, dossier),
         "code": dossier.legal_code,
         "reference": dossier.reference,
         "procedure": procedure_name,
@@ -280,6 +468,21 @@ def lookup(session: Session, code: str, field: str, value: str) -> dict[str, Any
         "overdue": dossier.overdue,
         "rescheduled": dossier.rescheduled,
         "collect": collect(dossier),
+    }
+
+
+def citizen_steps(session: Session, dossier: Dossier) -> dict[str, Any]:
+    """What the citizen's timeline shows: each status with its time (never the actor
+    or the note), and the receiving agency's public name and office address."""
+    history = session.execute(
+        sa.select(orm.dossier_history.c.status, orm.dossier_history.c.at)
+        .where(orm.dossier_history.c.dossier_code == dossier.code)
+        .order_by(orm.dossier_history.c.at, orm.dossier_history.c.id)
+    ).all()
+    agency = session.get(Agency, dossier.agency_code)
+    return {
+        "steps": [{"status": str(status), "at": at} for status, at in history],
+        "agency": {"code": agency.code, "name": agency.name, "address": agency.address} if agency else None,
     }
 
 

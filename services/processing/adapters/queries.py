@@ -130,6 +130,48 @@ def departments_of(session: Session, code: str) -> Sequence[str]:
     ).all()
 
 
+def dossier_tasks(session: Session, code: str, now: datetime) -> dict[str, Any]:
+    """Every step of a dossier in the departments' queues, in order (a transfer or a
+    supplement makes a step appear again): the task view with when it was decided
+    and its note. 404 for a dossier processing does not know."""
+    if _case(session, code) is None:
+        raise errors.CaseNotFound(f"Không có hồ sơ {code}")
+    t = tasks.c
+    rows = session.execute(
+        sa.select(*VIEW_COLUMNS, t.decided_at, t.note)
+        .where(t.dossier_code == code)
+        .order_by(t.step, t.available_at, t.id)
+    ).all()
+    soon = policies.due_soon_limit(cached_calendar(session), now)
+    return {
+        "dossier_code": code,
+        "tasks": [{**task_view(row, now, soon), "decided_at": row.decided_at, "note": row.note} for row in rows],
+    }
+
+
+# The departments that ever had a task: a loose index scan of ix_tasks_queue (one
+# index probe per department, not a scan of every task), portable to SQLite.
+_DEPARTMENTS_OF_TASKS = sa.text(
+    """
+    WITH RECURSIVE seen(department) AS (
+        SELECT MIN(department) FROM tasks
+        UNION ALL
+        SELECT (SELECT MIN(t.department) FROM tasks t WHERE t.department > seen.department)
+        FROM seen WHERE seen.department IS NOT NULL
+    )
+    SELECT department FROM seen WHERE department IS NOT NULL
+    """
+)
+
+
+def known_departments(session: Session) -> list[str]:
+    """The departments processing knows: those that had a task, and those marked
+    automated (the catalogue's routes are intake's: a screen adds them itself)."""
+    found = set(session.scalars(_DEPARTMENTS_OF_TASKS).all())
+    found.update(automated_departments(session))
+    return sorted(found)
+
+
 def extension_view(case: Any) -> dict[str, Any] | None:
     if case.extended_at is None:
         return None

@@ -1,0 +1,106 @@
+"""The other services' public HTTP APIs, as the pages call them: with the signed-in
+person's short-lived token, never their databases."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from nameko.extensions import DependencyProvider
+
+from shared import auth, config
+
+log = logging.getLogger(__name__)
+
+SERVICE_WORDS = {
+    "intake": "tiếp nhận hồ sơ",
+    "processing": "xử lý hồ sơ",
+    "postal": "bưu chính",
+    "notify": "thông báo",
+}
+
+
+class ApiProblem(Exception):
+    """An API's refusal in the contract's error shape (status, code, message, fields)."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        self.retry_after: str | None = None
+
+
+class Unreachable(Exception):
+    """A service did not answer (down, or slower than API_TIMEOUT_SECONDS)."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"Hệ thống {SERVICE_WORDS.get(service, service)} tạm thời không trả lời; vui lòng thử lại sau")
+        self.service = service
+
+
+class Api:
+    """Calls on behalf of one person: `api.get("intake", "/api/procedures")` answers
+    the JSON (or the text of an HTML page); a refusal raises ApiProblem."""
+
+    def __init__(self, http: requests.Session, timeout: float, token: str | None, client: str | None) -> None:
+        self.http, self.timeout = http, timeout
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if client:  # the citizen's own address, for the lookup's rate limit (intake trusts web as a proxy)
+            self.headers["X-Forwarded-For"] = client
+
+    def call(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        try:
+            response = self.http.request(
+                method, config.service_url(service) + path, headers=headers, timeout=self.timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            log.warning("%s %s %s: no answer (%s)", method, service, path, exc.__class__.__name__)
+            raise Unreachable(service) from None
+        if response.status_code >= 400:
+            raise _problem(response)
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            return response.json()
+        return response
+
+    def get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self.call("GET", service, path, params=params)
+
+    def post(self, service: str, path: str, body: Any = None, idempotency_key: str | None = None) -> Any:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self.call("POST", service, path, json=body if body is not None else {}, headers=headers)
+
+
+def _problem(response: requests.Response) -> ApiProblem:
+    try:
+        error = response.json()["error"]
+        problem = ApiProblem(response.status_code, error["code"], error["message"], error.get("fields") or {})
+    except (ValueError, KeyError, TypeError):
+        problem = ApiProblem(response.status_code, "unexpected", "Hệ thống trả lời không như mong đợi")
+    problem.retry_after = response.headers.get("Retry-After")
+    return problem
+
+
+class Backends(DependencyProvider):
+    """`self.backends.api(account)`: an Api with a fresh token for that account (none
+    for a citizen's pages)."""
+
+    def setup(self) -> None:
+        self.http = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=64)
+        self.http.mount("http://", adapter)
+        self.http.mount("https://", adapter)
+        self.timeout = float(self.container.config.get("API_TIMEOUT_SECONDS", 10))
+        self.token_hours = float(self.container.config.get("TOKEN_MINUTES", 5)) / 60
+
+    def stop(self) -> None:
+        self.http.close()
+
+    def get_dependency(self, worker_ctx: Any) -> Backends:
+        return self
+
+    def api(self, account: Any = None, client: str | None = None) -> Api:
+        token = None
+        if account is not None:
+            token = auth.issue(str(account.role), hours=self.token_hours, **account.claims())
+        return Api(self.http, self.timeout, token, client)

@@ -1,0 +1,66 @@
+"""How the pages say things: statuses, days, times and amounts in Vietnamese."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from shared import clock
+
+STATUS = {
+    "submitted": "Chờ tiếp nhận",
+    "received": "Đã tiếp nhận",
+    "refused": "Không được tiếp nhận",
+    "in_progress": "Đang xử lý",
+    "supplement_requested": "Cần bổ sung giấy tờ",
+    "awaiting_payment": "Chờ thực hiện nghĩa vụ tài chính",
+    "withdrawn": "Đã rút hồ sơ",
+    "rejected": "Dừng xử lý",
+    "result_ready": "Đã có kết quả",
+    "returned": "Đã trả kết quả",
+}
+CHANNEL = {"counter": "Tại quầy", "online": "Trực tuyến", "postal": "Qua bưu chính"}
+RETURN_METHOD = {"counter": "Nhận tại bộ phận một cửa", "postal": "Nhận qua bưu chính"}
+ROLE = {"counter": "Cán bộ một cửa", "officer": "Chuyên viên phòng ban", "admin": "Quản trị"}
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.astimezone(clock.TZ)
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value).astimezone(clock.TZ)
+        except ValueError:
+            return None
+    return None
+
+
+def day(value: Any) -> str:
+    """dd/mm/yyyy of a day or a moment (ISO text as the APIs answer, or a date)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return f"{date.fromisoformat(value):%d/%m/%Y}"
+        except ValueError:
+            return value
+    moment = _moment(value)
+    return f"{moment:%d/%m/%Y}" if moment else ""
+
+
+def moment(value: Any) -> str:
+    """HH:MM dd/mm/yyyy, Vietnam's time."""
+    found = _moment(value)
+    return f"{found:%H:%M %d/%m/%Y}" if found else ""
+
+
+def status(value: Any) -> str:
+    return STATUS.get(str(value), str(value or ""))
+
+
+def money(value: Any) -> str:
+    """75.000 đ"""
+    try:
+        return f"{int(value):,}".replace(",", ".") + " đ"
+    except (TypeError, ValueError):
+        return ""
