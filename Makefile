@@ -21,8 +21,8 @@ NO_SERVERS := MOTCUA_TEST_AMQP_URI=amqp://guest:guest@127.0.0.1:9/ \
 
 help:
 	@echo "make install    create $(VENV) with the locked dependencies (requirements.lock), Một Cửa and its devtools"
-	@echo "make run        run all four services with local defaults in development mode (motcua up)"
-	@echo "make test       the unit tier, then every other test against a real RabbitMQ and PostgreSQL"
+	@echo "make run        run every service (and the web screens) with local defaults in development mode (motcua up)"
+	@echo "make test       the unit tier, the browser tests (Chromium), then every other test against a real RabbitMQ and PostgreSQL"
 	@echo "make test-unit  the unit tier (tests/unit): rules on fake repositories, no broker, no database"
 	@echo "make test-fast  the unit tier, then the rest without the slow fault tests"
 	@echo "make coverage   the whole suite under coverage (services started as processes included); prints the total"
@@ -98,3 +98,4 @@ bench: install
 	$(BIN)/python -m bench.intake_lookup
 	$(BIN)/python -m bench.processing_queues
 	$(BIN)/python -m bench.notify_sms
+	$(BIN)/python -m bench.web

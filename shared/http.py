@@ -40,9 +40,19 @@ IDLE_TIMEOUT_SECONDS = 75
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> None:
+    """An answer in the contract's error shape; `headers` go with it (Retry-After of a 429)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        self.headers = headers or {}
 
 
 def _default(value):
@@ -66,8 +76,8 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(to_json(body), status=status, mimetype="application/json", headers=headers)
 
 
-def error_response(status, code, message, fields=None):
-    return json_response(status, {"error": {"code": code, "message": message, "fields": fields or {}}})
+def error_response(status, code, message, fields=None, headers=None):
+    return json_response(status, {"error": {"code": code, "message": message, "fields": fields or {}}}, headers)
 
 
 def read_body(request, max_bytes=MAX_BODY_BYTES):
@@ -149,6 +159,7 @@ WORDS = {
     "Invalid input type.": "Sai kiểu dữ liệu (cần một đối tượng)",
     "Not a valid date.": "Ngày có dạng YYYY-MM-DD",
     "Shorter than minimum length 1.": "Không được để trống",
+    "Not a valid datetime.": "Ngày giờ không hợp lệ",
 }
 
 
@@ -322,7 +333,7 @@ def api(
             prepare(self, request, kwargs)
             return fn(self, request, *args, **kwargs)
         except ApiError as exc:
-            return error_response(exc.status, exc.code, exc.message, exc.fields)
+            return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
         except DomainError as exc:  # a rule's refusal, answered through shared.errors' table
             return error_response(*http_error(exc))
         except ValidationError as exc:

@@ -330,7 +330,9 @@ class IntakeService(ServiceBase):
             data = load(LookupQuery, given)
             view = self._lookup(data["code"], data["field"], data["value"])
         except ApiError as exc:
-            return html_response(pages.lookup_page(code, error=exc), status=exc.status)
+            answer = html_response(pages.lookup_page(code, error=exc), status=exc.status)
+            answer.headers.update(exc.headers)  # a 429's Retry-After
+            return answer
         except DomainError as exc:
             status, error_code, message, fields = http_error(exc)
             problem = ApiError(status, error_code, message, fields)

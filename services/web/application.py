@@ -103,11 +103,11 @@ def signed_in(work: Any, key: str | None, now: datetime, idle: timedelta) -> Acc
     too long and the account is active; each use (at most once a minute) keeps it alive."""
     if not key:
         return None
-    session = work.sessions.get(session_hash(key))
-    if session is None or now >= session.expires_at or now - session.last_seen_at >= idle:
+    found = work.sessions.with_account(session_hash(key))
+    if found is None:
         return None
-    account = work.accounts.get(session.username)
-    if account is None or not account.active:
+    session, account = found
+    if now >= session.expires_at or now - session.last_seen_at >= idle or not account.active:
         return None
     if now - session.last_seen_at >= timedelta(minutes=1):
         work.sessions.touch(session.key_hash, now)

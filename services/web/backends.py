@@ -4,6 +4,7 @@ person's short-lived token, never their databases."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import requests
@@ -19,6 +20,10 @@ SERVICE_WORDS = {
     "postal": "bưu chính",
     "notify": "thông báo",
 }
+
+
+# How long a page trusts a catalogue answer it already had (an import shows within it).
+SHARED_SECONDS = 60.0
 
 
 class ApiProblem(Exception):
@@ -42,8 +47,16 @@ class Api:
     """Calls on behalf of one person: `api.get("intake", "/api/procedures")` answers
     the JSON (or the text of an HTML page); a refusal raises ApiProblem."""
 
-    def __init__(self, http: requests.Session, timeout: float, token: str | None, client: str | None) -> None:
+    def __init__(
+        self,
+        http: requests.Session,
+        timeout: float,
+        token: str | None,
+        client: str | None,
+        shared: dict[tuple[str, str], tuple[float, Any]] | None = None,
+    ) -> None:
         self.http, self.timeout = http, timeout
+        self.shared = {} if shared is None else shared
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         if client:  # the citizen's own address, for the lookup's rate limit (intake trusts web as a proxy)
             self.headers["X-Forwarded-For"] = client
@@ -65,6 +78,17 @@ class Api:
 
     def get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.call("GET", service, path, params=params)
+
+    def get_shared(self, service: str, path: str, seconds: float = SHARED_SECONDS) -> Any:
+        """An answer that is the same for every member of staff (a procedure and its
+        versions, the catalogue, the departments), kept `seconds` in this process: the
+        pages need it on every dossier, and it changes a few times a year."""
+        kept = self.shared.get((service, path))
+        if kept is not None and kept[0] > time.monotonic():
+            return kept[1]
+        answer = self.get(service, path)
+        self.shared[(service, path)] = (time.monotonic() + seconds, answer)
+        return answer
 
     def post(self, service: str, path: str, body: Any = None, idempotency_key: str | None = None) -> Any:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
@@ -92,6 +116,7 @@ class Backends(DependencyProvider):
         self.http.mount("https://", adapter)
         self.timeout = float(self.container.config.get("API_TIMEOUT_SECONDS", 10))
         self.token_hours = float(self.container.config.get("TOKEN_MINUTES", 5)) / 60
+        self.shared: dict[tuple[str, str], tuple[float, Any]] = {}
 
     def stop(self) -> None:
         self.http.close()
@@ -103,4 +128,11 @@ class Backends(DependencyProvider):
         token = None
         if account is not None:
             token = auth.issue(str(account.role), hours=self.token_hours, **account.claims())
-        return Api(self.http, self.timeout, token, client)
+        return Api(self.http, self.timeout, token, client, self.shared)
+
+    def as_portal(self, subject: str, client: str | None = None) -> Api:
+        """The web's online submission form, acting as the public service portal (role
+        `portal`): intake takes online dossiers only from it."""
+        return Api(
+            self.http, self.timeout, auth.issue("portal", sub=subject, hours=self.token_hours), client, self.shared
+        )

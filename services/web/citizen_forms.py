@@ -6,12 +6,11 @@ submissions. Pure functions and one small class, tested in tests/unit/web."""
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from services.web.form_errors import Errors, flatten
 
 # the identifiers a dossier may be looked up with [CONTRACT "Applicants"]
 IDENTIFIERS = ("id_number", "organisation_code", "passport_number")
@@ -25,8 +24,6 @@ ONLINE_SERVICE_WORDS = {"full": "Toàn trình", "partial": "Một phần"}
 MAX_COPIES = 100
 # the statuses after which nothing more happens to a dossier
 FINAL = ("returned", "refused", "withdrawn")
-
-Errors = dict[str, list[str]]
 
 
 def _clean(value: Any) -> str:
@@ -248,84 +245,3 @@ def submission_values(form: Mapping[str, str], procedure: Mapping[str, Any] | No
     values["notify.sms"] = bool(form.get("notify.sms"))
     values["notify.email"] = bool(form.get("notify.email"))
     return values
-
-
-def flatten(fields: Any, prefix: str = "") -> Errors:
-    """The API's nested `fields` ({"applicant": {"phone": [...]}, "documents": {"0":
-    {...}}}) as dotted names: {"applicant.phone": [...], "documents.0.copies": [...]}."""
-    found: Errors = {}
-    if isinstance(fields, Mapping):
-        for key, value in fields.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            for inner, messages in flatten(value, name).items():
-                found.setdefault(inner, []).extend(messages)
-    elif isinstance(fields, (list, tuple)):
-        for item in fields:
-            if isinstance(item, (Mapping, list, tuple)):
-                for inner, messages in flatten(item, prefix).items():
-                    found.setdefault(inner, []).extend(messages)
-            else:
-                found.setdefault(prefix or "_", []).append(str(item))
-    elif fields is not None:
-        found.setdefault(prefix or "_", []).append(str(fields))
-    return found
-
-
-def others(errors: Mapping[str, list[str]], shown: Iterable[str]) -> list[str]:
-    """The messages of fields the form does not show (beside none of its fields)."""
-    visible = set(shown)
-    return [message for name, messages in errors.items() if name not in visible for message in messages]
-
-
-# --- the per-address limit of online submissions -----------------------------------------
-
-
-class SubmissionLimit:
-    """At most `limit` online submissions per client address in `window` seconds,
-    kept in this process. A submission takes its place before the API is asked
-    (concurrent posts cannot slip past) and gives it back when no dossier was made.
-    At most `max_clients` addresses are remembered, the least recently seen
-    forgotten first."""
-
-    def __init__(self, limit: int = 10, window: float = 3600.0, max_clients: int = 10_000) -> None:
-        self.limit, self.window, self.max_clients = limit, window, max_clients
-        self.times: OrderedDict[str, deque[float]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        times = self.times.pop(client, None) or deque()
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
-
-    def take(self, client: str, now: float | None = None) -> tuple[str, float] | None:
-        """A place (for give_back), or None when the address has used them all."""
-        now = time.monotonic() if now is None else now
-        with self.lock:
-            times = self._recent(client, now)
-            allowed = len(times) < self.limit
-            if allowed:
-                times.append(now)
-            if times:
-                self.times[client] = times
-            while len(self.times) > self.max_clients:
-                self.times.popitem(last=False)
-            return (client, now) if allowed else None
-
-    def give_back(self, place: tuple[str, float]) -> None:
-        client, taken = place
-        with self.lock:
-            times = self.times.get(client)
-            if times and taken in times:
-                times.remove(taken)
-
-    def retry_after(self, client: str, now: float | None = None) -> int:
-        """Whole seconds until the address may submit again (0: now)."""
-        now = time.monotonic() if now is None else now
-        with self.lock:
-            times = self._recent(client, now)
-            if times:
-                self.times[client] = times
-            if len(times) < self.limit:
-                return 0
-            return max(1, int(times[0] + self.window - now + 0.999))

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.web.form_errors import flatten
+
 CHANNEL = "counter"
 # applicant kinds (CONTRACT "Applicants") and the fields of each, as the form shows them
 KINDS = {
@@ -144,40 +146,21 @@ def submission(form: Mapping[str, Any], procedure_code: str) -> Conversion:
 def form_errors(
     fields: Mapping[str, Any] | None, rows: Sequence[int] = (), prefix: str = "", documents_at: str = "documents"
 ) -> dict[str, list[str]]:
-    """intake's `fields` (nested as the body) -> {form field name: [messages]}: the
-    body's documents[i] become the form's row `documents_at`.rows[i] (documents.2.copies,
+    """intake's `fields` -> {form field name: [messages]}: the body's documents[i]
+    become the form's row `documents_at`.rows[i] (documents.2.copies,
     supplement.0.copies); `prefix` names a form whose other fields are the body's
     under it (refuse.reason)."""
-    flat: dict[str, list[str]] = {}
-
-    def walk(value: Any, path: list[str]) -> None:
-        if isinstance(value, Mapping):
-            for key, inner in value.items():
-                walk(inner, [*path, str(key)])
-            return
-        messages = [str(m) for m in value] if isinstance(value, list | tuple) else [str(value)]
+    placed: dict[str, list[str]] = {}
+    for name, messages in flatten(fields or {}).items():
+        path = name.split(".")
         if len(path) >= 2 and path[0] == "documents" and path[1].isdigit():
             index = int(path[1])
             row = rows[index] if index < len(rows) else index
             name = ".".join([documents_at, str(row), *path[2:]])
-        else:
-            name = ".".join([prefix, *path] if prefix else path)
-        flat.setdefault(name, []).extend(messages)
-
-    walk(dict(fields or {}), [])
-    return flat
-
-
-def unplaced(errors: Mapping[str, Any], shown: Iterable[str]) -> list[str]:
-    """The messages of fields the form does not show (the API's `channel`, a
-    `_schema`), so none is lost: "field: message"."""
-    shown = set(shown)
-    lines = []
-    for name, messages in errors.items():
-        if name not in shown:
-            text = "; ".join(messages) if isinstance(messages, list | tuple) else str(messages)
-            lines.append(f"{name}: {text}")
-    return lines
+        elif prefix:
+            name = f"{prefix}.{name}"
+        placed.setdefault(name, []).extend(messages)
+    return placed
 
 
 def reception_fields(kind: str, rows: Iterable[int], postal: bool) -> list[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from services.web.form_errors import rename
 from shared.clock import TZ
 
 OVERDUE, DUE_SOON, ON_TIME = "overdue", "due-soon", "on-time"
@@ -33,11 +34,6 @@ COUNTER = "MOTCUA"  # the one-stop counter, first and last party of every contro
 SUPPLEMENT_ROWS, MAX_SUPPLEMENT_ROWS = 3, 30
 # The apology's new date names a day; the moment is that day's close of business unless a time is given.
 CLOSE_OF_BUSINESS = time(17, 0)
-# marshmallow's messages that shared.http leaves in English
-MESSAGES = {
-    "Shorter than minimum length 1.": "Không được để trống",
-    "Not a valid datetime.": "Ngày giờ không hợp lệ",
-}
 
 
 def moment(value: Any) -> datetime | None:
@@ -146,36 +142,6 @@ def current_step(tasks: Sequence[Mapping[str, Any]], department: str, me: str) -
     return None
 
 
-def flatten_errors(fields: Any, prefix: str = "") -> dict[str, list[str]]:
-    """An API error's `fields` ({"items": {"1": {"reason": [...]}}}) as flat names
-    ("items.1.reason"), each with its messages in Vietnamese."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(fields, Mapping):
-        for key, value in fields.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            for inner, messages in flatten_errors(value, name).items():
-                flat.setdefault(inner, []).extend(messages)
-    elif isinstance(fields, (list, tuple)):
-        for value in fields:
-            if isinstance(value, (Mapping, list, tuple)):
-                for inner, messages in flatten_errors(value, prefix).items():
-                    flat.setdefault(inner, []).extend(messages)
-            else:
-                flat.setdefault(prefix, []).append(MESSAGES.get(str(value), str(value)))
-    elif fields is not None:
-        flat.setdefault(prefix, []).append(MESSAGES.get(str(fields), str(fields)))
-    return flat
-
-
-def rename_errors(flat: Mapping[str, list[str]], names: Mapping[str, str]) -> dict[str, list[str]]:
-    """The API's field names as the form calls them (`names`: api -> form; the
-    others keep their name)."""
-    renamed: dict[str, list[str]] = {}
-    for name, messages in flat.items():
-        renamed.setdefault(names.get(name, name), []).extend(messages)
-    return renamed
-
-
 @dataclass
 class SupplementRows:
     """The supplement form's rows as typed, the items to ask for, and what is wrong."""
@@ -191,7 +157,7 @@ class SupplementRows:
         for index, row in enumerate(self.row_of_item):
             for part in ("name", "reason"):
                 names[f"items.{index}.{part}"] = f"items.{row}.{part}"
-        return rename_errors(flat, names)
+        return rename(flat, names)
 
 
 def supplement_rows(pairs: Iterable[tuple[str, str]], more: bool = False) -> SupplementRows:

@@ -16,7 +16,6 @@ from jinja2.exceptions import SecurityError
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.intake.dependencies import RateLimiter, WrongIdLimiter
 from services.intake.schemas import Submission
 from services.notify.adapters.templates import Templates
 from shared import clock, logs
@@ -137,32 +136,6 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy():
     assert client_address(request_with(remote="10.0.0.5", headers=forwarded), proxies) == "203.0.113.7"
     assert client_address(request_with(remote="10.0.0.5", headers={"X-Forwarded-For": "rác"}), proxies) == "10.0.0.5"
     assert client_address(request_with(remote="10.0.0.5"), proxies) == "10.0.0.5"
-
-
-def test_rate_limiter_forgets_the_least_recent_client_not_everyone():
-    limiter = RateLimiter(1, per=3600, max_clients=3)
-    assert limiter.allow("a", now=0) and not limiter.allow("a", now=1)
-    assert limiter.allow("b", now=2) and limiter.allow("c", now=3)
-    assert not limiter.allow("a", now=4)  # a is now the most recent
-    assert limiter.allow("d", now=5)  # the table is full: b goes, not everyone
-    assert not limiter.allow("a", now=6) and len(limiter.buckets) == 3 and "b" not in limiter.buckets
-
-
-def test_five_wrong_id_numbers_lock_a_code_for_the_hour():
-    limiter = WrongIdLimiter(limit=5, window=3600)
-    right = limiter.begin("A", now=0)
-    limiter.right(right)  # a right ID number does not count
-    assert all(limiter.begin("A", now=t) for t in range(1, 6))
-    assert limiter.begin("A", now=10) is None and limiter.begin("B", now=10)
-    assert 3590 <= limiter.retry_after("A", now=10) <= 3600
-    assert limiter.begin("A", now=3601.5)  # the first wrong one left the window
-
-
-def test_wrong_id_limiter_stays_bounded():
-    limiter = WrongIdLimiter(limit=5, window=3600, max_codes=100)
-    for i in range(1000):
-        limiter.begin(f"code-{i}", now=i)
-    assert len(limiter.attempts) == 100
 
 
 def test_notify_templates_are_sandboxed(tmp_path):

@@ -149,7 +149,7 @@ def test_a_bad_catalogue_file_shows_every_problem_and_cannot_be_applied(system, 
     bad = {"procedures": [entry("3.000993", level=9), entry("3.000994", name="")]}
     page.get_by_label("Hoặc dán nội dung JSON của tệp").fill(json.dumps(bad, ensure_ascii=False))
     submit_form(page, "Xem trước thay đổi")
-    problems = page.locator(".problem-list").inner_text()
+    problems = page.locator(".problem-box").inner_text()
     assert "Thủ tục thứ 1 (mã 3.000993): level:" in problems
     assert "Thủ tục thứ 2 (mã 3.000994): name:" in problems
     assert page.get_by_role("button", name="Áp dụng").count() == 0

@@ -31,6 +31,13 @@ class SessionRepository:
     def get(self, key_hash):
         return self.session.get(Session, key_hash)
 
+    def with_account(self, key_hash):
+        """(session, its account) in one query, or None: asked on every page."""
+        row = self.session.execute(
+            sa.select(Session, Account).join(accounts, a.username == s.username).where(s.key_hash == key_hash)
+        ).first()
+        return None if row is None else tuple(row)
+
     def add(self, browser_session):
         self.session.add(browser_session)
 

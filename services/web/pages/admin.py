@@ -8,25 +8,20 @@ APIs with the administrator's token; the accounts are the web's own data
 (services.web.application); the system page reads each service's public /health and
 /metrics and its admin-only /api/dead-letters, never the broker itself.
 
-A catalogue file may be large, so its two forms (preview, apply) are multipart and
-read here by `upload_page` with their own limit (the ordinary form's is 256 KB)."""
+A catalogue file may be large: its two forms (preview, apply) take up to
+UPLOAD_MAX_BYTES (an ordinary form 256 KB)."""
 
 from __future__ import annotations
 
 import calendar as month_calendar
-import functools
 import hashlib
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from io import BytesIO
 from typing import Any
 from urllib.parse import quote
 
-from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.formparser import FormDataParser
 from werkzeug.wrappers import Response
 
 from services.web import application, words
@@ -34,12 +29,12 @@ from services.web.adapters.repository import WebWork
 from services.web.backends import ApiProblem, Unreachable
 from services.web.domain.errors import InvalidAccount
 from services.web.domain.model import Role, check_details, check_password
-from services.web.pages.base import PageRefused, SignInNeeded, View, error_page, page
+from services.web.pages.base import PageRefused, Pages, page, signed_in_recently
 from shared import clock, config
 from shared import status as system_state
 from shared.domain import DomainError
 from shared.errors import status_of
-from shared.http import ApiError, http, read_body
+from shared.http import http
 
 log = logging.getLogger(__name__)
 
@@ -265,80 +260,10 @@ def account_problems(form: Mapping[str, str], password: str) -> dict[str, list[s
 # --- reading a catalogue upload ------------------------------------------------------------
 
 
-class Upload:
-    """The text fields of a multipart form and the bytes of its files."""
-
-    def __init__(self, form: MultiDict, files: dict[str, tuple[str, bytes]]) -> None:
-        self.form, self.files = form, files
-
-
-def read_upload(request: Any) -> Upload | None:
-    """A multipart form read within UPLOAD_MAX_BYTES (None for an ordinary form, which
-    View.form reads): 413 above it, 400 for what is not a form of ours."""
-    if request.mimetype != "multipart/form-data":
-        return None
-    raw = read_body(request, UPLOAD_MAX_BYTES)
-    parser = FormDataParser(
-        max_form_memory_size=UPLOAD_MAX_BYTES, max_content_length=UPLOAD_MAX_BYTES, max_form_parts=20
-    )
-    try:
-        _, form, files = parser.parse(BytesIO(raw), request.mimetype, len(raw), request.mimetype_params)
-    except RequestEntityTooLarge:
-        raise ApiError(413, "body_too_large", f"Tệp gửi lên vượt quá {UPLOAD_MAX_BYTES // 1024 // 1024} MB") from None
-    except ValueError:
-        raise PageRefused(400, "Biểu mẫu gửi lên không đọc được") from None
-    texts = MultiDict(form.items(multi=True))
-    if any("\x00" in k or "\x00" in v for k, v in texts.items(multi=True)):
-        raise PageRefused(400, "Biểu mẫu chứa ký tự không hợp lệ (NUL)")
-    kept = {name: (storage.filename or "", storage.read(UPLOAD_MAX_BYTES + 1)) for name, storage in files.items()}
-    return Upload(texts, kept)
-
-
-def upload_page(*roles: str) -> Any:
-    """`page` for the multipart forms: the same person, role and CSRF checks, and the
-    same failures as pages, with the form read by read_upload (view.upload)."""
-
-    def decorate(fn: Any) -> Any:
-        @functools.wraps(fn)
-        def wrapper(self: Any, request: Any, **kwargs: Any) -> Response:
-            view: Any = View(self, request)
-            try:
-                view.load_user()
-                view.require(*roles)
-                upload = read_upload(request)
-                if upload is not None:
-                    view._form = upload.form  # what check_csrf and view.form read
-                view.upload = upload or Upload(view.form, {})
-                view.check_csrf()
-                return fn(self, request, view, **kwargs)
-            except SignInNeeded:
-                return view.redirect("/dang-nhap?next=" + quote(request.path, safe="/"))
-            except PageRefused as exc:
-                return error_page(view, exc.status, exc.message)
-            except ApiProblem as exc:
-                if exc.status == 401:
-                    view.end_session()
-                    return view.redirect("/dang-nhap", flash="Phiên làm việc đã hết; vui lòng đăng nhập lại")
-                return error_page(view, exc.status, exc.message, exc.retry_after)
-            except Unreachable as exc:
-                return error_page(view, 503, str(exc))
-            except ApiError as exc:
-                return error_page(view, exc.status, exc.message)
-            except DomainError as exc:
-                return error_page(view, status_of(exc), exc.message)
-            except Exception:
-                log.exception("unexpected error on %s %s", request.method, request.path)
-                return error_page(view, 500, "Lỗi hệ thống; thao tác chưa được thực hiện. Vui lòng thử lại.")
-
-        return wrapper
-
-    return decorate
-
-
-def catalogue_text(upload: Upload) -> tuple[str, dict[str, list[str]]]:
+def catalogue_text(form: Any, files: dict[str, tuple[str, bytes]]) -> tuple[str, dict[str, list[str]]]:
     """The catalogue's JSON text: the file chosen, else the text pasted; with the
     problems by field when there is none or it cannot be read."""
-    name, data = upload.files.get("tep", ("", b""))
+    name, data = files.get("tep", ("", b""))
     if data:
         if len(data) > UPLOAD_MAX_BYTES:
             return "", {"tep": [f"Tệp vượt quá {UPLOAD_MAX_BYTES // 1024 // 1024} MB"]}
@@ -346,7 +271,7 @@ def catalogue_text(upload: Upload) -> tuple[str, dict[str, list[str]]]:
             return one_newline(data.decode("utf-8-sig")), {}
         except UnicodeDecodeError:
             return "", {"tep": [f"Tệp {name} không phải văn bản UTF-8"]}
-    text = one_newline(upload.form.get("noi_dung", ""))
+    text = one_newline(form.get("noi_dung", ""))
     if not text.strip():
         return "", {"tep": ["Chọn tệp danh mục hoặc dán nội dung JSON vào ô bên dưới"]}
     return text, {}
@@ -435,7 +360,7 @@ def status_notes(state: Mapping[str, Any]) -> list[str]:
 # --- the pages --------------------------------------------------------------------------------
 
 
-class AdminPages:
+class AdminPages(Pages):
     @http("GET", "/quan-tri")
     @page(ADMIN)
     def admin_home(self, request: Any, view: Any) -> Response:
@@ -462,9 +387,9 @@ class AdminPages:
         return view.render("admin/import.html", text="", errors={}, problems=[])
 
     @http("POST", "/quan-tri/thu-tuc/nhap")
-    @upload_page(ADMIN)
+    @page(ADMIN, max_bytes=UPLOAD_MAX_BYTES)
     def admin_import_preview(self, request: Any, view: Any) -> Response:
-        text, errors = catalogue_text(view.upload)
+        text, errors = catalogue_text(view.form, view.files)
         document, more = catalogue_document(text) if text else (None, {})
         errors.update(more)
         if errors:
@@ -485,10 +410,10 @@ class AdminPages:
         )
 
     @http("POST", "/quan-tri/thu-tuc/ap-dung")
-    @upload_page(ADMIN)
+    @page(ADMIN, max_bytes=UPLOAD_MAX_BYTES)
     def admin_import_apply(self, request: Any, view: Any) -> Response:
-        text = one_newline(view.upload.form.get("noi_dung", ""))
-        if not text or view.upload.form.get("sha256", "") != digest(text):
+        text = one_newline(view.form.get("noi_dung", ""))
+        if not text or view.form.get("sha256", "") != digest(text):
             raise PageRefused(400, "Nội dung tệp khác với bản đã xem trước; hãy nhập và xem trước lại")
         document, errors = catalogue_document(text)
         if errors:
@@ -691,10 +616,10 @@ class AdminPages:
         if problems:
             return self._accounts_page(view, typed, problems, 400, "Thông tin tài khoản chưa hợp lệ")
         try:
-            with self.db.work(WebWork) as work:  # type: ignore[attr-defined]
+            with self.db.work(WebWork) as work:
                 account = application.add_account(
                     work,
-                    self.hasher,  # type: ignore[attr-defined]
+                    self.hasher,
                     username=typed["username"],
                     full_name=typed["full_name"],
                     role=typed["role"],
@@ -716,8 +641,9 @@ class AdminPages:
             raise PageRefused(400, "Thao tác không hợp lệ")
         if action == "disable" and username == view.user.username:
             raise PageRefused(409, "Bạn không thể tự vô hiệu hoá tài khoản đang dùng")
-        with self.db.work(WebWork) as work:  # type: ignore[attr-defined]
+        with self.db.work(WebWork) as work:
             application.set_active(work, username, action == "enable")
+        signed_in_recently.forget(username=username)
         log.info("account %s %sd by %s", username, action, view.user.username)
         done = "Đã vô hiệu hoá" if action == "disable" else "Đã kích hoạt (và mở khoá)"
         return view.redirect("/quan-tri/tai-khoan", flash=f"{done} tài khoản {username}")
@@ -734,8 +660,9 @@ class AdminPages:
         if password != again:
             return self._password_page(view, username, {"password_again": ["Hai lần nhập mật khẩu không khớp"]}, 400)
         try:
-            with self.db.work(WebWork) as work:  # type: ignore[attr-defined]
-                application.set_password(work, self.hasher, username, password)  # type: ignore[attr-defined]
+            with self.db.work(WebWork) as work:
+                application.set_password(work, self.hasher, username, password)
+            signed_in_recently.forget(username=username)
         except InvalidAccount as exc:
             return self._password_page(view, username, exc.fields, 400, exc.message)
         log.info("password of %s set by %s", username, view.user.username)
@@ -749,7 +676,7 @@ class AdminPages:
     def _password_page(
         self, view: Any, username: str, errors: dict[str, Any], status: int = 200, message: str = ""
     ) -> Response:
-        with self.db.work(WebWork) as work:  # type: ignore[attr-defined]
+        with self.db.work(WebWork) as work:
             account = work.accounts.get(username)
             row = account_row(account, view.now) if account is not None else None
         if row is None:
@@ -759,7 +686,7 @@ class AdminPages:
     def _accounts_page(
         self, view: Any, typed: dict[str, str], errors: dict[str, Any], status: int = 200, message: str = ""
     ) -> Response:
-        with self.db.work(WebWork) as work:  # type: ignore[attr-defined]
+        with self.db.work(WebWork) as work:
             rows = [account_row(a, view.now) for a in work.accounts.all()]
         return view.render(
             "admin/accounts.html",
@@ -776,7 +703,7 @@ class AdminPages:
     @http("GET", "/quan-tri/he-thong")
     @page(ADMIN)
     def admin_system(self, request: Any, view: Any) -> Response:
-        states = [probe(self.backends.http, service) for service in config.SERVED]  # type: ignore[attr-defined]
+        states = [probe(self.backends.http, service) for service in config.SERVED]
         for state in states:
             state["notes"] = status_notes(state)
         parked: list[dict[str, Any]] = []

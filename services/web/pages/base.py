@@ -1,5 +1,6 @@
-"""What every page shares: the signed-in person, CSRF protection, Jinja2 rendering,
-flash messages, and one place where failures become pages (never a stack trace).
+"""What every page shares: the signed-in person, the posted form (urlencoded or
+multipart), CSRF protection, Jinja2 rendering, flash messages, and one place where
+failures become pages (never a stack trace).
 
 A page is an @http method of a mixin in services/web/pages/ wrapped by `page`:
 
@@ -20,13 +21,17 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 from datetime import timedelta
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.wrappers import Response
 
 from services.web import application, words
@@ -72,6 +77,36 @@ class Pages:
     hasher: Any
 
 
+class SignedInRecently:
+    """Who a session cookie belonged to a moment ago: asking the database on every
+    page was a third of the web's CPU. Signing out, disabling an account or changing
+    its password forgets it here at once; another web process learns of it within
+    SECONDS."""
+
+    SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str) -> Any:
+        kept = self.accounts.get(key)
+        return kept[1] if kept is not None and kept[0] > time.monotonic() else None
+
+    def keep(self, key: str, account: Any) -> None:
+        if len(self.accounts) > 10_000:  # the ones long gone
+            now = time.monotonic()
+            self.accounts = {k: v for k, v in self.accounts.items() if v[0] > now}
+        self.accounts[key] = (time.monotonic() + self.SECONDS, account)
+
+    def forget(self, key: str | None = None, username: str | None = None) -> None:
+        self.accounts = {
+            k: v for k, v in self.accounts.items() if k != key and (username is None or v[1].username != username)
+        }
+
+
+signed_in_recently = SignedInRecently()
+
+
 class SignInNeeded(Exception):
     pass
 
@@ -115,8 +150,8 @@ def home_of(account: Any) -> str:
 class View:
     """One request of one page: the person, the form, the APIs, rendering."""
 
-    def __init__(self, service: Any, request: Any) -> None:
-        self.service, self.request = service, request
+    def __init__(self, service: Any, request: Any, max_bytes: int = MAX_FORM_BYTES) -> None:
+        self.service, self.request, self.max_bytes = service, request, max_bytes
         self.cfg = service.config
         self.now = clock.now()
         self.user: Any = None
@@ -126,6 +161,7 @@ class View:
         if len(self.browser) < 32:
             self.browser, self._new_browser = secrets.token_urlsafe(32), True
         self._form: MultiDict | None = None
+        self._files: dict[str, tuple[str, bytes]] = {}
         self._cookies: list[tuple[str, str, dict[str, Any]]] = []
         self._api: Any = None
 
@@ -138,8 +174,12 @@ class View:
 
     def load_user(self) -> None:
         if self.session_key:
-            with self.service.db.work(WebWork) as work:
-                self.user = application.signed_in(work, self.session_key, self.now, self.idle())
+            self.user = signed_in_recently.get(self.session_key)
+            if self.user is None:
+                with self.service.db.work(WebWork) as work:
+                    self.user = application.signed_in(work, self.session_key, self.now, self.idle())
+                if self.user is not None:
+                    signed_in_recently.keep(self.session_key, self.user)
             if self.user is None:
                 self.session_key = None
                 self.forget_cookie(SESSION_COOKIE)
@@ -163,16 +203,26 @@ class View:
     # -- forms
     @property
     def form(self) -> MultiDict:
+        """The posted fields, urlencoded or multipart, within the page's size limit."""
         if self._form is None:
-            raw = read_body(self.request, MAX_FORM_BYTES)
-            try:
-                text = raw.decode("utf-8")
-                self._form = MultiDict(parse_qsl(text, keep_blank_values=True, max_num_fields=2000))
-            except (UnicodeDecodeError, ValueError):
-                raise PageRefused(400, "Biểu mẫu gửi lên không đọc được") from None
+            raw = read_body(self.request, self.max_bytes)
+            if self.request.mimetype == "multipart/form-data":
+                self._form, self._files = _multipart(raw, self.request, self.max_bytes)
+            else:
+                try:
+                    text = raw.decode("utf-8")
+                    self._form = MultiDict(parse_qsl(text, keep_blank_values=True, max_num_fields=2000))
+                except (UnicodeDecodeError, ValueError):
+                    raise PageRefused(400, "Biểu mẫu gửi lên không đọc được") from None
             if any("\x00" in k or "\x00" in v for k, v in self._form.items(multi=True)):
                 raise PageRefused(400, "Biểu mẫu chứa ký tự không hợp lệ (NUL)")
         return self._form
+
+    @property
+    def files(self) -> dict[str, tuple[str, bytes]]:
+        """{field: (file name, bytes)} of a multipart form."""
+        self.form  # noqa: B018  (reads the body once)
+        return self._files
 
     @property
     def csrf_token(self) -> str:
@@ -203,6 +253,7 @@ class View:
         self.browser, self._new_browser = secrets.token_urlsafe(32), True
 
     def end_session(self) -> None:
+        signed_in_recently.forget(key=self.session_key)
         self.session_key = None
         self.forget_cookie(SESSION_COOKIE)
 
@@ -253,11 +304,25 @@ def error_page(view: View, status: int, message: str, retry_after: str | None = 
     return response
 
 
-def page(*roles: str) -> Any:
+def _multipart(raw: bytes, request: Any, max_bytes: int) -> tuple[MultiDict, dict[str, tuple[str, bytes]]]:
+    parser = FormDataParser(max_form_memory_size=max_bytes, max_content_length=max_bytes, max_form_parts=50)
+    try:
+        _, form, files = parser.parse(BytesIO(raw), request.mimetype, len(raw), request.mimetype_params)
+    except RequestEntityTooLarge:
+        raise ApiError(413, "body_too_large", f"Dữ liệu gửi lên vượt quá {max_bytes // 1024} KB") from None
+    except ValueError:
+        raise PageRefused(400, "Biểu mẫu gửi lên không đọc được") from None
+    kept = {name: (storage.filename or "", storage.read()) for name, storage in files.items()}
+    return MultiDict(form.items(multi=True)), kept
+
+
+def page(*roles: str, max_bytes: int = MAX_FORM_BYTES) -> Any:
+    """`max_bytes`: the largest form the page takes (a file upload's page raises it)."""
+
     def decorate(fn: Any) -> Any:
         @functools.wraps(fn)
         def wrapper(self: Any, request: Any, **kwargs: Any) -> Response:
-            view = View(self, request)
+            view = View(self, request, max_bytes)
             try:
                 view.load_user()
                 if roles:

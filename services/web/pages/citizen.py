@@ -18,14 +18,14 @@ from werkzeug.wrappers import Response
 
 from services.web import citizen_forms, words
 from services.web.backends import Api, ApiProblem
-from services.web.pages.base import PageRefused, View, page
-from shared import auth
+from services.web.form_errors import unplaced
+from services.web.pages.base import PageRefused, Pages, View, page
 from shared.http import http
+from shared.rate_limit import WindowLimiter
 
 PROCEDURE_CODE = re.compile(r"[0-9]\.[0-9]{6}\Z")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 PORTAL_SUBJECT = "web.nop-ho-so"  # who intake records as the submitter of the web's online dossiers
-LOOKUP_RETRY_SECONDS = 60  # intake's per-address limit refills within a minute
 NOT_FOUND = (
     "Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ đã nhập. Hãy kiểm tra lại mã hồ sơ trên giấy tiếp nhận "
     "(hoặc số đăng ký trực tuyến TN-...) và số giấy tờ đã khai khi nộp hồ sơ."
@@ -41,29 +41,26 @@ SUBMISSION_FIELDS = (
     "documents",
 )
 
-_submissions: citizen_forms.SubmissionLimit | None = None
+_submissions: WindowLimiter | None = None
 
 
-def submissions(cfg: Any) -> citizen_forms.SubmissionLimit:
+def submissions(cfg: Any) -> WindowLimiter:
     """This process's limit of online submissions per address."""
     global _submissions
     if _submissions is None:
-        _submissions = citizen_forms.SubmissionLimit(int(cfg.get("ONLINE_SUBMISSIONS_PER_HOUR", 10)), 3600.0)
+        _submissions = WindowLimiter(int(cfg.get("ONLINE_SUBMISSIONS_PER_HOUR", 10)), 3600.0)
     return _submissions
 
 
 def citizen_api(service: Any, view: View) -> Api:
     """The APIs as the citizen: no token, the citizen's own address (never a signed-in
     officer's token, so staff using /tra-cuu count as the address they come from)."""
-    backends = service.backends
-    return Api(backends.http, backends.timeout, None, view.client)
+    return service.backends.api(None, client=view.client)
 
 
 def portal_api(service: Any, view: View) -> Api:
     """The APIs as the online portal (role `portal`): intake takes online dossiers only from it."""
-    backends = service.backends
-    token = auth.issue("portal", sub=PORTAL_SUBJECT, hours=backends.token_hours)
-    return Api(backends.http, backends.timeout, token, view.client)
+    return service.backends.as_portal(PORTAL_SUBJECT, client=view.client)
 
 
 def wait_words(seconds: int) -> str:
@@ -88,13 +85,13 @@ def too_many(view: View, message: str, seconds: int | None) -> Response:
 
 
 def retry_seconds(problem: ApiProblem) -> int | None:
-    """The API's Retry-After, else what intake's per-address limit needs."""
+    """The API's Retry-After."""
     if problem.retry_after and problem.retry_after.strip().isdigit():
         return max(1, int(problem.retry_after.strip()))
-    return LOOKUP_RETRY_SECONDS if problem.code == "rate_limited" else None
+    return None
 
 
-class CitizenPages:
+class CitizenPages(Pages):
     # --- tra cứu hồ sơ ------------------------------------------------------------------
 
     def _lookup_page(self, view: View, status: int = 200, **context: Any) -> Response:
@@ -199,8 +196,8 @@ class CitizenPages:
                 errors=typed.errors,
                 message="Hồ sơ chưa gửi được: vui lòng xem các ô được đánh dấu",
             )
-        limit = submissions(self.config)  # type: ignore[attr-defined]
-        place = limit.take(view.client)
+        limit = submissions(self.config)
+        place = limit.begin(view.client)
         if place is None:
             return too_many(
                 view,
@@ -229,12 +226,12 @@ class CitizenPages:
                 values=values,
                 key=key,
                 errors=errors,
-                general=citizen_forms.others(errors, self._shown(found)),
+                general=unplaced(errors, self._shown(found)),
                 message=message,
             )
         finally:
             if not made:
-                limit.give_back(place)
+                limit.forgive(place)
         return view.render("citizen/submitted.html", answer=answer, procedure=found)
 
     @staticmethod

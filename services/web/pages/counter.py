@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response
 from services.web import counter_forms as forms
 from services.web import words
 from services.web.backends import ApiProblem
-from services.web.pages.base import page
+from services.web.form_errors import unplaced
+from services.web.pages.base import Pages, page
 from shared.http import http
 
 # what the officer may correct in a form: the API's refusal is shown beside the fields
@@ -38,7 +39,7 @@ def dossier_url(code: str) -> str:
 
 def _procedure(view: Any, code: str) -> dict[str, Any]:
     """The procedure's version in effect today (404 page when there is none)."""
-    answer = view.api.get("intake", f"/api/procedures/{_path(code)}")
+    answer = view.api.get_shared("intake", f"/api/procedures/{_path(code)}")
     if not answer.get("in_effect"):
         raise ApiProblem(422, "not_in_effect", f"Thủ tục {code} hiện không còn hiệu lực")
     return dict(answer["in_effect"])
@@ -47,7 +48,7 @@ def _procedure(view: Any, code: str) -> dict[str, Any]:
 def _procedure_version(view: Any, code: str, version: int) -> dict[str, Any] | None:
     """The version a dossier was received under (its name and documents)."""
     try:
-        answer = view.api.get("intake", f"/api/procedures/{_path(code)}")
+        answer = view.api.get_shared("intake", f"/api/procedures/{_path(code)}")
     except ApiProblem:
         return None
     return next((v for v in answer.get("versions", []) if v.get("version") == version), answer.get("in_effect"))
@@ -58,14 +59,14 @@ def _listed(view: Any, **params: Any) -> list[dict[str, Any]]:
     return list(view.api.get("intake", "/api/dossiers", {"limit": LISTED, **params})["dossiers"])
 
 
-class CounterPages:
+class CounterPages(Pages):
     # --- the counter's home -----------------------------------------------------------
 
     @http("GET", "/quay")
     @page("counter")
     def counter_home(self, request: Any, view: Any) -> Response:
         q = request.args.get("q", "").strip()[:100]
-        procedures = view.api.get("intake", "/api/procedures")["procedures"]
+        procedures = view.api.get_shared("intake", "/api/procedures")["procedures"]
         found = forms.matching_procedures(procedures, q)
         context = {"q": q, "procedures": found[:PROCEDURES_SHOWN], "more": max(0, len(found) - PROCEDURES_SHOWN)}
         if request.headers.get("HX-Request") and request.headers.get("HX-Trigger-Name") == "q":
@@ -161,7 +162,7 @@ class CounterPages:
             postal=postal,
             errors=errors,
             message=message,
-            unplaced=forms.unplaced(errors, forms.reception_fields(kind, rows, postal)),
+            unplaced=unplaced(errors, forms.reception_fields(kind, rows, postal)),
         )
 
     # --- a dossier ----------------------------------------------------------------------

@@ -9,7 +9,6 @@ goes through processing's and intake's APIs with the officer's token."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -17,14 +16,14 @@ from werkzeug.wrappers import Response
 
 from services.web import queue_view as qv
 from services.web.backends import ApiProblem
-from services.web.pages.base import PageRefused, page
+from services.web.form_errors import flatten, rename
+from services.web.pages.base import PageRefused, Pages, page
 from shared.http import http
 
 # the API refusals a form shows beside its fields (anything else is the error page)
 FORM_PROBLEMS = (400, 409, 422)
 # the catalogue's route departments (for the transfer's list), re-read at most this often
 CATALOGUE_SECONDS = 300
-_catalogue: dict[str, Any] = {"departments": None, "loaded": 0.0}
 
 DONE = {
     "approve": "Đã duyệt hồ sơ {code}; hồ sơ chuyển sang bước tiếp theo",
@@ -57,13 +56,11 @@ def dossier_url(department: str, code: str) -> str:
 
 def catalogue_departments(view: Any) -> set[str]:
     """The departments of the catalogue's routes (intake's procedures in effect today)."""
-    if _catalogue["departments"] is None or time.monotonic() - _catalogue["loaded"] > CATALOGUE_SECONDS:
-        procedures = view.api.get("intake", "/api/procedures").get("procedures") or []
-        _catalogue.update(departments=set(qv.transfer_choices((), procedures, "")), loaded=time.monotonic())
-    return set(_catalogue["departments"])
+    procedures = view.api.get_shared("intake", "/api/procedures", CATALOGUE_SECONDS).get("procedures") or []
+    return set(qv.transfer_choices((), procedures, ""))
 
 
-class DepartmentPages:
+class DepartmentPages(Pages):
     # --- the queue ---------------------------------------------------------------------
 
     @http("GET", "/phong/<string:department>")
@@ -145,8 +142,8 @@ class DepartmentPages:
                 return view.redirect(
                     queue_url(department), flash=DONE[action].format(code=code, to=body.get("to_department"))
                 )
-            flat = qv.flatten_errors(problem.fields)
-            found = rows.api_errors(flat) if rows is not None else qv.rename_errors(flat, FIELD_NAMES[action])
+            flat = flatten(problem.fields)
+            found = rows.api_errors(flat) if rows is not None else rename(flat, FIELD_NAMES[action])
             return dossier_page(view, department, code, problem.status, typed, action, found, problem.message)
         done = DONE[action].format(code=code, to=typed.get("to_department", ""))
         return view.redirect(queue_url(department), flash=done)
@@ -173,9 +170,7 @@ class DepartmentPages:
         except ApiProblem as problem:
             if problem.status not in FORM_PROBLEMS:
                 raise
-            found = qv.rename_errors(
-                qv.flatten_errors(problem.fields), {"new_due_at": "new_date", "reason": "extension_reason"}
-            )
+            found = rename(flatten(problem.fields), {"new_due_at": "new_date", "reason": "extension_reason"})
             return dossier_page(view, department, code, problem.status, typed, "extension", found, problem.message)
         done = "Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04); hãy in phiếu"
         return view.redirect(dossier_url(department, code), flash=done)
@@ -219,7 +214,7 @@ def dossier_page(
     open_here = any(t["department"] == department and t["status"] in ("waiting", "claimed") for t in tasks)
     choices: list[tuple[str, str]] = []
     if holding:
-        known = view.api.get("processing", "/api/departments").get("departments") or []
+        known = view.api.get_shared("processing", "/api/departments", CATALOGUE_SECONDS).get("departments") or []
         found = set(qv.transfer_choices(known, (), department)) | (catalogue_departments(view) - {department})
         choices = [(d, d) for d in sorted(found)]
     can_extend = open_here and slip.get("extension") is None and slip.get("status") == "in_progress"
@@ -268,7 +263,7 @@ def already_decided(view: Any, code: str, task_id: str, action: str) -> bool:
 def procedure_name(view: Any, procedure: dict[str, Any]) -> str | None:
     """The name of the dossier's procedure version, from the catalogue (None if gone)."""
     try:
-        answer = view.api.get("intake", f"/api/procedures/{quote(str(procedure['code']), safe='')}")
+        answer = view.api.get_shared("intake", f"/api/procedures/{quote(str(procedure['code']), safe='')}")
     except ApiProblem:
         return None
     for version in answer.get("versions") or ():

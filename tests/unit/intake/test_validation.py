@@ -2,9 +2,9 @@
 
 import pytest
 
-from services.intake.dependencies import RateLimiter
 from services.intake.schemas import Submission
 from shared.http import ApiError, load
+from shared.rate_limit import RateLimiter
 from tests.unit.intake.test_reception import body
 
 

@@ -41,14 +41,18 @@ class Accounts:
 
 
 class Sessions:
-    def __init__(self):
-        self.items = {}
+    def __init__(self, accounts):
+        self.items, self.accounts = {}, accounts
 
     def get(self, key_hash):
         return self.items.get(key_hash)
 
     def add(self, session):
         self.items[session.key_hash] = session
+
+    def with_account(self, key_hash):
+        session = self.items.get(key_hash)
+        return None if session is None else (session, self.accounts.get(session.username))
 
     def touch(self, key_hash, now):
         self.items[key_hash].last_seen_at = now
@@ -65,7 +69,8 @@ class Sessions:
 
 class Work:
     def __init__(self):
-        self.accounts, self.sessions = Accounts(), Sessions()
+        self.accounts = Accounts()
+        self.sessions = Sessions(self.accounts)
 
 
 HASHER = PlainHasher()

@@ -107,13 +107,13 @@ def test_an_account_row_says_active_locked_or_disabled():
 def test_an_upload_gives_the_file_first_else_the_pasted_text():
     from werkzeug.datastructures import MultiDict
 
-    pasted = admin.Upload(MultiDict({"noi_dung": '{"procedures": []}\r\n'}), {})
-    assert admin.catalogue_text(pasted) == ('{"procedures": []}\n', {})
-    chosen = admin.Upload(MultiDict({"noi_dung": "bỏ qua"}), {"tep": ("dm.json", '\ufeff{"a": 1}'.encode())})
-    assert admin.catalogue_text(chosen) == ('{"a": 1}', {})  # the byte order mark is no part of the JSON
-    latin = admin.Upload(MultiDict(), {"tep": ("dm.json", "{'ấ'}".encode("utf-16"))})
-    assert "không phải văn bản UTF-8" in admin.catalogue_text(latin)[1]["tep"][0]
-    assert "tep" in admin.catalogue_text(admin.Upload(MultiDict({"noi_dung": "  "}), {}))[1]
+    pasted = MultiDict({"noi_dung": '{"procedures": []}\r\n'})
+    assert admin.catalogue_text(pasted, {}) == ('{"procedures": []}\n', {})
+    chosen = {"tep": ("dm.json", '\ufeff{"a": 1}'.encode())}
+    assert admin.catalogue_text(MultiDict({"noi_dung": "bỏ qua"}), chosen) == ('{"a": 1}', {})  # no byte order mark
+    latin = {"tep": ("dm.json", "{'ấ'}".encode("utf-16"))}
+    assert "không phải văn bản UTF-8" in admin.catalogue_text(MultiDict(), latin)[1]["tep"][0]
+    assert "tep" in admin.catalogue_text(MultiDict({"noi_dung": "  "}), {})[1]
 
 
 def test_the_json_of_a_catalogue_is_an_object_and_its_digest_ignores_line_breaks():

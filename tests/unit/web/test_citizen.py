@@ -2,6 +2,7 @@
 bodies, the API's errors back on the form's fields, the timeline, the limit."""
 
 from services.web import citizen_forms as cf
+from services.web.form_errors import flatten, unplaced
 
 PROCEDURE = {
     "code": "2.000635",
@@ -183,40 +184,11 @@ def test_the_values_shown_again_and_the_first_showings_defaults():
 
 
 def test_nested_api_errors_flatten_to_dotted_names_and_the_rest_are_listed():
-    flat = cf.flatten({"applicant": {"on_behalf_of": {"id_number": ["x"]}}, "notify": ["a", "b"], "channel": ["c"]})
+    flat = flatten({"applicant": {"on_behalf_of": {"id_number": ["x"]}}, "notify": ["a", "b"], "channel": ["c"]})
     assert flat == {"applicant.on_behalf_of.id_number": ["x"], "notify": ["a", "b"], "channel": ["c"]}
-    assert cf.others(flat, ["notify"]) == ["x", "c"]
+    assert unplaced(flat, ["notify"]) == ["x", "c"]
 
 
 def test_only_full_and_partial_online_service_is_offered():
     assert cf.offered_online({"online_service": "full"}) and cf.offered_online({"online_service": "partial"})
     assert not cf.offered_online({"online_service": "none"}) and not cf.offered_online({})
-
-
-# --- the per-address limit --------------------------------------------------------------------
-
-
-def test_an_address_gets_limit_submissions_an_hour_and_is_told_when_it_may_again():
-    limit = cf.SubmissionLimit(limit=2, window=3600)
-    assert limit.take("a", now=0) and limit.take("a", now=10)
-    assert limit.take("a", now=20) is None
-    assert limit.retry_after("a", now=20) == 3580
-    assert limit.take("b", now=20)  # another address has its own
-    assert limit.take("a", now=3600.5)  # the first one has left the hour
-    assert limit.retry_after("b", now=30) == 0
-
-
-def test_a_place_given_back_does_not_count():
-    limit = cf.SubmissionLimit(limit=1, window=3600)
-    place = limit.take("a", now=0)
-    assert place is not None
-    limit.give_back(place)
-    assert limit.take("a", now=1) is not None
-
-
-def test_the_limit_forgets_the_least_recently_seen_address_first():
-    limit = cf.SubmissionLimit(limit=1, window=3600, max_clients=2)
-    limit.take("a", now=0)
-    limit.take("b", now=1)
-    limit.take("c", now=2)
-    assert list(limit.times) == ["b", "c"]

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from services.intake.schemas import Acceptance, Reason, Submission, Supplement
 from services.web import counter_forms as forms
+from services.web.form_errors import unplaced
 from shared.http import in_words
 
 PROCEDURE = {
@@ -148,11 +149,11 @@ def test_nested_api_errors_come_back_under_the_form_field_names():
         "documents.2.copies": ["Số bản phải từ 1 đến 100"],  # the body's documents[1] is the form's row 2
     }
     shown = forms.reception_fields("citizen", forms.rows_of(form), postal=True)
-    assert forms.unplaced(errors, shown) == []  # every message has its place on the form
+    assert unplaced(errors, shown) == []  # every message has its place on the form
     no_phone = forms.submission(citizen_form(**{"applicant.phone": "", "notify.email": "1"}), "1.001776").body
     errors = forms.form_errors(api_errors(no_phone))
     assert errors == {"notify": ["Cần số điện thoại để nhận tin nhắn SMS", "Cần email để nhận thông báo qua email"]}
-    assert forms.unplaced(errors, shown) == []
+    assert unplaced(errors, shown) == []
 
 
 def test_an_organisation_without_a_representative_id_is_named_at_that_field():
@@ -171,7 +172,7 @@ def test_an_organisation_without_a_representative_id_is_named_at_that_field():
 def test_messages_the_form_has_no_place_for_are_listed_not_lost():
     errors = forms.form_errors({"channel": ["Cán bộ một cửa nhận kênh counter hoặc postal"], "_schema": ["Lỗi"]})
     shown = forms.reception_fields("citizen", [0, 1], postal=False)
-    assert forms.unplaced(errors, shown) == ["channel: Cán bộ một cửa nhận kênh counter hoặc postal", "_schema: Lỗi"]
+    assert unplaced(errors, shown) == ["Cán bộ một cửa nhận kênh counter hoặc postal", "Lỗi"]
     assert forms.form_errors(None) == {}
     assert forms.form_errors({"reason": ["Độ dài phải từ 5 đến 2000 ký tự"]}, prefix="refuse") == {
         "refuse.reason": ["Độ dài phải từ 5 đến 2000 ký tự"]

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from services.web import queue_view as qv
+from services.web.form_errors import flatten, rename
 from shared.clock import TZ
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)
@@ -125,22 +126,22 @@ def test_the_new_date_is_vietnam_time_at_close_of_business_unless_a_time_is_give
     assert set(qv.new_due_at("2026-12-21", "25:99")[1]) == {"new_time"}
 
 
-def test_api_errors_are_flattened_translated_and_renamed():
+def test_api_errors_are_flattened_and_renamed():
     fields = {
-        "items": {"1": {"reason": ["Shorter than minimum length 1."]}},
+        "items": {"1": {"reason": ["Không được để trống"]}},
         "reason": ["Cần nêu lý do"],
         "to_department": "Mã phòng ban sai",
     }
-    flat = qv.flatten_errors(fields)
+    flat = flatten(fields)
     assert flat == {
         "items.1.reason": ["Không được để trống"],
         "reason": ["Cần nêu lý do"],
         "to_department": ["Mã phòng ban sai"],
     }
-    renamed = qv.rename_errors(flat, {"reason": "transfer_reason"})
+    renamed = rename(flat, {"reason": "transfer_reason"})
     assert renamed["transfer_reason"] == ["Cần nêu lý do"] and "reason" not in renamed
-    assert qv.flatten_errors(None) == {} and qv.flatten_errors({}) == {}
-    assert qv.flatten_errors({"_schema": ["x", {"a": ["y"]}]}) == {"_schema": ["x"], "_schema.a": ["y"]}
+    assert flatten(None) == {} and flatten({}) == {}
+    assert flatten({"_schema": ["x", {"a": ["y"]}]}) == {"_schema": ["x"], "_schema.a": ["y"]}
 
 
 def test_transfer_choices_join_processing_and_the_catalogue_without_my_own():
