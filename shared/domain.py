@@ -67,6 +67,18 @@ class Unavailable(DomainError):
     code = "unavailable"
 
 
+class TooLarge(DomainError):
+    """The content is larger than its limit allows (413)."""
+
+    code = "too_large"
+
+
+class UnsupportedMedia(DomainError):
+    """The content is not of a kind that is accepted (415)."""
+
+    code = "unsupported_media_type"
+
+
 # Envelope fields: every other field of an event is its contract `data`.
 ENVELOPE_FIELDS = ("dossier_code", "correlation_id")
 

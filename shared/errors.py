@@ -7,13 +7,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RuleBroken, Unavailable
+from shared.domain import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleBroken,
+    TooLarge,
+    Unavailable,
+    UnsupportedMedia,
+)
 
 STATUS: dict[type[DomainError], int] = {
     InvalidInput: 400,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooLarge: 413,
+    UnsupportedMedia: 415,
     RuleBroken: 422,
     Unavailable: 503,
 }

@@ -75,6 +75,25 @@ class AgencyRef(_Open):
 APPLICANT_KINDS = ("citizen", "organisation", "foreigner")
 
 
+class FileRef(_Open):
+    """A file of a dossier by reference, never its content: its id, which
+    document it is, its SHA-256 (hex) and size in bytes, its media type, and `url` the
+    path of a signed link valid 15 minutes (intake's GET /api/files/{id}?expires=
+    &signature=, no token needed); later, GET /api/files/{id} with a token."""
+
+    id = fields.String(required=True)
+    document = fields.String(required=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    size = fields.Integer(required=True, validate=validate.Range(min=0))
+    type = fields.String(required=True)
+    url = fields.String()
+
+
+def _files() -> fields.List:
+    # optional: earlier events carry none
+    return fields.List(fields.Nested(FileRef), load_default=list)
+
+
 class DossierReceived(_Open):
     procedure_code = fields.String(required=True)
     procedure_version = fields.Integer(required=True)
@@ -98,6 +117,7 @@ class DossierReceived(_Open):
     # issue 13: the submission reference an online or postal dossier had before reception
     # (absent for a counter dossier, and in earlier events)
     reference = fields.String(allow_none=True)
+    files = _files()
 
 
 class Reason(_Open):
@@ -115,6 +135,13 @@ class DossierRefused(Reason):
 
 class DossierSupplemented(_Open):
     received_at = fields.AwareDateTime(required=True)
+    files = _files()
+
+
+class DossierFilesAdded(_Open):
+    """Files added to a dossier already received (the counter's scans after reception)."""
+
+    files = fields.List(fields.Nested(FileRef), required=True, validate=validate.Length(min=1))
 
 
 class DossierReturned(_Open):
@@ -237,6 +264,7 @@ class EventType(StrEnum):
     DOSSIER_SUPPLEMENTED = "dossier_supplemented"
     DOSSIER_WITHDRAWN = "dossier_withdrawn"
     DOSSIER_RETURNED = "dossier_returned"
+    DOSSIER_FILES_ADDED = "dossier_files_added"
     CALENDAR_CHANGED = "calendar_changed"
     PROCESSING_STARTED = "processing_started"
     DOSSIER_TRANSFERRED = "dossier_transferred"
@@ -262,6 +290,7 @@ EVENTS = {
     EventType.DOSSIER_SUPPLEMENTED: ("intake", DossierSupplemented),
     EventType.DOSSIER_WITHDRAWN: ("intake", Reason),
     EventType.DOSSIER_RETURNED: ("intake", DossierReturned),
+    EventType.DOSSIER_FILES_ADDED: ("intake", DossierFilesAdded),
     EventType.CALENDAR_CHANGED: ("intake", CalendarChanged),
     EventType.PROCESSING_STARTED: ("processing", ProcessingStarted),
     EventType.DOSSIER_TRANSFERRED: ("processing", DossierTransferred),

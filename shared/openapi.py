@@ -72,6 +72,17 @@ def obj(**properties):
     return {"type": "object", "properties": properties, "required": list(properties)}
 
 
+def multipart_body(schema):
+    """Document a route of shared.http.api that reads its own multipart/form-data body
+    (a file upload, streamed rather than read whole): put it above @api."""
+
+    def decorate(fn):
+        getattr(fn, OPENAPI_ATTR)["multipart"] = schema
+        return fn
+
+    return decorate
+
+
 def routes(service_cls):
     """(method, werkzeug url, method name, declaration or None) of every @http entrypoint."""
     for name in dir(service_cls):
@@ -143,6 +154,9 @@ def operation(service, name, url, declaration):
         op["parameters"] = parameters
     if d.get("body"):
         op["requestBody"] = {"required": not d.get("body_optional"), "content": _content(d["body"])}
+    if d.get("multipart"):  # a file upload read as a stream (multipart_body)
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": d["multipart"]}}}
+        errors |= {408, 413, 415}
     if d.get("form"):  # an HTML form's fields; its answers are pages, declared in `answers`
         op["requestBody"] = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": d["form"]}}}
     if roles is not None:

@@ -19,6 +19,18 @@ SUBMISSION = {
     },
 }
 
+# A file of a dossier (the upload's answer, the dossier view's `files`)
+FILE = obj(
+    id=STRING,
+    document=STRING,
+    name=STRING,
+    type=STRING,
+    size=INTEGER,
+    sha256=STRING,
+    uploaded_at=MOMENT,
+    uploaded_by=STRING,
+)
+
 DOSSIER = obj(
     code=nullable(STRING),  # null until received: then `reference` names it
     reference=nullable(STRING),
@@ -57,6 +69,7 @@ DOSSIER = obj(
     flags={"type": "object"},
     history=array(obj(status=STRING, at=MOMENT, actor=nullable(STRING), note=nullable(STRING))),
     forms=array(STRING),  # the printable forms it has now: "01" (receipt), "02", "03"
+    files=array(FILE),
 )
 
 # GET /api/dossiers: the register's list, newest submission first

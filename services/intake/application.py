@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -22,10 +22,12 @@ from services.intake.domain.model import (
     CalendarOverride,
     CalendarOverrides,
     Dossier,
+    DossierFile,
     ImportPlan,
     Procedure,
     ProcedureVersion,
     Role,
+    no_link,
 )
 from shared.calendar import WorkingCalendar
 from shared.events import agency_of_code
@@ -191,7 +193,15 @@ def _applicants_dossier(work: Work, code: str, actor: Actor) -> Dossier:
     return dossier
 
 
-def accept(work: Work, code: str, missing: Sequence[str], note: str, actor: Actor, now: datetime) -> Dossier:
+def accept(
+    work: Work,
+    code: str,
+    missing: Sequence[str],
+    note: str,
+    actor: Actor,
+    now: datetime,
+    link: Callable[[str], str] = no_link,
+) -> Dossier:
     dossier = _counter_dossier(work, code, actor)
     procedure = work.procedures.version(dossier.procedure_id)
     dossier.accept(
@@ -203,6 +213,7 @@ def accept(work: Work, code: str, missing: Sequence[str], note: str, actor: Acto
         note=note,
         next_code=lambda received_at: work.codes.next_code(dossier.agency_code, received_at),
         agency=work.agencies.configured(dossier.agency_code),
+        link=link,
     )
     return dossier
 
@@ -221,10 +232,70 @@ def refuse(work: Work, code: str, reason: str, actor: Actor, now: datetime) -> D
     return dossier
 
 
-def supplement(work: Work, code: str, documents: Sequence[Mapping[str, Any]], actor: Actor, now: datetime) -> Dossier:
+def supplement(
+    work: Work,
+    code: str,
+    documents: Sequence[Mapping[str, Any]],
+    actor: Actor,
+    now: datetime,
+    link: Callable[[str], str] = no_link,
+) -> Dossier:
     dossier = _applicants_dossier(work, code, actor)
-    dossier.supplement(documents, actor.sub, now)
+    dossier.supplement(documents, actor.sub, now, link=link)
     return dossier
+
+
+# --- files ------------------------------------------------------------------
+
+
+def check_attachable(work: Work, code: str, actor: Actor) -> list[str]:
+    """What an upload checks before its body is read (nothing is stored for a refusal):
+    the counter of the dossier's agency (403 for another's) or the portal that submitted
+    it (404 for anyone else's), while the dossier can take papers from it (409) and
+    has room left (413). Answers the documents a file may be declared as."""
+    dossier = _applicants_dossier(work, code, actor)
+    dossier.require_taking_papers(actor.role)
+    dossier.require_room(0)
+    return dossier.named_documents(work.procedures.version(dossier.procedure_id))
+
+
+def check_document(named: Sequence[str], document: str) -> None:
+    """The declared document, refused (422) before the file is read when it names none
+    of `named` (check_attachable's answer)."""
+    Dossier.require_document(named, document)
+
+
+def attach_file(
+    work: Work,
+    code: str,
+    actor: Actor,
+    *,
+    document: str,
+    name: str | None,
+    sha256: str,
+    size: int,
+    media_type: str,
+    now: datetime,
+    file_id: str | None = None,
+    link: Callable[[str], str] = no_link,
+) -> DossierFile:
+    """A file already in the store (by its SHA-256) becomes a file of the dossier, under
+    the same checks as check_attachable and the dossier's rules (model.Dossier.attach).
+    Refused, the stored content is simply unreferenced: the sweep removes it."""
+    dossier = _applicants_dossier(work, code, actor)
+    procedure = work.procedures.version(dossier.procedure_id)
+    file = DossierFile(
+        id=file_id or str(uuid.uuid4()),
+        dossier_code=dossier.code,
+        document=document,
+        name=policies.clean_file_name(name),
+        media_type=media_type,
+        size=size,
+        sha256=sha256,
+        uploaded_at=now,
+        uploaded_by=actor.sub,
+    )
+    return dossier.attach(file, procedure, actor.role, link=link)
 
 
 def withdraw(work: Work, code: str, reason: str, actor: Actor, now: datetime) -> Dossier:

@@ -1,5 +1,6 @@
-"""intake's commands for `motcua`: the catalogue and the calendar, straight on
-intake's database (the running service publishes the events they owe)."""
+"""intake's commands for `motcua`: the catalogue, the calendar, the agencies and the
+file store's sweep, straight on intake's database (the running service publishes the
+events they owe)."""
 
 import json
 import sys
@@ -84,6 +85,23 @@ def register(sub):
     )
     remove.add_argument("day", type=date.fromisoformat, help="the day, YYYY-MM-DD")
     remove.set_defaults(func=cmd_calendar_remove)
+
+    files = sub.add_parser(
+        "files",
+        help="the dossiers' file store",
+        description="The file store of the dossiers' files (MOTCUA_FILES_URL; by default var/files).",
+    )
+    files_sub = files.add_subparsers(dest="files_command", required=True, metavar="ACTION")
+    sweep = files_sub.add_parser(
+        "sweep",
+        help="delete stored files no dossier refers to",
+        description="Delete every stored file that no dossier's file refers to and that was stored more "
+        "than --grace-hours ago (24 by default: an upload stores its file before the dossier refers "
+        "to it), printing the SHA-256 of each file deleted. intake also sweeps on a timer "
+        "(FILES_SWEEP_SECONDS).",
+    )
+    sweep.add_argument("--grace-hours", type=float, default=24.0, help="keep what is younger (default 24)")
+    sweep.set_defaults(func=cmd_files_sweep)
 
 
 def _sessions():
@@ -197,3 +215,21 @@ def cmd_agency_list(args):
     from services.intake.adapters import queries
 
     _print(_run(lambda work: queries.agencies(work.session)))
+
+
+def cmd_files_sweep(args):
+    from datetime import timedelta
+
+    from services.intake.service import sweep_unreferenced
+    from shared.files import file_store
+
+    if args.grace_hours < 0:
+        sys.exit("motcua files sweep: --grace-hours cannot be negative")
+    sessions = _sessions()
+    try:
+        removed = sweep_unreferenced(sessions, file_store(), timedelta(hours=args.grace_hours))
+    finally:
+        sessions.engine.dispose()
+    for sha256 in removed:
+        print(f"removed {sha256}")
+    print(f"{len(removed)} unreferenced files removed", file=sys.stderr)

@@ -64,3 +64,16 @@ class LookupLimiter(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.limits
+
+
+class Files(DependencyProvider):
+    """`self.files`: the file store (shared.files.file_store: MOTCUA_FILES_URL, by
+    default the filesystem under var/files), made once when the container sets up."""
+
+    def setup(self):
+        from shared.files import file_store
+
+        self.store = file_store()
+
+    def get_dependency(self, worker_ctx):
+        return self.store

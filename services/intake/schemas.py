@@ -618,3 +618,29 @@ class LookupQuery(Schema):
 
 class DayPath(Strict):
     day = _day(required=True)
+
+
+# --- files ------------------------------------------------------------------
+
+
+class FileForm(Strict):
+    """POST /api/dossiers/{code}/files, multipart/form-data: `file` (PDF, JPEG or PNG,
+    the type sniffed from the content, at most 20 MB) and `document`, which paper of
+    the dossier it is (one the procedure or the dossier names, or "Giấy tờ khác")."""
+
+    file = fields.Raw(required=True, metadata={"type": "string", "contentMediaType": "application/octet-stream"})
+    document = _text(max_length=500)
+
+
+class FilePath(Strict):
+    id = fields.String(
+        required=True,
+        validate=validate.Regexp(r"[0-9a-f-]{36}\Z", error="Mã tệp là một UUID"),
+    )
+
+
+class FileLinkQuery(Query):
+    """A signed link (the events' `url`): both or neither; without them a token."""
+
+    expires = fields.Integer(load_default=None, validate=validate.Range(min=0, max=2**40))
+    signature = fields.String(load_default=None, validate=validate.Length(max=200))

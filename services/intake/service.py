@@ -4,12 +4,16 @@ become calls of application.py (writes, in one unit of work) or adapters/queries
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
+from werkzeug.wrappers import Response
+
 from services.intake import answers, application, dependencies
-from services.intake.adapters import idempotency, pages, queries
+from services.intake.adapters import file_links, idempotency, pages, queries, uploads
 from services.intake.adapters.repository import IntakeWork
-from services.intake.domain.errors import DossierIncomplete
+from services.intake.domain import policies
+from services.intake.domain.errors import DossierIncomplete, DossierNotFound, FileNotFound
 from services.intake.domain.model import Actor
 from services.intake.schemas import (
     DEMO_CATALOGUE,
@@ -22,6 +26,9 @@ from services.intake.schemas import (
     DossierListQuery,
     DueQuery,
     Expiry,
+    FileForm,
+    FileLinkQuery,
+    FilePath,
     Guidance,
     ImportQuery,
     LookupPageQuery,
@@ -35,6 +42,7 @@ from shared import clock, logs, scope
 from shared.domain import DomainError, NotFound
 from shared.errors import http_error
 from shared.events import EventType
+from shared.files import FileCorrupted, FileMissing, sweep
 from shared.http import (
     ApiError,
     api,
@@ -48,8 +56,9 @@ from shared.http import (
     read_body,
 )
 from shared.messaging import handles
-from shared.openapi import Media
+from shared.openapi import Media, multipart_body
 from shared.service import ServiceBase
+from shared.timer import every
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +99,7 @@ class IntakeService(ServiceBase):
 
     lookups = dependencies.LookupLimiter()
     dossier_scope = scope.DossierScope()
+    files = dependencies.Files()
 
     # --- dossiers -------------------------------------------------------------
 
@@ -160,7 +170,7 @@ class IntakeService(ServiceBase):
             return self._counter_action(
                 claims,
                 lambda work, actor, now: application.accept(
-                    work, code, body["missing_documents"], body["note"], actor, now
+                    work, code, body["missing_documents"], body["note"], actor, now, link=file_links.signer(now)
                 ),
             )
         except DossierIncomplete:
@@ -185,7 +195,10 @@ class IntakeService(ServiceBase):
     @api(roles=("counter", "portal"), body=Supplement, answers={200: answers.DOSSIER}, errors=(403, 409, 422))
     def supplement(self, request, code, claims, body):
         return self._counter_action(
-            claims, lambda work, actor, now: application.supplement(work, code, body["documents"], actor, now)
+            claims,
+            lambda work, actor, now: application.supplement(
+                work, code, body["documents"], actor, now, link=file_links.signer(now)
+            ),
         )
 
     @http("POST", "/api/dossiers/<string:code>/withdraw")
@@ -199,6 +212,124 @@ class IntakeService(ServiceBase):
     @api(roles=("counter",), answers={200: answers.DOSSIER}, errors=(403, 409))
     def hand_back(self, request, code, claims):
         return self._counter_action(claims, lambda work, actor, now: application.hand_back(work, code, actor, now))
+
+    # --- files ----------------------------------------------------------
+
+    @http("POST", "/api/dossiers/<string:code>/files")
+    @multipart_body(FileForm)
+    @api(
+        roles=("counter", "portal"),
+        answers={201: answers.FILE},
+        errors=(403, 408, 409, 411, 413, 415, 422),
+        summary="attach a file (PDF, JPEG, PNG; at most 20 MB, 100 MB a dossier) to a dossier that can take papers",
+    )
+    def upload_file(self, request, code, claims):
+        """The counter (its agency's dossiers: 403 for another's) or the portal (the
+        online dossiers it submitted: 404 for anyone else's). Everything that can be
+        checked is checked before the body is read; the file part streams into the
+        store (type sniffed, hash and size counted on the way), then the row refers to
+        it. A refusal after the store answered leaves the content unreferenced: the
+        sweep removes it after 24 hours."""
+        actor = actor_of(claims)
+        uploads.refuse_early(request, policies.MAX_FILE_BYTES)
+        with self.db.work(self.work) as work:
+            named = application.check_attachable(work, code, actor)
+
+        def before_file(fields):
+            if fields.get("document"):
+                application.check_document(named, fields["document"])
+
+        upload = uploads.receive(
+            request, lambda reader: self.files.put(reader, policies.MAX_FILE_BYTES), before_file=before_file
+        )
+        form = load(FileForm, {"file": "-", "document": upload.fields.get("document")})
+        stored, now = upload.stored, clock.now()
+        with self.db.work(self.work) as work:
+            file = application.attach_file(
+                work,
+                code,
+                actor,
+                document=form["document"],
+                name=upload.filename,
+                sha256=stored.sha256,
+                size=stored.size,
+                media_type=stored.media_type,
+                now=now,
+                link=file_links.signer(now),
+            )
+            answer, dossier_code = queries.file_view(file), file.dossier_code
+        with logs.about(dossier_code):
+            log.info("file %s (%s, %d bytes) attached", answer["id"], stored.media_type, stored.size)
+        return json_response(201, answer)
+
+    @http("GET", "/api/files/<string:id>")
+    @api(
+        path=FilePath,
+        query=FileLinkQuery,
+        answers={
+            200: Media(
+                {"application/pdf": None, "image/jpeg": None, "image/png": None},
+                description="the file's bytes, checked against its SHA-256 while streaming",
+            )
+        },
+        errors=(401, 403, 404),
+        summary="a dossier's file: for staff whose scope includes the dossier (Bearer token), "
+        "or through a signed link (?expires=&signature=, 15 minutes) without a token",
+    )
+    def get_file(self, request, id, query):
+        now = clock.now()
+        if query["signature"] is not None or query["expires"] is not None:
+            if not file_links.valid(id, query["expires"], query["signature"], now):
+                raise ApiError(403, "invalid_link", "Liên kết tải tệp không hợp lệ hoặc đã hết hạn")
+            claims = None
+        else:
+            claims = self.auth.require(request, *STAFF)
+        with self.db.transaction() as session:
+            file = queries.dossier_file(session, id)
+            code, sha256, size, media_type, name = file.dossier_code, file.sha256, file.size, file.media_type, file.name
+        if claims is not None:  # exactly the dossier's read scope; out of it, the file does not exist
+            departments = self.dossier_scope.departments_for(claims, code)
+            with self.db.transaction() as session:
+                try:
+                    queries.readable_dossier(session, code, claims, departments)
+                except DossierNotFound:
+                    raise FileNotFound(f"Không tìm thấy tệp {id}") from None
+        if not self.files.exists(sha256):
+            log.error("ALARM: file %s of dossier %s is missing from the store (%s)", id, code, sha256)
+            raise FileMissing(f"Tệp {id} không còn trong kho lưu trữ; đã báo cho quản trị viên", {"file": [id]})
+        answer = Response(self._verified(id, code, sha256), status=200, mimetype=media_type, direct_passthrough=True)
+        answer.headers["Content-Length"] = str(size)
+        answer.headers["Cache-Control"] = "no-store"
+        answer.headers["Content-Disposition"] = uploads.content_disposition(name)
+        return answer
+
+    def _verified(self, file_id, code, sha256):
+        """The stored bytes, each chunk held back until the next arrives: when the last
+        does not hash to the file's name, it is never sent, so the client sees a short
+        body (the headers are gone already) and the connection is closed."""
+        held = None
+        try:
+            for chunk in self.files.open(sha256):
+                if held is not None:
+                    yield held
+                held = chunk
+        except FileCorrupted:
+            log.error(
+                "ALARM: file %s of dossier %s does not match its SHA-256 %s: download cut short", file_id, code, sha256
+            )
+            raise
+        except Exception:
+            log.exception("reading file %s of dossier %s failed: download cut short", file_id, code)
+            raise
+        if held is not None:
+            yield held
+
+    @every("FILES_SWEEP_SECONDS", 3600)
+    def sweep_files(self):
+        """Stored files no dossier's file refers to after 24 hours are deleted."""
+        removed = sweep_unreferenced(self.db, self.files)
+        if removed:
+            log.info("file sweep: %d unreferenced files deleted", len(removed))
 
     @http("GET", "/api/dossiers/<string:code>/receipt")
     @api(roles=("counter", "admin"), answers={200: Media("text/html")}, errors=(403, 409))
@@ -466,6 +597,23 @@ class IntakeService(ServiceBase):
     def follow(self, env, work):
         """The register follows processing and postal (one queue per event type)."""
         application.follow(work, env["event_type"], env["dossier_code"], env["data"], env["occurred_at"])
+
+
+FILES_GRACE = timedelta(hours=24)
+
+
+def sweep_unreferenced(sessions, store, grace=FILES_GRACE):
+    """Delete what the store holds, older than `grace`, that no dossier_files row names
+    (the timer and `motcua files sweep`); the SHA-256s deleted. Ages are the store's
+    own (file times, object dates): the wall clock's, never the business clock's
+    (MOTCUA_CLOCK_OFFSET_SECONDS), which may be set elsewhere for a demonstration."""
+    now = datetime.now(UTC)
+
+    def referenced(candidates):
+        with sessions.transaction() as session:
+            return queries.referenced(session, candidates)
+
+    return sweep(store, referenced, now, grace)
 
 
 def on_start(sessions, config):

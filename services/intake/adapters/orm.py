@@ -13,6 +13,7 @@ from services.intake.domain.model import (
     CalendarOverride,
     Channel,
     Dossier,
+    DossierFile,
     DossierStatus,
     OnlineService,
     Outcome,
@@ -141,6 +142,24 @@ dossier_history = sa.Table(
     sa.Column("note", sa.Text, nullable=False, default=""),
 )
 
+# The files of a dossier (scans, uploads). The content is in the file store
+# under `sha256`, stored before the row is written; a stored file no row names is swept
+# after 24 hours. The key follows the dossier's (a reference becomes the code).
+dossier_files = sa.Table(
+    "dossier_files",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("dossier_code", sa.ForeignKey("dossiers.code", onupdate="CASCADE"), nullable=False, index=True),
+    sa.Column("document", sa.String(500), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("uploaded_at", Moment(), nullable=False),
+    sa.Column("uploaded_by", sa.String(100), nullable=False),
+    sa.Column("announced", sa.Boolean, nullable=False, default=False),  # listed by an event
+)
+
 # Last dossier number given per receiving agency and day (restarts at 0001 daily).
 code_sequences = sa.Table(
     "code_sequences",
@@ -175,12 +194,20 @@ calendar_overrides = sa.Table(
 
 mapper_registry.map_imperatively(ProcedureVersion, procedures)
 mapper_registry.map_imperatively(Transition, dossier_history)
+mapper_registry.map_imperatively(DossierFile, dossier_files)
 mapper_registry.map_imperatively(
     Dossier,
     dossiers,
     properties={
         # only the entries a change appends are written; the stored trail is read by the views
         "trail": relationship(Transition, lazy="noload", cascade="save-update"),
+        # the files are loaded when a rule needs them (the total, the events' lists)
+        "files": relationship(
+            DossierFile,
+            lazy="select",
+            cascade="save-update",
+            order_by=[dossier_files.c.uploaded_at, dossier_files.c.id],
+        ),
     },
 )
 mapper_registry.map_imperatively(CalendarOverride, calendar_overrides)

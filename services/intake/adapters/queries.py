@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.intake.adapters import orm
-from services.intake.domain.errors import DossierNotFound, FormNotAvailable, NotReceived
+from services.intake.domain.errors import DossierNotFound, FileNotFound, FormNotAvailable, NotReceived
 from services.intake.domain.model import (
     Agency,
     CalendarOverride,
     Dossier,
+    DossierFile,
     PostalStatus,
     ProcedureVersion,
     ReturnMethod,
@@ -81,7 +82,39 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
         },
         "history": [{"status": h.status, "at": h.at, "actor": h.actor, "note": h.note} for h in history],
         "forms": printable_forms(dossier),
+        "files": [file_view(f) for f in dossier.files],
     }
+
+
+# --- files ------------------------------------------------------------------
+
+
+def file_view(file: DossierFile) -> dict[str, Any]:
+    """A file of a dossier as the upload answers it and the dossier view lists it."""
+    return {
+        "id": file.id,
+        "document": file.document,
+        "name": file.name,
+        "type": file.media_type,
+        "size": file.size,
+        "sha256": file.sha256,
+        "uploaded_at": file.uploaded_at,
+        "uploaded_by": file.uploaded_by,
+    }
+
+
+def dossier_file(session: Session, file_id: str) -> DossierFile:
+    """A file by its id (its dossier_code is the dossier's key now); 404 when none."""
+    found = session.get(DossierFile, file_id)
+    if found is None:
+        raise FileNotFound(f"Không tìm thấy tệp {file_id}")
+    return found
+
+
+def referenced(session: Session, candidates: Sequence[str]) -> set[str]:
+    """Which of these SHA-256s a dossier's file refers to: what the sweep keeps."""
+    table = orm.dossier_files
+    return set(session.scalars(sa.select(table.c.sha256).where(table.c.sha256.in_(list(candidates))).distinct()))
 
 
 def printable_forms(dossier: Dossier) -> list[str]:

@@ -1,7 +1,7 @@
 """The refusals of intake's rules. Each subclasses a category of shared.domain (which
 fixes its HTTP status) and names the contract's error code."""
 
-from shared.domain import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
+from shared.domain import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, TooLarge
 
 
 class DossierNotFound(NotFound):
@@ -95,4 +95,27 @@ class CatalogueConflict(RuleBroken):
 
 
 class NoOverride(NotFound):
+    code = "not_found"
+
+
+class NotTakingPapers(Conflict):
+    """Files are added only while the dossier can still take papers (policies,
+    model.TAKES_PAPERS)."""
+
+    code = "wrong_status"
+
+
+class UnknownDocument(RuleBroken):
+    """A file declared as a document the dossier does not name (nor "Giấy tờ khác")."""
+
+    code = "unknown_document"
+
+
+class DossierFilesTooLarge(TooLarge):
+    """A dossier's files together at most policies.MAX_DOSSIER_FILES_BYTES."""
+
+    code = "dossier_files_too_large"
+
+
+class FileNotFound(NotFound):
     code = "not_found"

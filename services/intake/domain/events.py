@@ -4,7 +4,7 @@ publishes. The fields besides the envelope's are the contract's `data`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -43,6 +43,20 @@ class AgencyRef:
 
 
 @dataclass(frozen=True)
+class FileRef:
+    """A file of the dossier by reference, never its content: `url` is the
+    path of a signed, expiring link (GET /api/files/{id}?expires=&signature=) that
+    works without a token; after it expires the file is read with a token."""
+
+    id: str
+    document: str
+    sha256: str
+    size: int
+    type: str
+    url: str
+
+
+@dataclass(frozen=True)
 class DossierReceived(DomainEvent):
     """Reception (tiếp nhận): the deadline runs from received_at."""
 
@@ -65,6 +79,8 @@ class DossierReceived(DomainEvent):
     # the submission reference it had before reception (none for a counter dossier)
     # [Circular 01/2018/TT-VPCP Art. 19; CONTRACT "Submission references and codes"]
     reference: str | None = None
+    # the files of the dossier when it is received (an online dossier's uploads)
+    files: list[FileRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,17 @@ class DossierSupplemented(DomainEvent):
     event_type: ClassVar[EventType] = EventType.DOSSIER_SUPPLEMENTED
     received_at: datetime
     documents: list[dict[str, Any]]
+    # the files uploaded since the supplement was requested
+    files: list[FileRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DossierFilesAdded(DomainEvent):
+    """Files added to a dossier already received (the counter scanning its papers
+    after reception): the departments learn of them."""
+
+    event_type: ClassVar[EventType] = EventType.DOSSIER_FILES_ADDED
+    files: list[FileRef]
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,13 @@ from typing import Any
 from services.intake.domain import policies
 from services.intake.domain.errors import (
     ChannelNotAllowed,
+    DossierFilesTooLarge,
     DossierIncomplete,
     FormNotAvailable,
     NoOverride,
     NotReadyForCounterReturn,
     NotReceived,
+    NotTakingPapers,
     NoVersionInEffect,
     OnlineContactMissing,
     OnlineServiceNotOffered,
@@ -32,6 +34,7 @@ from services.intake.domain.errors import (
     ProcedureExpired,
     ProcedureNotYetEffective,
     ReturnMethodNotAllowed,
+    UnknownDocument,
     UnknownProcedure,
     WrongStatus,
 )
@@ -41,11 +44,13 @@ from services.intake.domain.events import (
     CalendarChanged,
     Channels,
     Contacts,
+    DossierFilesAdded,
     DossierReceived,
     DossierRefused,
     DossierReturned,
     DossierSupplemented,
     DossierWithdrawn,
+    FileRef,
 )
 from shared.calendar import WorkingCalendar
 from shared.domain import Aggregate
@@ -148,6 +153,25 @@ WITHDRAWABLE = (
     DossierStatus.SUPPLEMENT_REQUESTED,
     DossierStatus.AWAITING_PAYMENT,
 )
+
+# Files are added while the dossier can still take papers: the counter scans
+# the papers it holds until a department decides (submitted, received, in progress:
+# processing starts within a second of reception, so a counter scanning after it must
+# still be able to), and whatever the applicant brings when asked to complete it; the
+# applicant (the portal) adds papers only before reception or when asked to complete
+# the dossier [Decree 61/2018/NĐ-CP Art. 17].
+TAKES_PAPERS: dict[str, tuple[DossierStatus, ...]] = {
+    "counter": (
+        DossierStatus.SUBMITTED,
+        DossierStatus.RECEIVED,
+        DossierStatus.IN_PROGRESS,
+        DossierStatus.SUPPLEMENT_REQUESTED,
+    ),
+    "portal": (DossierStatus.SUBMITTED, DossierStatus.SUPPLEMENT_REQUESTED),
+}
+# files added in these statuses are announced at once (dossier_files_added); those of a
+# submitted dossier go with dossier_received, those of a supplement with dossier_supplemented
+ANNOUNCED_AT_ONCE = (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS)
 
 # what the return step hands back, by the status it ends [Decree 61/2018/NĐ-CP Art. 19-20]
 HANDED_BACK: dict[DossierStatus, Outcome] = {
@@ -525,6 +549,40 @@ class Transition:
 
 
 @dataclass(eq=False)
+class DossierFile:
+    """A file of the dossier: the content lives in the file store under its
+    SHA-256 (content-addressed, written once, stored before this row refers to it);
+    `announced` once an event listed it."""
+
+    id: str
+    dossier_code: str
+    document: str  # which paper of the dossier it is (policies.document_of_file)
+    name: str  # the file name as sent, cleaned (policies.clean_file_name)
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: str  # the uploader's `sub`
+    announced: bool = False
+
+    def reference(self, link: Callable[[str], str]) -> FileRef:
+        """The event's reference to it; `link(id)` gives the signed link's path."""
+        return FileRef(
+            id=self.id,
+            document=self.document,
+            sha256=self.sha256,
+            size=self.size,
+            type=self.media_type,
+            url=link(self.id),
+        )
+
+
+def no_link(file_id: str) -> str:
+    """The authenticated path of a file (where no signed link is made, e.g. the unit tier)."""
+    return f"/api/files/{file_id}"
+
+
+@dataclass(eq=False)
 class Dossier(Aggregate):
     """A dossier in the register with its citizen-facing status, flags and deadlines."""
 
@@ -580,6 +638,8 @@ class Dossier(Aggregate):
     outcome: str | None = None  # what was handed back (Outcome), once returned
     # the entries of the audit trail this change adds (the stored trail is read, not loaded)
     trail: list[Transition] = dataclasses.field(default_factory=list)
+    # the files of the dossier (dossier_files), in the order uploaded
+    files: list[DossierFile] = dataclasses.field(default_factory=list)
 
     @classmethod
     def register(
@@ -695,9 +755,11 @@ class Dossier(Aggregate):
         now: datetime,
         note: str = "",
         agency: Agency | None = None,
+        link: Callable[[str], str] = no_link,
     ) -> None:
         """Reception (tiếp nhận): the legal reception time starts the deadline. For a
-        postal collection it is the signed hand-over, not the counter's check."""
+        postal collection it is the signed hand-over, not the counter's check. The
+        event lists the files uploaded before (an online dossier's)."""
         self.received_at = self.handed_over_at or now
         self.due_at = procedure.appointment(calendar, self.received_at)
         self.received_by = actor
@@ -723,6 +785,7 @@ class Dossier(Aggregate):
                 applicant_kind=self.applicant_kind,
                 agency=(agency or Agency.unconfigured(self.agency_code)).reference(),
                 reference=self.reference,
+                files=self._announce(link),
             )
         )
 
@@ -736,6 +799,7 @@ class Dossier(Aggregate):
         note: str = "",
         agency: Agency | None = None,
         next_code: Callable[[datetime], str] | None = None,
+        link: Callable[[str], str] = no_link,
     ) -> None:
         """The counter accepts an online or postal dossier (Form 01), or answers with
         the complete list of what is missing (Form 02) and receives nothing. Accepted,
@@ -747,7 +811,9 @@ class Dossier(Aggregate):
             raise incomplete(procedure, policies.missing_documents(procedure.documents, self.documents, missing))
         if next_code is not None and self.legal_code is None:
             self.code = next_code(self.handed_over_at or now)
-        self.receive(procedure, calendar, actor, now, note=note or f"kênh {self.channel}", agency=agency)
+            for file in self.files:  # the files follow the key (the table: ON UPDATE CASCADE)
+                file.dossier_code = self.code
+        self.receive(procedure, calendar, actor, now, note=note or f"kênh {self.channel}", agency=agency, link=link)
 
     def keep_guidance(
         self, procedure: ProcedureVersion, marked: Sequence[str], note: str, actor: str, now: datetime
@@ -794,9 +860,12 @@ class Dossier(Aggregate):
             )
         )
 
-    def supplement(self, documents: Sequence[Mapping[str, Any]], actor: str, now: datetime) -> None:
+    def supplement(
+        self, documents: Sequence[Mapping[str, Any]], actor: str, now: datetime, link: Callable[[str], str] = no_link
+    ) -> None:
         """The citizen brings what processing asked for: the complete dossier is
-        received now and processing resumes."""
+        received now and processing resumes. The event lists the files uploaded since
+        the request."""
         self._require_status(DossierStatus.SUPPLEMENT_REQUESTED, action="nhận bổ sung")
         added = [dict(d) for d in documents]
         self.documents = [*self.documents, *added]  # a new list: the stored JSON is replaced
@@ -805,9 +874,83 @@ class Dossier(Aggregate):
         self._move(DossierStatus.IN_PROGRESS, max(now, self.status_at), actor, f"bổ sung: {names}")
         self.record(
             DossierSupplemented(
-                dossier_code=self.code, correlation_id=self.correlation_id, received_at=now, documents=added
+                dossier_code=self.code,
+                correlation_id=self.correlation_id,
+                received_at=now,
+                documents=added,
+                files=self._announce(link),
             )
         )
+
+    def named_documents(self, procedure: ProcedureVersion) -> list[str]:
+        """What a file of this dossier may be declared as (besides policies.OTHER_DOCUMENT):
+        the procedure version's documents, the papers listed in the dossier, the items
+        of its latest request to complete it."""
+        requested = [i["name"] for i in (self.supplement_request or {}).get("items", [])]
+        return [*procedure.documents, *(d["name"] for d in self.documents), *requested]
+
+    def require_taking_papers(self, role: str) -> None:
+        """Refused (409) unless the dossier can take papers now from this role (TAKES_PAPERS)."""
+        if self.status not in TAKES_PAPERS.get(role, ()):
+            raise NotTakingPapers(
+                f"Hồ sơ {self.code} đang ở trạng thái {self.status}: không thể thêm tệp",
+                {"status": [str(self.status)]},
+            )
+
+    @staticmethod
+    def require_document(named: Sequence[str], document: str) -> str:
+        """The document a file is declared as, spelled as the dossier names it; refused
+        (422) when it is none of `named` nor policies.OTHER_DOCUMENT."""
+        found = policies.document_of_file(document, named)
+        if found is None:
+            choices = ", ".join([*dict.fromkeys(named), policies.OTHER_DOCUMENT])
+            raise UnknownDocument(
+                f"Tệp phải là một giấy tờ của hồ sơ hoặc '{policies.OTHER_DOCUMENT}'",
+                {"document": [f"Chọn một trong: {choices}"]},
+            )
+        return found
+
+    def require_room(self, size: int) -> None:
+        """Refused (413) when a file of `size` bytes would take the dossier's files past
+        policies.MAX_DOSSIER_FILES_BYTES (0: whether any room is left)."""
+        used = sum(f.size for f in self.files)
+        if used + size > policies.MAX_DOSSIER_FILES_BYTES or used >= policies.MAX_DOSSIER_FILES_BYTES:
+            limit = policies.MAX_DOSSIER_FILES_BYTES // (1024 * 1024)
+            raise DossierFilesTooLarge(
+                f"Tổng dung lượng tệp của hồ sơ vượt quá {limit} MB",
+                {"file": [f"Hồ sơ còn {max(0, policies.MAX_DOSSIER_FILES_BYTES - used)} byte cho tệp đính kèm"]},
+            )
+
+    def attach(
+        self,
+        file: DossierFile,
+        procedure: ProcedureVersion,
+        role: str,
+        link: Callable[[str], str] = no_link,
+    ) -> DossierFile:
+        """Add a stored file to the dossier: while it can take papers, declared as one of
+        its documents, the dossier's files within MAX_DOSSIER_FILES_BYTES in all. Added
+        to a dossier already received, the departments learn of it at once
+        (dossier_files_added); otherwise with reception or the supplement."""
+        self.require_taking_papers(role)
+        document = self.require_document(self.named_documents(procedure), file.document)
+        self.require_room(file.size)
+        file.document, file.dossier_code = document, self.code
+        self.files.append(file)
+        if self.status in ANNOUNCED_AT_ONCE:
+            self.record(
+                DossierFilesAdded(
+                    dossier_code=self.code, correlation_id=self.correlation_id, files=self._announce(link)
+                )
+            )
+        return file
+
+    def _announce(self, link: Callable[[str], str]) -> list[FileRef]:
+        """The files no event listed yet, now listed."""
+        fresh = [f for f in self.files if not f.announced]
+        for f in fresh:
+            f.announced = True
+        return [f.reference(link) for f in fresh]
 
     def withdraw(self, reason: str, actor: str, now: datetime) -> None:
         """The citizen withdraws the dossier (rút hồ sơ) before a result exists."""

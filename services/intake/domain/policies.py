@@ -193,3 +193,44 @@ def display_name(applicant: Mapping[str, Any]) -> str:
     """The name forms and letters address ("Kính gửi"): a person's full name, an
     organisation's name."""
     return str(applicant.get("name") if applicant.get("kind") == ORGANISATION else applicant.get("full_name") or "")
+
+
+# --- attachments: the scanned or uploaded papers [Decree 61/2018/NĐ-CP Art. 17] ----------
+# The counter scans the paper dossier into the system; an online dossier arrives as
+# files. Limits of this system (no legal text fixes them): a file at most 20 MB, a
+# dossier's files at most 100 MB in all.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_DOSSIER_FILES_BYTES = 100 * 1024 * 1024
+MAX_FILE_NAME_LENGTH = 200
+# what a file is when it is none of the dossier's named papers
+OTHER_DOCUMENT = "Giấy tờ khác"
+DEFAULT_FILE_NAME = "tep-dinh-kem"
+
+
+def document_of_file(document: str, named: Iterable[str]) -> str | None:
+    """The document a file is declared as, spelled as the dossier names it: one of
+    `named` (the procedure version's documents, the papers listed in the dossier, the
+    items of its request to complete it) compared without case or surrounding spaces,
+    or OTHER_DOCUMENT; None when it names none of them."""
+    wanted = " ".join(document.split()).casefold()
+    for name in [*named, OTHER_DOCUMENT]:
+        if " ".join(name.split()).casefold() == wanted and wanted:
+            return name
+    return None
+
+
+def clean_file_name(name: str | None) -> str:
+    """The file name as sent, kept for the download's Content-Disposition: no folder
+    (either separator), no control characters, at most MAX_FILE_NAME_LENGTH characters
+    (the extension kept), DEFAULT_FILE_NAME when nothing is left."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable()).strip().strip(".").strip()
+    if not base:
+        return DEFAULT_FILE_NAME
+    if len(base) > MAX_FILE_NAME_LENGTH:
+        stem, dot, ext = base.rpartition(".")
+        if dot and 0 < len(ext) <= 10:
+            base = stem[: MAX_FILE_NAME_LENGTH - len(ext) - 1] + "." + ext
+        else:
+            base = base[:MAX_FILE_NAME_LENGTH]
+    return base
