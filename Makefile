@@ -96,6 +96,7 @@ bench: install
 	$(BIN)/python -m bench.outbox_relay
 	$(BIN)/python -m bench.intake_submit
 	$(BIN)/python -m bench.intake_lookup
+	$(BIN)/python -m bench.files
 	$(BIN)/python -m bench.processing_queues
 	$(BIN)/python -m bench.notify_sms
 	$(BIN)/python -m bench.web

@@ -118,6 +118,10 @@ class DossierReceived(_Open):
     # (absent for a counter dossier, and in earlier events)
     reference = fields.String(allow_none=True)
     files = _files()
+    # whether the procedure may return its result electronically (a fully
+    # online one, Decree 42/2022/NĐ-CP): the citizen then downloads the result file
+    # (optional: earlier events lack it, and their results are on paper)
+    result_electronic = fields.Boolean(load_default=False)
 
 
 class Reason(_Open):
@@ -195,11 +199,30 @@ class DossierOverdue(_Open):
     due_at = fields.AwareDateTime(required=True)
 
 
+class ResultFileRef(_Open):
+    """The electronic result: a PDF the officer attached with the approval
+    of the last step, by reference: its id (intake serves it at GET /api/files/{id}
+    once it has followed result_ready), SHA-256, size, media type, file name, and
+    `url` the path of a signed link valid 15 minutes (no token needed)."""
+
+    id = fields.String(required=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    size = fields.Integer(required=True, validate=validate.Range(min=0))
+    type = fields.String(required=True)
+    name = fields.String(required=True)
+    url = fields.String()
+
+
 class ResultReady(_Open):
     finished_at = fields.AwareDateTime(required=True)
     summary = fields.String(required=True)
     return_method = fields.String(required=True, validate=validate.OneOf(RETURN_METHODS))
     postal_address = fields.String(allow_none=True)
+    # optional (earlier events, and results on paper, carry none): the result
+    # file, and `electronic` when the citizen may download it (the procedure returns its
+    # result electronically, dossier_received's `result_electronic`, and a file is there)
+    result_file = fields.Nested(ResultFileRef, allow_none=True)
+    electronic = fields.Boolean(load_default=False)
 
 
 # What a postal shipment carries back to the applicant: the result, or the refusal

@@ -70,6 +70,8 @@ DOSSIER = obj(
     history=array(obj(status=STRING, at=MOMENT, actor=nullable(STRING), note=nullable(STRING))),
     forms=array(STRING),  # the printable forms it has now: "01" (receipt), "02", "03"
     files=array(FILE),
+    # the electronic result processing announced with result_ready (GET /api/files/{id})
+    result_file=nullable(FILE),
 )
 
 # GET /api/dossiers: the register's list, newest submission first
@@ -106,6 +108,8 @@ LOOKUP = obj(
     # the citizen's timeline: each status and when (no actor, no note)
     steps=array(obj(status=STRING, at=MOMENT)),
     agency=nullable(obj(code=STRING, name=STRING, address=STRING)),
+    # the result may be downloaded at POST /api/lookup/result
+    result_download=BOOLEAN,
 )
 
 PROCEDURE = obj(

@@ -218,16 +218,32 @@ def cmd_agency_list(args):
 
 
 def cmd_files_sweep(args):
+    import os
     from datetime import timedelta
 
+    from nameko.standalone.rpc import ClusterRpcProxy
+
     from services.intake.service import sweep_unreferenced
+    from shared.config import DEFAULT_AMQP_URI
     from shared.files import file_store
 
     if args.grace_hours < 0:
         sys.exit("motcua files sweep: --grace-hours cannot be negative")
     sessions = _sessions()
     try:
-        removed = sweep_unreferenced(sessions, file_store(), timedelta(hours=args.grace_hours))
+        # the store is shared: what processing's cases name as their result is kept too
+        # (asked over RPC as intake: its reply queue is one intake's broker user may declare)
+        class AsIntake(ClusterRpcProxy):
+            class ServiceContainer(ClusterRpcProxy.ServiceContainer):
+                service_name = "intake"
+
+        with AsIntake({"AMQP_URI": os.environ.get("MOTCUA_AMQP_URI") or DEFAULT_AMQP_URI}, timeout=30) as rpc:
+            removed = sweep_unreferenced(
+                sessions,
+                file_store(),
+                timedelta(hours=args.grace_hours),
+                also_referenced=rpc.processing.referenced_files,
+            )
     finally:
         sessions.engine.dispose()
     for sha256 in removed:

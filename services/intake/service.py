@@ -7,10 +7,12 @@ import logging
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
+import eventlet
+from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from services.intake import answers, application, dependencies
-from services.intake.adapters import file_links, idempotency, pages, queries, uploads
+from services.intake.adapters import idempotency, pages, queries
 from services.intake.adapters.repository import IntakeWork
 from services.intake.domain import policies
 from services.intake.domain.errors import DossierIncomplete, DossierNotFound, FileNotFound
@@ -38,7 +40,7 @@ from services.intake.schemas import (
     Supplement,
     catalogue_file,
 )
-from shared import clock, logs, scope
+from shared import clock, file_links, logs, scope, uploads
 from shared.domain import DomainError, NotFound
 from shared.errors import http_error
 from shared.events import EventType
@@ -100,6 +102,7 @@ class IntakeService(ServiceBase):
     lookups = dependencies.LookupLimiter()
     dossier_scope = scope.DossierScope()
     files = dependencies.Files()
+    processing_rpc = RpcProxy("processing")  # the result files processing refers to (the sweep)
 
     # --- dossiers -------------------------------------------------------------
 
@@ -294,6 +297,10 @@ class IntakeService(ServiceBase):
                     queries.readable_dossier(session, code, claims, departments)
                 except DossierNotFound:
                     raise FileNotFound(f"Không tìm thấy tệp {id}") from None
+        return self._file_response(id, code, sha256, size, media_type, name)
+
+    def _file_response(self, id, code, sha256, size, media_type, name):
+        """A stored file as a download (attachment), verified while it streams."""
         if not self.files.exists(sha256):
             log.error("ALARM: file %s of dossier %s is missing from the store (%s)", id, code, sha256)
             raise FileMissing(f"Tệp {id} không còn trong kho lưu trữ; đã báo cho quản trị viên", {"file": [id]})
@@ -326,8 +333,14 @@ class IntakeService(ServiceBase):
 
     @every("FILES_SWEEP_SECONDS", 3600)
     def sweep_files(self):
-        """Stored files no dossier's file refers to after 24 hours are deleted."""
-        removed = sweep_unreferenced(self.db, self.files)
+        """Stored files no dossier's file and no case's result (processing's, asked over
+        RPC: the store is shared) refers to after 24 hours are deleted."""
+
+        def in_processing(candidates):
+            with eventlet.Timeout(PROCESSING_RPC_SECONDS):
+                return self.processing_rpc.referenced_files.call_async(candidates).result()
+
+        removed = sweep_unreferenced(self.db, self.files, also_referenced=in_processing)
         if removed:
             log.info("file sweep: %d unreferenced files deleted", len(removed))
 
@@ -418,6 +431,36 @@ class IntakeService(ServiceBase):
     )
     def lookup(self, request, body):
         return json_response(200, self._lookup(body["code"], body["field"], body["value"]))
+
+    @http("POST", "/api/lookup/result")
+    @api(
+        before=admit_lookup,
+        body=LookupQuery,
+        max_bytes=LOOKUP_MAX_BYTES,
+        answers={200: Media("application/pdf", description="the result file, checked against its SHA-256")},
+        errors=(404, 429),
+        summary="the citizen downloads the electronic result (a fully online procedure's, once ready) "
+        "with the code and the identifier of the lookup; the lookup's 404 otherwise",
+    )
+    def lookup_result(self, request, body):
+        """The same limits as the lookup: a wrong code or identifier counts against the
+        code; a right one with nothing to download answers the same 404."""
+        code, field, value = body["code"], body["field"], body["value"]
+
+        def look():
+            with self.db.transaction() as session:
+                file = queries.lookup_result(session, code, field, value)
+                if file is None:
+                    return None
+                return file.id, file.dossier_code, file.sha256, file.size, file.media_type, file.name
+
+        found = dependencies.guarded(self.lookups, code, look)
+        if found is None:
+            raise DossierNotFound(queries.LOOKUP_NOT_FOUND)
+        file_id, dossier_code, sha256, size, media_type, name = found
+        with logs.about(dossier_code):
+            log.info("electronic result %s downloaded by the applicant", file_id)
+        return self._file_response(file_id, dossier_code, sha256, size, media_type, name)
 
     @http("GET", "/api/lookup")
     @api(errors=(405,), summary="refused: the lookup is POST /api/lookup")
@@ -600,18 +643,24 @@ class IntakeService(ServiceBase):
 
 
 FILES_GRACE = timedelta(hours=24)
+PROCESSING_RPC_SECONDS = 30
 
 
-def sweep_unreferenced(sessions, store, grace=FILES_GRACE):
+def sweep_unreferenced(sessions, store, grace=FILES_GRACE, also_referenced=None):
     """Delete what the store holds, older than `grace`, that no dossier_files row names
-    (the timer and `motcua files sweep`); the SHA-256s deleted. Ages are the store's
+    and `also_referenced(candidates)` does not return (processing's result files: the
+    store is shared; when it cannot answer, it raises and nothing more is deleted) (the
+    timer and `motcua files sweep`); the SHA-256s deleted. Ages are the store's
     own (file times, object dates): the wall clock's, never the business clock's
     (MOTCUA_CLOCK_OFFSET_SECONDS), which may be set elsewhere for a demonstration."""
     now = datetime.now(UTC)
 
     def referenced(candidates):
         with sessions.transaction() as session:
-            return queries.referenced(session, candidates)
+            kept = set(queries.referenced(session, candidates))
+        if also_referenced is not None:
+            kept |= set(also_referenced(list(candidates)))
+        return kept
 
     return sweep(store, referenced, now, grace)
 

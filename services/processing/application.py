@@ -8,11 +8,11 @@ here knows the framework, the database or HTTP (tested on fakes: tests/unit/proc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.processing.domain.model import Actor, Case, Decision, Role, Task
+from services.processing.domain.model import Actor, Case, Decision, ResultFile, Role, Task, no_link
 
 
 def plan(work: Any, code: str, data: Mapping[str, Any], correlation_id: str, now: datetime) -> Task | None:
@@ -36,6 +36,7 @@ def plan(work: Any, code: str, data: Mapping[str, Any], correlation_id: str, now
             channel=data.get("channel"),
             applicant_name=data.get("applicant_name"),
             agency=data.get("agency"),
+            result_electronic=bool(data.get("result_electronic")),
         )
     )
     task: Task = case.start(now, work.calendar())
@@ -70,16 +71,49 @@ def claim(work: Any, department: str, actor: Actor, now: datetime, idle_seconds:
     return task
 
 
-def decide(work: Any, task_id: str, decision: Mapping[str, Any], actor: Actor, now: datetime) -> tuple[Task, Case]:
-    """The answer of the officer (or the department's system) holding the task."""
+def decide(
+    work: Any,
+    task_id: str,
+    decision: Mapping[str, Any],
+    actor: Actor,
+    now: datetime,
+    link: Callable[[str], str] = no_link,
+) -> tuple[Task, Case]:
+    """The answer of the officer (or the department's system) holding the task;
+    `link(file id)` signs the result file's link result_ready carries."""
     calendar = work.calendar()
     task: Task = work.tasks.get(task_id, for_update=True)
     if actor.role == Role.SYSTEM:
         task.answerable_by_system(actor, work.departments.is_automated(task.department))
     task.require_holder(actor, now)
     case: Case = work.cases.get(task.dossier_code, for_update=True)
-    case.decide(task, Decision.from_dict(decision), now, calendar)
+    case.decide(task, Decision.from_dict(decision), now, calendar, link)
     return task, case
+
+
+def check_result_upload(work: Any, task_id: str, actor: Actor, now: datetime) -> None:
+    """Before the body of a result upload is read: the officer holds the task, and it is
+    the last step of a case still waiting for it."""
+    task: Task = work.tasks.get(task_id)
+    task.require_holder(actor, now)
+    case: Case = work.cases.get(task.dossier_code)
+    case.require_result_slot(task)
+
+
+def attach_result(work: Any, task_id: str, actor: Actor, file: ResultFile, now: datetime) -> tuple[Case, str | None]:
+    """The stored result file becomes the case's (checked again, locked: the task may
+    have been decided while the file streamed in); the case and the SHA-256 replaced."""
+    task: Task = work.tasks.get(task_id, for_update=True)
+    task.require_holder(actor, now)
+    case: Case = work.cases.get(task.dossier_code, for_update=True)
+    replaced = case.attach_result(task, file)
+    return case, replaced
+
+
+def referenced_results(work: Any, candidates: Sequence[str]) -> set[str]:
+    """Which of these SHA-256s a case names as its result file (what the sweep keeps)."""
+    found: set[str] = work.cases.referenced_results(list(candidates))
+    return found
 
 
 def extend(work: Any, code: str, new_due: datetime, reason: str, actor: Actor, now: datetime) -> Case:

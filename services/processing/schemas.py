@@ -109,6 +109,17 @@ TASK = obj(
     due_soon=BOOLEAN,
 )
 
+
+class ResultForm(_Strict):
+    """POST /api/tasks/{task_id}/result, multipart/form-data: `file`, the result (a PDF,
+    told by its content; at most 20 MB)."""
+
+    file = fields.Raw(required=True, metadata={"type": "string", "contentMediaType": "application/pdf"})
+
+
+# the result file attached to a task (its content is in the file store under sha256)
+RESULT = obj(result_file=obj(id=STRING, sha256=STRING, size=INTEGER, type=STRING, name=STRING))
+
 QUEUE = obj(
     department=STRING, counts=obj(open=INTEGER, claimed=INTEGER, overdue=INTEGER, due_soon=INTEGER), items=array(TASK)
 )

@@ -3,15 +3,18 @@ deadlines and the control slip. Entrypoints only: they translate events, timers,
 HTTP and RPC into calls of application.py (writes) or adapters/queries.py (reads)."""
 
 import logging
+import uuid
 
 from marshmallow import ValidationError
 
 from services.processing import application
 from services.processing.adapters import forms, queries
 from services.processing.adapters.repository import ProcessingWork
-from services.processing.dependencies import TaskDispatch
+from services.processing.adapters.result_files import PdfOnly
+from services.processing.dependencies import Files, TaskDispatch
+from services.processing.domain import policies
 from services.processing.domain.errors import QueueEmpty
-from services.processing.domain.model import Actor
+from services.processing.domain.model import Actor, ResultFile
 from services.processing.schemas import (
     AUTOMATED,
     AUTOMATION,
@@ -20,6 +23,7 @@ from services.processing.schemas import (
     DOSSIER_TASKS,
     EXTENSION,
     QUEUE,
+    RESULT,
     TASK,
     Automation,
     Decision,
@@ -27,14 +31,15 @@ from services.processing.schemas import (
     Extension,
     PrintableQuery,
     QueueQuery,
+    ResultForm,
 )
-from shared import clock, logs, scope
+from shared import clock, file_links, logs, scope, uploads
 from shared.domain import DomainError
 from shared.errors import rpc_error
 from shared.events import EventType
 from shared.http import ApiError, api, html_response, http, json_response
 from shared.messaging import handles, rpc
-from shared.openapi import Media
+from shared.openapi import Media, multipart_body
 from shared.service import ServiceBase
 from shared.timer import every
 
@@ -74,6 +79,7 @@ class ProcessingService(ServiceBase):
     work = ProcessingWork
 
     dispatcher = TaskDispatch()
+    files = Files()
 
     # --- events ---
 
@@ -146,10 +152,62 @@ class ProcessingService(ServiceBase):
     def _decide(self, task_id, decision, actor):
         now = clock.now()
         with self.db.work(self.work) as work:
-            task, case = application.decide(work, task_id, decision, actor, now)
+            task, case = application.decide(work, task_id, decision, actor, now, link=file_links.signer(now))
             with logs.about(case.dossier_code, case.correlation_id):
                 log.info("%s by %s at step %d", decision["action"], actor.sub, task.step)
             return queries.task_view(task, now)
+
+    @http("POST", "/api/tasks/<string:task_id>/result")
+    @multipart_body(ResultForm)
+    @api(
+        roles=("officer",),
+        answers={200: RESULT},
+        errors=(403, 408, 409, 411, 413, 415, 422),
+        summary="attach the result file (a PDF, at most 20 MB) to the last step held by the officer; "
+        "result_ready carries it when the step is approved (a second upload replaces it)",
+    )
+    def upload_result(self, request, task_id, claims):
+        """Everything that can be checked is checked before the body is read; the file
+        part streams into the store (a PDF by its first bytes: 415 otherwise, nothing
+        stored), then the case refers to it. The content a second upload replaces, or
+        one refused after the store answered, no row names: the sweep removes it."""
+        actor = Actor.from_claims(claims)
+        uploads.refuse_early(request, policies.RESULT_MAX_BYTES)
+        with self.db.work(self.work) as work:
+            application.check_result_upload(work, task_id, actor, clock.now())
+        upload = uploads.receive(request, lambda reader: self.files.put(PdfOnly(reader), policies.RESULT_MAX_BYTES))
+        stored, now = upload.stored, clock.now()
+        if stored.media_type != policies.RESULT_MEDIA_TYPE:  # PdfOnly let nothing else through
+            raise ApiError(415, "unsupported_media_type", "Tệp kết quả phải là tệp PDF", {"file": ["Chỉ nhận tệp PDF"]})
+        file = ResultFile(
+            id=str(uuid.uuid4()),
+            sha256=stored.sha256,
+            size=stored.size,
+            media_type=stored.media_type,
+            name=policies.result_file_name(upload.filename),
+            uploaded_by=actor.sub,
+            uploaded_at=now,
+        )
+        with self.db.work(self.work) as work:
+            case, replaced = application.attach_result(work, task_id, actor, file, now)
+            code, correlation_id = case.dossier_code, case.correlation_id
+        with logs.about(code, correlation_id):
+            log.info(
+                "result file %s (%d bytes) attached to step %s%s",
+                file.id,
+                file.size,
+                task_id,
+                f", replacing {replaced}" if replaced else "",
+            )
+        answer = {"id": file.id, "sha256": file.sha256, "size": file.size, "type": file.media_type, "name": file.name}
+        return json_response(200, {"result_file": answer})
+
+    @rpc
+    def referenced_files(self, candidates):
+        """Which of these SHA-256s a case names as its result file: the file store is
+        shared, and intake's sweep keeps what processing still refers to."""
+        with self.db.work(self.work) as work:
+            return sorted(application.referenced_results(work, [str(c) for c in candidates or ()]))
 
     @rpc
     def decide_task(self, task_id, decision, department=None, token=None):

@@ -63,9 +63,10 @@ class Api:
 
     def call(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
         headers = {**self.headers, **kwargs.pop("headers", {})}
+        timeout = kwargs.pop("timeout_override", None) or self.timeout
         try:
             response = self.http.request(
-                method, config.service_url(service) + path, headers=headers, timeout=self.timeout, **kwargs
+                method, config.service_url(service) + path, headers=headers, timeout=timeout, **kwargs
             )
         except requests.RequestException as exc:
             log.warning("%s %s %s: no answer (%s)", method, service, path, exc.__class__.__name__)
@@ -93,6 +94,33 @@ class Api:
     def post(self, service: str, path: str, body: Any = None, idempotency_key: str | None = None) -> Any:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         return self.call("POST", service, path, json=body if body is not None else {}, headers=headers)
+
+    def upload(
+        self, service: str, path: str, fields: dict[str, str], file: tuple[str, bytes, str], timeout: float = 120.0
+    ) -> Any:
+        """A multipart/form-data post of one file (field `file`: name, bytes, media type)
+        and the form's text `fields` (sent before the file: the API checks them first)."""
+        return self.call(
+            "POST", service, path, data=fields, files={"file": file}, timeout_override=max(timeout, self.timeout)
+        )
+
+    def stream(self, service: str, path: str, method: str = "GET", **kwargs: Any) -> requests.Response:
+        """The answer unread (stream=True) for passing a file through chunk by chunk; a
+        refusal raises ApiProblem. The caller closes it (or reads it to its end)."""
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        try:
+            response = self.http.request(
+                method, config.service_url(service) + path, headers=headers, timeout=self.timeout, stream=True, **kwargs
+            )
+        except requests.RequestException as exc:
+            log.warning("%s %s %s: no answer (%s)", method, service, path, exc.__class__.__name__)
+            raise Unreachable(service) from None
+        if response.status_code >= 400:
+            try:
+                raise _problem(response)
+            finally:
+                response.close()
+        return response
 
 
 def _problem(response: requests.Response) -> ApiProblem:

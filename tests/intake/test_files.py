@@ -15,7 +15,7 @@ import kombu
 import pytest
 import requests
 
-from services.intake.adapters import file_links
+from shared import file_links
 from shared.config import ROOT
 from shared.messaging import event_exchange
 from tests.helpers import wait_for

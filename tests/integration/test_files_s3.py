@@ -212,3 +212,58 @@ def test_a_store_out_of_reach_is_503_not_500(monkeypatch, s3_env):
     with pytest.raises(Unavailable):
         store.exists("0" * 64)
     assert os.environ["MOTCUA_S3_ENDPOINT_URL"] != s3_env
+
+
+def test_intake_on_the_s3_backend_gives_back_a_dossiers_pdf_byte_identical(
+    s3_endpoint, new_vhost, database_server, tmp_path, monkeypatch
+):
+    """The issue's first check on the second backend: intake itself on S3 (moto), not
+    the store alone: a 1 MB PDF uploaded to a dossier comes back with the same SHA-256."""
+    from tests.system import COUNTER, System, dossier_body
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "moto")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "moto")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    bucket = f"ho-so-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=bucket)
+    server, prefix = database_server
+    amqp = new_vhost("s3")
+    intake = System(amqp, server, prefix + "s3_", tmp_path)
+    intake.env.update(
+        {
+            "MOTCUA_FILES_URL": f"s3://{bucket}/motcua",
+            "MOTCUA_S3_ENDPOINT_URL": s3_endpoint,
+            "AWS_ACCESS_KEY_ID": "moto",
+            "AWS_SECRET_ACCESS_KEY": "moto",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    )
+    try:
+        intake.start("intake")
+        intake.wait_healthy(["intake"])
+        submitted = requests.post(
+            intake.url("intake", "/api/dossiers"), json=dossier_body(), headers=COUNTER, timeout=30
+        )
+        assert submitted.status_code == 201, submitted.text
+        code = submitted.json()["code"]
+        content = pdf(MB, seed=bucket.encode())
+        uploaded = requests.post(
+            intake.url("intake", f"/api/dossiers/{code}/files"),
+            files={"file": ("to-khai.pdf", content, "application/pdf")},
+            data={"document": "Tờ khai"},
+            headers=COUNTER,
+            timeout=60,
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        answer = uploaded.json()
+        assert answer["sha256"] == hashlib.sha256(content).hexdigest() and answer["size"] == MB
+        keys = [
+            o["Key"] for o in boto3.client("s3", endpoint_url=s3_endpoint).list_objects_v2(Bucket=bucket)["Contents"]
+        ]
+        assert keys == [f"motcua/{answer['sha256'][:2]}/{answer['sha256'][2:4]}/{answer['sha256']}"]
+        back = requests.get(intake.url("intake", f"/api/files/{answer['id']}"), headers=COUNTER, timeout=60)
+        assert back.status_code == 200 and back.content == content
+        assert hashlib.sha256(back.content).hexdigest() == answer["sha256"]
+    finally:
+        intake.stop_all()
+        new_vhost.delete(amqp)

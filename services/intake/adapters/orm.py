@@ -158,6 +158,8 @@ dossier_files = sa.Table(
     sa.Column("uploaded_at", Moment(), nullable=False),
     sa.Column("uploaded_by", sa.String(100), nullable=False),
     sa.Column("announced", sa.Boolean, nullable=False, default=False),  # listed by an event
+    # paper (of the dossier) | result (the electronic result processing announced)
+    sa.Column("kind", sa.String(10), nullable=False, default="paper", server_default="paper"),
 )
 
 # Last dossier number given per receiving agency and day (restarts at 0001 daily).

@@ -15,12 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.intake.adapters import orm
+from services.intake.domain import policies
 from services.intake.domain.errors import DossierNotFound, FileNotFound, FormNotAvailable, NotReceived
 from services.intake.domain.model import (
     Agency,
     CalendarOverride,
     Dossier,
     DossierFile,
+    FileKind,
     PostalStatus,
     ProcedureVersion,
     ReturnMethod,
@@ -82,7 +84,8 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
         },
         "history": [{"status": h.status, "at": h.at, "actor": h.actor, "note": h.note} for h in history],
         "forms": printable_forms(dossier),
-        "files": [file_view(f) for f in dossier.files],
+        "files": [file_view(f) for f in dossier.files if f.kind != FileKind.RESULT],
+        "result_file": file_view(dossier.result_file) if dossier.result_file is not None else None,
     }
 
 
@@ -475,19 +478,7 @@ def lookup(session: Session, code: str, field: str, value: str) -> dict[str, Any
     """The citizen's view: the dossier code (or reference) and the identifier it was
     filed with (`field`: id_number, organisation_code or passport_number), or the same
     404 whether the code exists or not. Never the identifier or an address."""
-    if not code or not value or field not in LOOKUP_FIELDS:
-        raise DossierNotFound(LOOKUP_NOT_FOUND)
-    row = session.execute(
-        sa.select(Dossier, orm.procedures.c.name)
-        .join(orm.procedures, orm.procedures.c.id == orm.dossiers.c.procedure_id)
-        .where(by_code_or_reference(code))
-    ).first()
-    # Compare even when there is no dossier, so timing does not tell whether a code exists.
-    expected = (filed_identifiers(row[0], field) if row else None) or ["x" * 12]
-    matches = [hmac.compare_digest(e.encode(), value.encode()) for e in expected]
-    if not any(matches) or row is None:
-        raise DossierNotFound(LOOKUP_NOT_FOUND)
-    dossier, procedure_name = row[0], row[1]
+    dossier, procedure_name, online_service = _looked_up(session, code, field, value)
     return {
         **citizen_steps(session, dossier),
         "code": dossier.legal_code,
@@ -501,7 +492,37 @@ def lookup(session: Session, code: str, field: str, value: str) -> dict[str, Any
         "overdue": dossier.overdue,
         "rescheduled": dossier.rescheduled,
         "collect": collect(dossier),
+        "result_download": dossier.result_downloadable(policies.returns_electronically(online_service)),
     }
+
+
+def _looked_up(session: Session, code: str, field: str, value: str) -> tuple[Dossier, str, str]:
+    """The dossier the citizen names with its code (or reference) and identifier, with
+    its procedure's name and online service level; the same 404 otherwise."""
+    if not code or not value or field not in LOOKUP_FIELDS:
+        raise DossierNotFound(LOOKUP_NOT_FOUND)
+    row = session.execute(
+        sa.select(Dossier, orm.procedures.c.name, orm.procedures.c.online_service)
+        .join(orm.procedures, orm.procedures.c.id == orm.dossiers.c.procedure_id)
+        .where(by_code_or_reference(code))
+    ).first()
+    # Compare even when there is no dossier, so timing does not tell whether a code exists.
+    expected = (filed_identifiers(row[0], field) if row else None) or ["x" * 12]
+    matches = [hmac.compare_digest(e.encode(), value.encode()) for e in expected]
+    if not any(matches) or row is None:
+        raise DossierNotFound(LOOKUP_NOT_FOUND)
+    return row[0], row[1], str(row[2])
+
+
+def lookup_result(session: Session, code: str, field: str, value: str) -> DossierFile | None:
+    """The electronic result the citizen may download (Dossier.result_downloadable), by
+    the lookup's code and identifier: the lookup's own 404 for a wrong code or
+    identifier (counted by the lookup's limits), None when the dossier has no result
+    to download (the caller answers the same 404, not counted as a wrong guess)."""
+    dossier, _, online_service = _looked_up(session, code, field, value)
+    if not dossier.result_downloadable(policies.returns_electronically(online_service)):
+        return None
+    return dossier.result_file
 
 
 def citizen_steps(session: Session, dossier: Dossier) -> dict[str, Any]:

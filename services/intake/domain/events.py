@@ -81,6 +81,8 @@ class DossierReceived(DomainEvent):
     reference: str | None = None
     # the files of the dossier when it is received (an online dossier's uploads)
     files: list[FileRef] = field(default_factory=list)
+    # the procedure may return its result electronically (fully online)
+    result_electronic: bool = False
 
 
 @dataclass(frozen=True)

@@ -548,6 +548,14 @@ class Transition:
     id: int | None = None
 
 
+class FileKind(StrEnum):
+    PAPER = "paper"  # a paper of the dossier (scanned at the counter, uploaded online)
+    RESULT = "result"  # the electronic result processing announced with result_ready
+
+
+RESULT_DOCUMENT = "Kết quả giải quyết"  # the document a result file is
+
+
 @dataclass(eq=False)
 class DossierFile:
     """A file of the dossier: the content lives in the file store under its
@@ -564,6 +572,7 @@ class DossierFile:
     uploaded_at: datetime
     uploaded_by: str  # the uploader's `sub`
     announced: bool = False
+    kind: str = "paper"  # FileKind: a paper of the dossier, or its electronic result
 
     def reference(self, link: Callable[[str], str]) -> FileRef:
         """The event's reference to it; `link(id)` gives the signed link's path."""
@@ -786,6 +795,7 @@ class Dossier(Aggregate):
                 agency=(agency or Agency.unconfigured(self.agency_code)).reference(),
                 reference=self.reference,
                 files=self._announce(link),
+                result_electronic=procedure.returns_electronically(),
             )
         )
 
@@ -991,6 +1001,8 @@ class Dossier(Aggregate):
                 }
             if moved and data.get("dossier_due_at"):  # the deadline restarted or moved after a supplement
                 self.due_at = data["dossier_due_at"]
+            if event_type == EventType.RESULT_READY and data.get("result_file"):
+                self._keep_result(data["result_file"], at)
         elif event_type == EventType.DOSSIER_OVERDUE:
             self.overdue = True
         elif event_type == EventType.DEADLINE_EXTENDED:  # the apology (Form 04) with a new date
@@ -1012,6 +1024,44 @@ class Dossier(Aggregate):
             outcome = Outcome.REJECTED if rejection else Outcome.RESULT
             if self._move(DossierStatus.RETURNED, delivered_at, "postal", "bưu chính đã phát"):
                 self._returned(delivered_at, ReturnMethod.POSTAL, outcome)
+
+    @property
+    def result_file(self) -> DossierFile | None:
+        """The electronic result processing announced (the last, should there be more)."""
+        results = [f for f in self.files if f.kind == FileKind.RESULT]
+        return results[-1] if results else None
+
+    def result_downloadable(self, returns_electronically: bool) -> bool:
+        """Whether the citizen may download the result (POST /api/lookup/result): the
+        procedure returns its result electronically, a result file is there, and the
+        dossier has its result (result_ready, or returned)."""
+        return (
+            returns_electronically
+            and self.result_file is not None
+            and self.status in (DossierStatus.RESULT_READY, DossierStatus.RETURNED)
+            and self.outcome != Outcome.REJECTED
+        )
+
+    def _keep_result(self, ref: Mapping[str, Any], at: datetime) -> None:
+        """Record the result file result_ready names (by reference: the content is in the
+        shared file store under its SHA-256); once per file id."""
+        if any(f.id == ref["id"] for f in self.files):
+            return
+        self.files.append(
+            DossierFile(
+                id=ref["id"],
+                dossier_code=self.code,
+                document=RESULT_DOCUMENT,
+                name=policies.clean_file_name(ref.get("name")),
+                media_type=ref["type"],
+                size=int(ref["size"]),
+                sha256=ref["sha256"],
+                uploaded_at=at,
+                uploaded_by=ref.get("uploaded_by") or "processing",
+                announced=True,  # processing announced it; intake's events never list it
+                kind=FileKind.RESULT,
+            )
+        )
 
     # --- inside -------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ class Dispatch:
     """Templates, the configured channels, their rate limits and the settings."""
 
     def __init__(self, config):
-        self.templates = Templates(config.get("TEMPLATES_DIR") or None)
+        self.templates = Templates(config.get("TEMPLATES_DIR") or None, config.get("LOOKUP_URL") or "")
         self.channels = channels.build(config)
         self.contacts = channels.contacts_of_channels()  # channel -> contact it sends to
         self.settings = settings_from_config(config, self.channels)

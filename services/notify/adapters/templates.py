@@ -14,7 +14,7 @@ class Templates:
     """A template's version is a digest of its text, so every message records exactly
     which wording it was sent with."""
 
-    def __init__(self, directory=None):
+    def __init__(self, directory=None, lookup_url=""):
         # Sandboxed: templates are edited by operators at run time (TEMPLATES_DIR) and a
         # template must not reach Python internals ({{ ''.__class__.__mro__ }}).
         self.env = SandboxedEnvironment(
@@ -24,6 +24,9 @@ class Templates:
             auto_reload=True,
             keep_trailing_newline=False,
         )
+        # what every template may say: the citizen's lookup page (LOOKUP_URL), where an
+        # electronic result is downloaded
+        self.env.globals["lookup_url"] = lookup_url or ""
         self.versions = {}  # id of a loaded template -> version
 
     def render(self, event_type, channel, context):

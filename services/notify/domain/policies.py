@@ -129,6 +129,7 @@ EVENT_DEFAULTS: dict[str, Any] = {
     "return_method": "counter",  # dossier_rejected before issue 13: collected at the counter
     "purpose": "result",  # shipment_* before issue 13: all results
     "outcome": "result",  # dossier_returned before issue 13: all results
+    "electronic": False,  # an older result_ready, or a result on paper: not downloadable
 }
 
 

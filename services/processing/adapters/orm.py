@@ -51,6 +51,17 @@ cases = sa.Table(
     # Form 04 is addressed to the applicant and signed by the agency {code, name, head_title, place}
     sa.Column("applicant_name", sa.String(300), nullable=True),
     sa.Column("agency", sa.JSON, nullable=True),
+    # does the procedure return its result electronically (dossier_received
+    # says), and the result file attached on the last step (its content is in the file
+    # store under result_sha256; the sweep keeps what a case names)
+    sa.Column("result_electronic", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("result_file_id", sa.String(36), nullable=True),
+    sa.Column("result_sha256", sa.String(64), nullable=True, index=True),
+    sa.Column("result_size", sa.BigInteger, nullable=True),
+    sa.Column("result_media_type", sa.String(100), nullable=True),
+    sa.Column("result_name", sa.String(200), nullable=True),
+    sa.Column("result_uploaded_by", sa.String(100), nullable=True),
+    sa.Column("result_uploaded_at", Moment(), nullable=True),
     # the overdue sweep: running dossiers not yet announced overdue, by deadline
     sa.Index(
         "ix_cases_running_due",

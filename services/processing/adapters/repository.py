@@ -40,6 +40,13 @@ class CaseRepository:
         self.session.add(case)
         return self.work.track(case)
 
+    def referenced_results(self, candidates: list[str]) -> set[str]:
+        """Which of these SHA-256s a case names as its result file."""
+        if not candidates:
+            return set()
+        c = orm.cases.c
+        return set(self.session.scalars(sa.select(c.result_sha256).where(c.result_sha256.in_(candidates)).distinct()))
+
     def running_past_due(self, now: datetime, limit: int) -> list[Case]:
         """Running cases past their deadline not yet announced overdue, earliest first
         (rows another transaction holds are left to the next sweep)."""

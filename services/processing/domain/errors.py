@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from shared.domain import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
+from shared.domain import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, UnsupportedMedia
 
 
 class TaskNotFound(NotFound):
@@ -73,3 +73,15 @@ class NotLater(RuleBroken):
 
 class ExtensionTooFar(InvalidInput):
     code = "invalid_input"
+
+
+class NotLastStep(RuleBroken):
+    """A result file is attached with the approval of the route's last step only."""
+
+    code = "not_last_step"
+
+
+class ResultNotPdf(UnsupportedMedia):
+    """A result file is a PDF (by its content); nothing else is stored."""
+
+    code = "unsupported_media_type"

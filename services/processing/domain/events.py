@@ -82,9 +82,32 @@ class DossierOverdue(DomainEvent):
 
 
 @dataclass(frozen=True)
+class ResultFileRef:
+    """The result file by reference (its content is in the file store under sha256);
+    `url` the path of a signed link to it (intake serves it once it has followed
+    result_ready)."""
+
+    id: str
+    sha256: str
+    size: int
+    type: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
 class ResultReady(DomainEvent):
     event_type: ClassVar[EventType] = EventType.RESULT_READY
     finished_at: datetime
     summary: str
     return_method: str
     postal_address: str | None
+    result_file: ResultFileRef | None = None
+    # the citizen may download it: the procedure returns its result electronically
+    electronic: bool = False
+
+    def data(self) -> dict[str, Any]:
+        data = super().data()
+        if self.result_file is None:  # a result on paper: the event as before electronic results
+            del data["result_file"], data["electronic"]
+        return data

@@ -11,7 +11,7 @@ the working-day calendar as arguments; nothing here reads a clock or stores itse
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -206,6 +206,25 @@ class Task:
         self.status, self.note = TaskStatus.CANCELLED, note
 
 
+@dataclass(frozen=True)
+class ResultFile:
+    """The result file as the store answered it: its content is in the file
+    store under `sha256`; the case keeps the reference."""
+
+    id: str
+    sha256: str
+    size: int
+    media_type: str
+    name: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+def no_link(file_id: str) -> str:
+    """The authenticated path of a file (where no signed link is made, e.g. the unit tier)."""
+    return f"/api/files/{file_id}"
+
+
 class HandOff:
     """A line of the control slip (Phiếu kiểm soát quá trình giải quyết hồ sơ, Form 05)."""
 
@@ -285,6 +304,17 @@ class Case(Aggregate):
     old_due_at: datetime | None
     extended_by: str | None
     overdue_at: datetime | None  # when dossier_overdue was recorded
+    # The electronic result: whether the procedure returns its result
+    # electronically (dossier_received says), and the result file an officer attached
+    # on the last step (by reference; a second one replaces it).
+    result_electronic: bool
+    result_file_id: str | None
+    result_sha256: str | None
+    result_size: int | None
+    result_media_type: str | None
+    result_name: str | None
+    result_uploaded_by: str | None
+    result_uploaded_at: datetime | None
 
     def __init__(
         self,
@@ -302,6 +332,7 @@ class Case(Aggregate):
         channel: str | None = None,
         applicant_name: str | None = None,
         agency: Mapping[str, Any] | None = None,
+        result_electronic: bool = False,
     ) -> None:
         self.dossier_code, self.procedure_code, self.procedure_version = dossier_code, procedure_code, procedure_version
         self.channel = channel or "counter"
@@ -315,6 +346,10 @@ class Case(Aggregate):
         self.finished_at = self.supplement_requested_at = self.supplement_department = None
         self.extended_at = self.extension_reason = self.old_due_at = self.extended_by = None
         self.overdue_at = None
+        self.result_electronic = bool(result_electronic)
+        self.result_file_id = self.result_sha256 = self.result_media_type = self.result_name = None
+        self.result_size = None
+        self.result_uploaded_by = self.result_uploaded_at = None
 
     # --- what the unit of work stores besides the case itself ----------------------
 
@@ -395,10 +430,18 @@ class Case(Aggregate):
         if self.status != CaseStatus.IN_PROGRESS or self.current_step != task.step:
             raise errors.StaleDecision(f"Hồ sơ {self.dossier_code} không còn chờ bước này")
 
-    def decide(self, task: Task, decision: Decision, now: datetime, calendar: WorkingCalendar) -> None:
-        """The answer of the department holding `task` (checked by the task: require_holder)."""
+    def decide(
+        self,
+        task: Task,
+        decision: Decision,
+        now: datetime,
+        calendar: WorkingCalendar,
+        link: Callable[[str], str] = no_link,
+    ) -> None:
+        """The answer of the department holding `task` (checked by the task: require_holder).
+        `link(file id)`: the signed link result_ready gives to the result file."""
         if decision.action == Action.APPROVE:
-            self.approve(task, decision.note, now, calendar)
+            self.approve(task, decision.note, now, calendar, link)
         elif decision.action == Action.TRANSFER:
             self.transfer(task, decision.to_department or "", decision.reason or "", now, calendar)
         elif decision.action == Action.REQUEST_SUPPLEMENT:
@@ -407,16 +450,61 @@ class Case(Aggregate):
             self.reject(task, decision.reason or "", now)
         task.note = decision.task_note
 
-    def approve(self, task: Task, note: str | None, now: datetime, calendar: WorkingCalendar) -> None:
+    def approve(
+        self,
+        task: Task,
+        note: str | None,
+        now: datetime,
+        calendar: WorkingCalendar,
+        link: Callable[[str], str] = no_link,
+    ) -> None:
         """The step is done: the next one enters its queue, or after the last the result is ready."""
         self._require_current(task)
         if task.step < len(self.route):
             self._open_step(task.step + 1, task.department, now, now, calendar, sender_due=task.due_at, note=note or "")
         else:
-            self._finish(task, note or "Đã giải quyết xong", now)
+            self._finish(task, note or "Đã giải quyết xong", now, link)
         task.close(Action.APPROVE, note or "", now)
 
-    def _finish(self, task: Task, summary: str, now: datetime) -> None:
+    # --- the electronic result ------------------------------------------------
+
+    def is_last_step(self, task: Task) -> bool:
+        return task.step == len(self.route)
+
+    def require_result_slot(self, task: Task) -> None:
+        """A result file is attached by the officer holding the task (checked by the
+        task: require_holder), while the case waits for it, on the route's last step."""
+        if task.status != TaskStatus.CLAIMED:  # decided (approved, rejected), cancelled
+            raise errors.TaskNotHeld(f"Việc đang ở trạng thái {task.status}: không đính kèm kết quả được")
+        self._require_current(task)
+        if not self.is_last_step(task):
+            raise errors.NotLastStep(
+                f"Chỉ đính kèm tệp kết quả ở bước cuối ({len(self.route)}) của quy trình; việc này là bước {task.step}"
+            )
+
+    def attach_result(self, task: Task, file: ResultFile) -> str | None:
+        """Keep the reference to the result file (a second one replaces the first; its
+        content, unreferenced, is swept); the SHA-256 it replaced, if any."""
+        self.require_result_slot(task)
+        replaced = self.result_sha256
+        self.result_file_id, self.result_sha256, self.result_size = file.id, file.sha256, file.size
+        self.result_media_type, self.result_name = file.media_type, file.name
+        self.result_uploaded_by, self.result_uploaded_at = file.uploaded_by, file.uploaded_at
+        return replaced if replaced != file.sha256 else None
+
+    def result_reference(self, link: Callable[[str], str]) -> events.ResultFileRef | None:
+        if self.result_file_id is None or self.result_sha256 is None:
+            return None
+        return events.ResultFileRef(
+            id=self.result_file_id,
+            sha256=self.result_sha256,
+            size=int(self.result_size or 0),
+            type=self.result_media_type or policies.RESULT_MEDIA_TYPE,
+            name=self.result_name or "",
+            url=link(self.result_file_id),
+        )
+
+    def _finish(self, task: Task, summary: str, now: datetime, link: Callable[[str], str] = no_link) -> None:
         self.status, self.finished_at = CaseStatus.FINISHED, now
         self._hand_off(
             task.department,
@@ -435,6 +523,8 @@ class Case(Aggregate):
                 summary=summary,
                 return_method=self.return_method,
                 postal_address=self.postal_address,
+                result_file=(result := self.result_reference(link)),
+                electronic=self.result_electronic and result is not None,
             )
         )
 

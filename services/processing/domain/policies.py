@@ -35,6 +35,11 @@ EXTENSIONS_ALLOWED = 1
 # the due date (Decree 61/2018 Art. 19, as issue 13 cites it; DOMAIN.md lifecycle
 # step 5, "at least 1 working day before the deadline"): see extension_limit.
 EXTENSION_NOTICE_DAYS = 1
+# The electronic result: a PDF, at most 20 MB (as a dossier's files), told by
+# its first bytes.
+RESULT_MAX_BYTES = 20 * 1024 * 1024
+RESULT_MEDIA_TYPE = "application/pdf"
+RESULT_MAGIC = b"%PDF-"
 # Not a legal limit: a new date more than a year after the current one is a typing error.
 MAX_EXTENSION = timedelta(days=366)
 # The one-stop counter (Bộ phận Một cửa): first and last party on every control slip.
@@ -201,3 +206,12 @@ def rejected_late(rejected_at: datetime, due_at: datetime) -> bool:
 def claim_lapsed(claimed_at: datetime | None, now: datetime, idle_seconds: float) -> bool:
     """A claim left idle longer than idle_seconds (CLAIM_IDLE_SECONDS) counts as waiting again."""
     return claimed_at is not None and claimed_at < now - timedelta(seconds=idle_seconds)
+
+
+def result_file_name(name: str | None) -> str:
+    """The result file's name as sent, for its download (Content-Disposition): no
+    folder (either separator), no control characters, at most 200 characters (the
+    end kept: the extension), "ket-qua.pdf" when nothing is left."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable()).strip()
+    return base[-200:] or "ket-qua.pdf"

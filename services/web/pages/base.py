@@ -55,7 +55,7 @@ MAX_FORM_BYTES = 256 * 1024
 # The pages' own script (htmx) and style sheet, nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 
 templates = Environment(
@@ -162,6 +162,7 @@ class View:
             self.browser, self._new_browser = secrets.token_urlsafe(32), True
         self._form: MultiDict | None = None
         self._files: dict[str, tuple[str, bytes]] = {}
+        self._file_lists: dict[str, list[tuple[str, bytes]]] = {}
         self._cookies: list[tuple[str, str, dict[str, Any]]] = []
         self._api: Any = None
 
@@ -207,7 +208,8 @@ class View:
         if self._form is None:
             raw = read_body(self.request, self.max_bytes)
             if self.request.mimetype == "multipart/form-data":
-                self._form, self._files = _multipart(raw, self.request, self.max_bytes)
+                self._form, self._file_lists = _multipart(raw, self.request, self.max_bytes)
+                self._files = {name: found[0] for name, found in self._file_lists.items() if found}
             else:
                 try:
                     text = raw.decode("utf-8")
@@ -223,6 +225,12 @@ class View:
         """{field: (file name, bytes)} of a multipart form."""
         self.form  # noqa: B018  (reads the body once)
         return self._files
+
+    def file_list(self, field: str) -> list[tuple[str, bytes]]:
+        """[(file name, bytes)] of a multipart field that takes several files (`multiple`);
+        a file input left empty (no name, no bytes) is not in it."""
+        self.form  # noqa: B018  (reads the body once)
+        return [(name, data) for name, data in self._file_lists.get(field, []) if name or data]
 
     @property
     def csrf_token(self) -> str:
@@ -304,7 +312,7 @@ def error_page(view: View, status: int, message: str, retry_after: str | None = 
     return response
 
 
-def _multipart(raw: bytes, request: Any, max_bytes: int) -> tuple[MultiDict, dict[str, tuple[str, bytes]]]:
+def _multipart(raw: bytes, request: Any, max_bytes: int) -> tuple[MultiDict, dict[str, list[tuple[str, bytes]]]]:
     parser = FormDataParser(max_form_memory_size=max_bytes, max_content_length=max_bytes, max_form_parts=50)
     try:
         _, form, files = parser.parse(BytesIO(raw), request.mimetype, len(raw), request.mimetype_params)
@@ -312,7 +320,9 @@ def _multipart(raw: bytes, request: Any, max_bytes: int) -> tuple[MultiDict, dic
         raise ApiError(413, "body_too_large", f"Dữ liệu gửi lên vượt quá {max_bytes // 1024} KB") from None
     except ValueError:
         raise PageRefused(400, "Biểu mẫu gửi lên không đọc được") from None
-    kept = {name: (storage.filename or "", storage.read()) for name, storage in files.items()}
+    kept: dict[str, list[tuple[str, bytes]]] = {}
+    for name, storage in files.items(multi=True):
+        kept.setdefault(name, []).append((storage.filename or "", storage.read()))
     return MultiDict(form.items(multi=True)), kept
 
 

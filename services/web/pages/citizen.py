@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
-from services.web import citizen_forms, words
+from services.web import citizen_forms, file_forms, words
 from services.web.backends import Api, ApiProblem
 from services.web.form_errors import unplaced
+from services.web.pages import files
 from services.web.pages.base import PageRefused, Pages, View, page
 from shared.http import http
 from shared.rate_limit import WindowLimiter
@@ -31,6 +32,7 @@ NOT_FOUND = (
     "(hoặc số đăng ký trực tuyến TN-...) và số giấy tờ đã khai khi nộp hồ sơ."
 )
 KIND_OPTIONS = list(citizen_forms.IDENTIFIER_WORDS.items())
+MAX_ONLINE_FILES = 10  # files sent with one online dossier (the page takes MAX_FORM_BYTES in all)
 SUBMISSION_FIELDS = (
     *(f"applicant.{name}" for name in citizen_forms.APPLICANT_FIELDS),
     "return_method",
@@ -132,7 +134,34 @@ class CitizenPages(Pages):
             answer=answer,
             steps=citizen_forms.timeline(answer),
             collect=citizen_forms.collect_words(answer),
+            kinds=KIND_OPTIONS,
         )
+
+    @http("POST", "/tra-cuu/ket-qua")
+    @page()
+    def citizen_result_download(self, request: Any, view: View) -> Response:
+        """The electronic result (PDF) with the code and the identifier typed again
+        (never kept in the page): intake's POST /api/lookup/result passed through as an
+        attachment; anything that does not match is the lookup's not-found page."""
+        typed = citizen_forms.lookup_form(view.form)
+        if typed.errors:
+            return self._lookup_page(
+                view, 400, code=typed.code, kind=typed.kind, errors=typed.errors, message="Vui lòng nhập đủ thông tin"
+            )
+        try:
+            answer = citizen_api(self, view).stream("intake", "/api/lookup/result", method="POST", json=typed.body)
+        except ApiProblem as problem:
+            if problem.status == 404:
+                return self._lookup_page(view, 404, not_found=NOT_FOUND)
+            if problem.status == 429:
+                return too_many(view, problem.message, retry_seconds(problem))
+            if problem.status in (400, 422):
+                errors = citizen_forms.lookup_errors(problem.fields)
+                return self._lookup_page(
+                    view, problem.status, code=typed.code, kind=typed.kind, errors=errors, message=problem.message
+                )
+            raise
+        return files.passed_through(view, answer, download=True)
 
     # --- nộp hồ sơ trực tuyến -------------------------------------------------------------
 
@@ -166,7 +195,14 @@ class CitizenPages(Pages):
         context.setdefault("errors", {})
         context.setdefault("general", [])
         return view.render(
-            "citizen/submit.html", status=status, procedure=procedure, methods=words.RETURN_METHOD, **context
+            "citizen/submit.html",
+            status=status,
+            procedure=procedure,
+            methods=words.RETURN_METHOD,
+            accept=file_forms.ACCEPT,
+            other_document=file_forms.OTHER_DOCUMENT,
+            ff=file_forms,
+            **context,
         )
 
     @http("GET", "/nop-ho-so/<string:procedure>")
@@ -177,7 +213,7 @@ class CitizenPages(Pages):
         return self._submission_page(view, found, values=values, key=str(uuid.uuid4()))
 
     @http("POST", "/nop-ho-so/<string:procedure>")
-    @page()
+    @page(max_bytes=file_forms.MAX_FORM_BYTES)
     def online_submission(self, request: Any, view: View, procedure: str) -> Response:
         found = self._online_procedure(view, procedure)
         form = view.form
@@ -186,7 +222,9 @@ class CitizenPages(Pages):
             key = str(uuid.uuid4())
         typed = citizen_forms.submission_form(form, found)
         values = citizen_forms.submission_values(form, found)
-        if typed.errors:
+        chosen, file_errors = chosen_files(view, found)
+        if typed.errors or file_errors:
+            typed.errors.update(file_errors)
             return self._submission_page(
                 view,
                 found,
@@ -232,9 +270,52 @@ class CitizenPages(Pages):
         finally:
             if not made:
                 limit.forgive(place)
-        return view.render("citizen/submitted.html", answer=answer, procedure=found)
+        sent: list[dict[str, Any]] = []
+        refused: list[str] = []
+        reference = answer.get("reference") or answer.get("code")
+        for document, papers in chosen:
+            done, not_sent, _ = files.upload_all(
+                portal_api(self, view), f"/api/dossiers/{quote(str(reference), safe='')}/files", document, papers
+            )
+            sent += done
+            refused += not_sent
+        return view.render(
+            "citizen/submitted.html", answer=answer, procedure=found, sent=sent, refused=refused, ff=file_forms
+        )
 
     @staticmethod
     def _shown(procedure: dict[str, Any]) -> list[str]:
         rows = range(len(procedure.get("documents") or []))
-        return [*SUBMISSION_FIELDS, *(f"documents.{i}.copies" for i in rows), *(f"documents.{i}" for i in rows)]
+        return [
+            *SUBMISSION_FIELDS,
+            *(f"documents.{i}.copies" for i in rows),
+            *(f"documents.{i}" for i in rows),
+            *(f"tep.{i}" for i in rows),
+            "tep.khac",
+        ]
+
+
+Papers = list[tuple[str, list[tuple[str, bytes]]]]  # [(document, [(file name, bytes)])]
+
+
+def chosen_files(view: View, procedure: dict[str, Any]) -> tuple[Papers, dict[str, list[str]]]:
+    """The files chosen for each paper ([(document, [(name, bytes)])]) and what is wrong
+    with them, beside their field (checked before the dossier is sent: a refused file
+    sends nothing)."""
+    if view.request.mimetype != "multipart/form-data":
+        return [], {}
+    chosen: Papers = []
+    errors: dict[str, list[str]] = {}
+    inputs = [(f"tep.{i}", str(name)) for i, name in enumerate(procedure.get("documents") or [])]
+    count = 0
+    for field, document in [*inputs, ("tep.khac", file_forms.OTHER_DOCUMENT)]:
+        papers = view.file_list(field)
+        count += len(papers)
+        wrong = [found for found in (file_forms.check(name, data) for name, data in papers) if found]
+        if wrong:
+            errors[field] = wrong
+        elif papers:
+            chosen.append((document, papers))
+    if count > MAX_ONLINE_FILES:
+        errors.setdefault("tep.khac", []).append(f"Gửi tối đa {MAX_ONLINE_FILES} tệp cùng hồ sơ")
+    return chosen, errors

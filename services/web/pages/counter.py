@@ -12,9 +12,10 @@ from urllib.parse import quote
 from werkzeug.wrappers import Response
 
 from services.web import counter_forms as forms
-from services.web import words
+from services.web import file_forms, words
 from services.web.backends import ApiProblem
 from services.web.form_errors import unplaced
+from services.web.pages import files
 from services.web.pages.base import Pages, page
 from shared.http import http
 
@@ -27,6 +28,8 @@ WITHDRAWABLE = ("submitted", "received", "in_progress", "supplement_requested", 
 HANDED_BACK = ("result_ready", "rejected")
 SUPPLEMENT_ROWS = 3
 PRINTABLE = {"01": "bien-nhan", "02": "mau-02", "03": "mau-03"}
+# the statuses the counter scans papers in (intake's model.TAKES_PAPERS for the counter)
+SCANNABLE = ("submitted", "received", "in_progress", "supplement_requested")
 
 
 def _path(code: str) -> str:
@@ -205,6 +208,16 @@ class CounterPages(Pages):
             values=values or {},
             missing=view.form.getlist("accept.missing") if view.request.method == "POST" else [],
             form_02=form_02,
+            files=dossier.get("files") or [],
+            can_scan=dossier["status"] in SCANNABLE,
+            scan_documents=[
+                (name, name)
+                for name in file_forms.document_choices(
+                    procedure.get("documents") or (), (doc.get("name", "") for doc in dossier.get("documents") or ())
+                )
+            ],
+            accept=file_forms.ACCEPT,
+            ff=file_forms,
         )
 
     def _counter_act(
@@ -272,6 +285,40 @@ class CounterPages(Pages):
     def counter_withdraw(self, request: Any, view: Any, code: str) -> Response:
         body = forms.reason(view.form, "withdraw")
         return self._counter_act(view, code, "withdraw", body, "withdraw", "Đã ghi nhận rút hồ sơ {code}")
+
+    # --- the dossier's files (scans) ------------------------------------------------------
+
+    @http("POST", "/quay/ho-so/<string:code>/tep")
+    @page("counter", max_bytes=file_forms.MAX_FORM_BYTES)
+    def counter_attach(self, request: Any, view: Any, code: str) -> Response:
+        """The scans of one document (several files): each to intake; what it refuses is
+        said beside the file field, what went in is listed."""
+        document = view.form.get("scan.document", "").strip()
+        chosen = view.file_list("scan.files")
+        errors: dict[str, list[str]] = {}
+        if not document:
+            errors["scan.document"] = ["Chọn giấy tờ của các tệp"]
+        if not chosen:
+            errors["scan.files"] = ["Chọn ít nhất một tệp (PDF, JPEG, PNG)"]
+        elif len(chosen) > file_forms.MAX_FILES:
+            errors["scan.files"] = [f"Mỗi lần gửi tối đa {file_forms.MAX_FILES} tệp"]
+        if errors:
+            values = {"scan.document": document}
+            return self._counter_dossier(view, code, errors, "Chưa đính kèm được tệp", 400, values)
+        done, refused, status = files.upload_all(view.api, f"/api/dossiers/{_path(code)}/files", document, chosen)
+        if refused:
+            message = "Có tệp chưa đính kèm được, xem bên dưới"
+            if done:
+                message += "; đã đính kèm: " + ", ".join(f["name"] for f in done)
+            values = {"scan.document": document}
+            return self._counter_dossier(view, code, {"scan.files": refused}, message, status, values)
+        names = ", ".join(f["name"] for f in done)
+        return view.redirect(dossier_url(code) + "#tep", flash=f"Đã đính kèm {len(done)} tệp vào hồ sơ: {names}")
+
+    @http("GET", "/quay/ho-so/<string:code>/tep/<string:file_id>")
+    @page("counter")
+    def counter_file(self, request: Any, view: Any, code: str, file_id: str) -> Response:
+        return files.dossier_file(view, code, file_id, download=request.args.get("tai") == "1")
 
     # --- the printable forms (intake renders them) -------------------------------------
 

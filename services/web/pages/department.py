@@ -14,9 +14,11 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
+from services.web import file_forms
 from services.web import queue_view as qv
 from services.web.backends import ApiProblem
 from services.web.form_errors import flatten, rename
+from services.web.pages import files
 from services.web.pages.base import PageRefused, Pages, page
 from shared.http import http
 
@@ -92,8 +94,16 @@ class DepartmentPages(Pages):
         own_department(view, department)
         return dossier_page(view, department, code)
 
-    @http("POST", "/phong/<string:department>/ho-so/<string:code>/quyet-dinh")
+    @http("GET", "/phong/<string:department>/ho-so/<string:code>/tep/<string:file_id>")
     @page("officer")
+    def department_file(self, request: Any, view: Any, department: str, code: str, file_id: str) -> Response:
+        """A file of the dossier, shown in the page (an image, a PDF in a frame) or
+        downloaded (?tai=1), passed through from intake as it arrives."""
+        own_department(view, department)
+        return files.dossier_file(view, code, file_id, download=request.args.get("tai") == "1")
+
+    @http("POST", "/phong/<string:department>/ho-so/<string:code>/quyet-dinh")
+    @page("officer", max_bytes=file_forms.MAX_FILE_BYTES + file_forms.MB)
     def department_decide(self, request: Any, view: Any, department: str, code: str) -> Response:
         own_department(view, department)
         form = view.form
@@ -133,6 +143,13 @@ class DepartmentPages(Pages):
         if errors:
             message = "Quyết định chưa gửi: xem các ô được đánh dấu"
             return dossier_page(view, department, code, 400, typed, action, errors, message)
+        result = view.file_list("result_file") if action == "approve" else []
+        if result:  # the result first: the approval of the last step is sent only once it is in
+            refused = send_result(view, task_id, result)
+            if refused:
+                status, found = refused
+                message = "Chưa duyệt: tệp kết quả chưa gửi được"
+                return dossier_page(view, department, code, status, typed, action, found, message)
         try:
             view.api.post("processing", f"/api/tasks/{quote(task_id, safe='')}/decision", body)
         except ApiProblem as problem:
@@ -245,7 +262,48 @@ def dossier_page(
         qv=qv,
         queue_url=queue_url(department),
         dossier_url=dossier_url(department, code),
+        files=file_forms.previews(dossier.get("files") or ()),
+        result_file=dossier.get("result_file"),
+        takes_result=holding and last_step(view, dossier, step),
+        ff=file_forms,
     )
+
+
+def send_result(view: Any, task_id: str, chosen: list[tuple[str, bytes]]) -> tuple[int, dict[str, list[str]]] | None:
+    """The result file (one PDF) to processing; (status, errors beside the field) when refused."""
+    if len(chosen) > 1:
+        return 400, {"result_file": ["Chỉ gửi một tệp kết quả (PDF)"]}
+    name, data = chosen[0]
+    found = file_forms.check(name, data)
+    if found is None and file_forms.media_type(data) != "application/pdf":
+        found = f"{name}: kết quả giải quyết phải là tệp PDF"
+    if found:
+        return (413 if len(data) > file_forms.MAX_FILE_BYTES else 415), {"result_file": [found]}
+    try:
+        view.api.upload(
+            "processing", f"/api/tasks/{quote(task_id, safe='')}/result", {}, (name, data, "application/pdf")
+        )
+    except ApiProblem as problem:
+        if problem.status >= 500 or problem.status == 401:
+            raise
+        return problem.status, {"result_file": [file_forms.refusal(name, problem.status, problem.message)]}
+    return None
+
+
+def last_step(view: Any, dossier: dict[str, Any], step: dict[str, Any] | None) -> bool:
+    """Whether the officer's step is the last of the dossier's route (the approval
+    then ends the processing: the result file goes with it)."""
+    if not step:
+        return False
+    procedure = dossier.get("procedure") or {}
+    try:
+        answer = view.api.get_shared("intake", f"/api/procedures/{quote(str(procedure.get('code')), safe='')}")
+    except ApiProblem:
+        return False
+    for version in answer.get("versions") or ():
+        if version.get("version") == procedure.get("version"):
+            return int(step.get("step") or 0) >= len(version.get("route") or ())
+    return False
 
 
 def already_decided(view: Any, code: str, task_id: str, action: str) -> bool:

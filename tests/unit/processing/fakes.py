@@ -59,6 +59,9 @@ class FakeCases:
         self.items[case.dossier_code] = case
         return self.work.track(case)
 
+    def referenced_results(self, candidates: list[str]) -> set[str]:
+        return {c.result_sha256 for c in self.items.values() if c.result_sha256 in candidates}
+
     def running_past_due(self, now: datetime, limit: int) -> list[Case]:
         found = sorted(
             (c for c in self.items.values() if c.status == "in_progress" and c.due_at < now and c.overdue_at is None),

@@ -1,5 +1,7 @@
-"""Signed, expiring links to a dossier's file: what the events' `url` is,
-for an automated department's system to fetch a file without a token. HMAC-SHA256
+"""Signed, expiring links to a dossier's file (intake's GET /api/files/{id}): what the
+events' `url` is, for an automated department's system to fetch a file without a
+token. intake signs its attachments' links and checks them; processing signs the
+link of the result file it announces in result_ready (intake serves it). HMAC-SHA256
 (shared.files.sign_link) under a key derived from the installation's JWT secret
 (shared.auth.secret), so no second secret needs deploying; valid LINK_SECONDS."""
 
