@@ -111,31 +111,16 @@ class CitizenPages(Pages):
     @http("POST", "/tra-cuu")
     @page()
     def citizen_lookup(self, request: Any, view: View) -> Response:
-        typed = citizen_forms.lookup_form(view.form)
-        if typed.errors:
-            return self._lookup_page(
-                view, 400, code=typed.code, kind=typed.kind, errors=typed.errors, message="Vui lòng nhập đủ thông tin"
+        def shown(answer: Any) -> Response:
+            return view.render(
+                "citizen/lookup_result.html",
+                answer=answer,
+                steps=citizen_forms.timeline(answer),
+                collect=citizen_forms.collect_words(answer),
+                kinds=KIND_OPTIONS,
             )
-        try:
-            answer = citizen_api(self, view).post("intake", "/api/lookup", typed.body)
-        except ApiProblem as problem:
-            if problem.status == 404:
-                return self._lookup_page(view, 404, not_found=NOT_FOUND)
-            if problem.status == 429:
-                return too_many(view, problem.message, retry_seconds(problem))
-            if problem.status in (400, 422):
-                errors = citizen_forms.lookup_errors(problem.fields)
-                return self._lookup_page(
-                    view, problem.status, code=typed.code, kind=typed.kind, errors=errors, message=problem.message
-                )
-            raise
-        return view.render(
-            "citizen/lookup_result.html",
-            answer=answer,
-            steps=citizen_forms.timeline(answer),
-            collect=citizen_forms.collect_words(answer),
-            kinds=KIND_OPTIONS,
-        )
+
+        return self._looked_up(view, lambda api, body: api.post("intake", "/api/lookup", body), shown)
 
     @http("POST", "/tra-cuu/ket-qua")
     @page()
@@ -143,13 +128,23 @@ class CitizenPages(Pages):
         """The electronic result (PDF) with the code and the identifier typed again
         (never kept in the page): intake's POST /api/lookup/result passed through as an
         attachment; anything that does not match is the lookup's not-found page."""
+        return self._looked_up(
+            view,
+            lambda api, body: api.stream("intake", "/api/lookup/result", method="POST", json=body),
+            lambda answer: files.passed_through(view, answer, download=True),
+        )
+
+    def _looked_up(self, view: View, ask: Any, shown: Any) -> Response:
+        """The lookup form's code and identifier asked of intake (`ask(api, body)`), its
+        answer `shown`; a missing field, not found (the same page whatever was wrong) and
+        too many tries as the lookup's own pages."""
         typed = citizen_forms.lookup_form(view.form)
         if typed.errors:
             return self._lookup_page(
                 view, 400, code=typed.code, kind=typed.kind, errors=typed.errors, message="Vui lòng nhập đủ thông tin"
             )
         try:
-            answer = citizen_api(self, view).stream("intake", "/api/lookup/result", method="POST", json=typed.body)
+            answer = ask(citizen_api(self, view), typed.body)
         except ApiProblem as problem:
             if problem.status == 404:
                 return self._lookup_page(view, 404, not_found=NOT_FOUND)
@@ -161,7 +156,7 @@ class CitizenPages(Pages):
                     view, problem.status, code=typed.code, kind=typed.kind, errors=errors, message=problem.message
                 )
             raise
-        return files.passed_through(view, answer, download=True)
+        return shown(answer)
 
     # --- nộp hồ sơ trực tuyến -------------------------------------------------------------
 
