@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from shared import calendar_store, reliability  # noqa: F401  (calendar_store adds its table)
 from shared.config import service_dir
-from shared.db import Moment, ensure_database, make_engine
+from shared.db import Moment, Sessions, database_url, ensure_database, make_engine
 
 MIGRATION_LOCK_KEY = 0x6D696772  # one migrating instance at a time per database
 
@@ -27,6 +27,14 @@ def alembic_config(service: str, url: str | sa.URL) -> Config:
 def upgrade(service: str, url: str | sa.URL) -> None:
     ensure_database(url)
     command.upgrade(alembic_config(service, url), "head")
+
+
+def migrated_sessions(service: str) -> Sessions:
+    """A command's sessions on the service's own database, migrated first (one
+    connection: a command does one thing at a time)."""
+    url = database_url(service)
+    upgrade(service, url)
+    return Sessions(make_engine(url, pool_size=1))
 
 
 def target_metadata(service: str) -> list[Any]:

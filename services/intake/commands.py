@@ -104,14 +104,6 @@ def register(sub):
     sweep.set_defaults(func=cmd_files_sweep)
 
 
-def _sessions():
-    from shared import db, migrations
-
-    url = db.database_url("intake")
-    migrations.upgrade("intake", url)
-    return db.Sessions(db.make_engine(url, pool_size=1))
-
-
 def _print(body):
     from shared.http import to_json
 
@@ -122,11 +114,12 @@ def _run(action):
     """Run action(work) in one unit of work (IntakeWork); a refusal is printed as the
     API would answer it and exits 1."""
     from services.intake.adapters.repository import IntakeWork
+    from shared import migrations
     from shared.domain import DomainError
     from shared.errors import http_error
     from shared.http import ApiError
 
-    sessions = _sessions()
+    sessions = migrations.migrated_sessions("intake")
     try:
         with sessions.work(IntakeWork) as work:
             return action(work)
@@ -229,7 +222,9 @@ def cmd_files_sweep(args):
 
     if args.grace_hours < 0:
         sys.exit("motcua files sweep: --grace-hours cannot be negative")
-    sessions = _sessions()
+    from shared import migrations
+
+    sessions = migrations.migrated_sessions("intake")
     try:
         # the store is shared: what processing's cases name as their result is kept too
         # (asked over RPC as intake: its reply queue is one intake's broker user may declare)

@@ -8,16 +8,6 @@ from shared import clock, config
 ROLES = ("counter", "officer", "admin")
 
 
-def _work():
-    from services.web.adapters.repository import WebWork
-    from shared import db, migrations
-
-    url = db.database_url(config.WEB)
-    migrations.upgrade(config.WEB, url)
-    sessions = db.Sessions(db.make_engine(url, pool_size=1))
-    return sessions, WebWork
-
-
 def cmd_user_add(args):
     from services.web import application
     from services.web.adapters.passwords import Argon2Hasher
@@ -31,9 +21,12 @@ def cmd_user_add(args):
         password = getpass.getpass("Mật khẩu: ")
         if getpass.getpass("Nhập lại mật khẩu: ") != password:
             sys.exit("motcua user add: hai lần nhập mật khẩu không khớp")
-    sessions, work_class = _work()
+    from services.web.adapters.repository import WebWork
+    from shared import migrations
+
+    sessions = migrations.migrated_sessions(config.WEB)
     try:
-        with sessions.work(work_class) as work:
+        with sessions.work(WebWork) as work:
             account = application.add_account(
                 work,
                 Argon2Hasher(),
@@ -55,9 +48,12 @@ def cmd_user_add(args):
 
 
 def cmd_user_list(args):
-    sessions, work_class = _work()
+    from services.web.adapters.repository import WebWork
+    from shared import migrations
+
+    sessions = migrations.migrated_sessions(config.WEB)
     try:
-        with sessions.work(work_class) as work:
+        with sessions.work(WebWork) as work:
             accounts = work.accounts.all()
             now = clock.now()
             rows = [
