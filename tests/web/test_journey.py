@@ -21,6 +21,7 @@ def test_one_dossier_from_the_counter_form_to_the_citizen_seeing_it_returned(sys
     counter = signed_in("quay.test")
     counter.get_by_label("Tìm thủ tục theo tên hoặc mã").fill("trích lục")
     counter.get_by_role("button", name="Tìm thủ tục").click()
+    counter.wait_for_url(re.compile(r".*/quay\?q="))  # the results replaced the page: a click before is lost
     counter.get_by_role("link", name="Nhận hồ sơ Cấp bản sao trích lục hộ tịch").click()
     counter.wait_for_url(f"{web_url}/quay/nop/{EXTRACT}")
     counter.get_by_label("Họ và tên").fill(name)
