@@ -74,7 +74,8 @@ DOSSIER = obj(
     result_file=nullable(FILE),
 )
 
-# GET /api/dossiers: the register's list, newest submission first
+# GET /api/dossiers: a page of the register's search, newest submission first; `next`
+# (null on the last page) is the `after` of the following page
 DOSSIER_LIST = obj(
     dossiers=array(
         obj(
@@ -88,7 +89,8 @@ DOSSIER_LIST = obj(
             received_at=nullable(MOMENT),
             due_at=nullable(MOMENT),
         )
-    )
+    ),
+    next=nullable(STRING),
 )
 
 GUIDANCE = obj(form=STRING, procedure=PROCEDURE_REF, complete=BOOLEAN, missing_documents=array(STRING))
@@ -130,6 +132,7 @@ PROCEDURE = obj(
     effective_from=DAY,
     effective_to=nullable(DAY),
     legal_basis=nullable(STRING),
+    postal_reception=BOOLEAN,  # may be submitted by post [Decision 45/2016/QĐ-TTg]
 )
 
 PROCEDURES = obj(at=DAY, procedures=array(PROCEDURE))
@@ -170,4 +173,112 @@ CALENDAR_DAYS = obj(
     working_days=INTEGER,
     days_off=array(CALENDAR_DAY),
     weekend_working_days=array(CALENDAR_DAY),
+)
+
+# GET /api/register/book?format=json: the tracking book (Form 06 of Circular
+# 01/2018/TT-VPCP), the dossiers received in the period, oldest first
+BOOK = obj(
+    **{"from": DAY, "to": DAY},
+    agency=nullable(obj(code=STRING, name=STRING)),  # null: every agency
+    rows=array(
+        obj(
+            number=INTEGER,
+            code=STRING,
+            procedure_code=STRING,
+            procedure=STRING,
+            sets=INTEGER,
+            applicant_name=STRING,
+            address=STRING,
+            phone=STRING,
+            department=STRING,  # cơ quan chủ trì giải quyết
+            received_at=MOMENT,
+            due_at=nullable(MOMENT),
+            transferred_at=nullable(MOMENT),  # first handed to processing
+            result_at=nullable(MOMENT),  # the result, or the rejection
+            result=STRING,  # "Có kết quả" | "Dừng xử lý" | ""
+            returned_at=nullable(MOMENT),
+            notes=array(STRING),
+        )
+    ),
+)
+
+# GET /api/procedures/report?format=json: the catalogue on a day
+CATALOGUE_COUNTS = obj(
+    in_effect=INTEGER,
+    online_full=INTEGER,
+    online_partial=INTEGER,
+    online_services=INTEGER,
+    postal_return=INTEGER,
+    postal_reception=INTEGER,
+)
+CATALOGUE_VERSION = obj(
+    code=STRING,
+    version=INTEGER,
+    name=STRING,
+    agency_code=STRING,
+    field=STRING,
+    online_service=STRING,
+    effective_from=DAY,
+    effective_to=nullable(DAY),
+)
+CATALOGUE_REPORT = obj(
+    on=DAY,
+    agency=nullable(STRING),
+    headline=CATALOGUE_COUNTS,
+    by_agency_field=array(
+        {
+            **CATALOGUE_COUNTS,
+            "properties": {"agency_code": STRING, "field": STRING, **CATALOGUE_COUNTS["properties"]},
+            "required": ["agency_code", "field", *CATALOGUE_COUNTS["required"]],
+        }
+    ),
+    expired_still_submitted=array(
+        {
+            **CATALOGUE_VERSION,
+            "properties": {**CATALOGUE_VERSION["properties"], "dossiers": INTEGER, "last_submitted_at": MOMENT},
+            "required": [*CATALOGUE_VERSION["required"], "dossiers", "last_submitted_at"],
+        }
+    ),
+    offered_after_expiry=array(CATALOGUE_VERSION),  # must be empty
+    coming_into_effect=array(CATALOGUE_VERSION),
+    unused=array(CATALOGUE_VERSION),
+)
+
+
+# --- statistics -------------------------------------------------------------------
+
+# Biểu 06's figures of a group or of the total (domain/statistics.py FIGURES); the rate
+# (ahead + on time) / resolved, null when nothing was resolved
+REPORT_FIGURES = obj(
+    carried_over=INTEGER,
+    received=INTEGER,
+    received_online=INTEGER,
+    received_counter=INTEGER,
+    received_postal=INTEGER,
+    resolved=INTEGER,
+    resolved_ahead=INTEGER,
+    resolved_on_time=INTEGER,
+    resolved_late=INTEGER,
+    withdrawn=INTEGER,
+    refused=INTEGER,
+    rejected=INTEGER,
+    in_progress=INTEGER,
+    in_progress_within=INTEGER,
+    in_progress_overdue=INTEGER,
+    supplements_requested=INTEGER,
+    extensions=INTEGER,
+    on_time_rate=nullable({"type": "number"}),
+)
+SUMMARY = obj(
+    **{"from": DAY, "to": DAY},
+    agency=nullable(STRING),
+    group_by=STRING,
+    groups=array(
+        {
+            **REPORT_FIGURES,
+            "properties": {"key": STRING, "label": STRING, **REPORT_FIGURES["properties"]},
+            "required": ["key", "label", *REPORT_FIGURES["required"]],
+        }
+    ),
+    total=REPORT_FIGURES,
 )

@@ -74,6 +74,9 @@ class Work(Protocol):
     calendar: Calendar
     agencies: Agencies
 
+    def observe(self, event_type: str, dossier_code: str, data: Mapping[str, Any], at: datetime) -> None:
+        """A lifecycle event into the statistics' log, in this unit of work."""
+
 
 # --- reception -------------------------------------------------------------------------
 
@@ -312,8 +315,11 @@ def hand_back(work: Work, code: str, actor: Actor, now: datetime) -> Dossier:
 
 def follow(work: Work, event_type: str, dossier_code: str, data: Mapping[str, Any], at: datetime) -> None:
     """The register follows processing's and postal's events. An unknown dossier
-    raises, so the event is retried and then parked, not dropped."""
-    work.dossiers.get(dossier_code, for_update=True).follow(event_type, data, at)
+    raises, so the event is retried and then parked, not dropped. The statistics'
+    log (Biểu 06) takes the event in the same transaction."""
+    dossier = work.dossiers.get(dossier_code, for_update=True)
+    dossier.follow(event_type, data, at)
+    work.observe(event_type, dossier.code, data, at)
 
 
 # --- the catalogue -----------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""intake's commands for `motcua`: the catalogue, the calendar, the agencies and the
-file store's sweep, straight on intake's database (the running service publishes the
-events they owe)."""
+"""intake's commands for `motcua`: the catalogue, the calendar, the agencies, the
+file store's sweep and the statistics' rebuild, straight on intake's database (the
+running service publishes the events they owe)."""
 
 import json
 import sys
@@ -102,6 +102,24 @@ def register(sub):
     )
     sweep.add_argument("--grace-hours", type=float, default=24.0, help="keep what is younger (default 24)")
     sweep.set_defaults(func=cmd_files_sweep)
+
+    stats = sub.add_parser(
+        "stats",
+        help="the statistics (Biểu 06) read model",
+        description="The statistics of the register (Biểu số 06/VPCP/KSTT): one row of facts per dossier "
+        "(dossier_facts), folded from the log of its lifecycle events (register_events).",
+    )
+    stats_sub = stats.add_subparsers(dest="stats_command", required=True, metavar="ACTION")
+    rebuild = stats_sub.add_parser(
+        "rebuild",
+        help="recompute the dossiers' facts",
+        description="Recompute dossier_facts in one transaction: replay register_events through the same "
+        "fold the running service uses, and for the dossiers the log has nothing of (received before it "
+        "existed) read the register (dossiers and dossier_history) as well as it can: it keeps one "
+        "appointment per dossier (the last) and no apology's date. Prints its progress and what it did. "
+        "Running it again gives the same table. Events intake records meanwhile wait until it is done.",
+    )
+    rebuild.set_defaults(func=cmd_stats_rebuild)
 
 
 def _print(body):
@@ -244,3 +262,19 @@ def cmd_files_sweep(args):
     for sha256 in removed:
         print(f"removed {sha256}")
     print(f"{len(removed)} unreferenced files removed", file=sys.stderr)
+
+
+def cmd_stats_rebuild(args):
+    from services.intake.adapters import statistics
+    from shared import migrations
+
+    sessions = migrations.migrated_sessions("intake")
+    try:
+        with sessions.transaction() as session:
+            done = statistics.rebuild(session, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    finally:
+        sessions.engine.dispose()
+    print(
+        f"dossier_facts rebuilt: {done['from_log'] + done['from_register']} dossiers "
+        f"({done['from_log']} from {done['events']} logged events, {done['from_register']} from the register)"
+    )

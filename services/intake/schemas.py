@@ -16,9 +16,10 @@ from marshmallow import (
     validates_schema,
 )
 
+from services.intake.adapters import register
 from services.intake.domain import policies
 from services.intake.domain.errors import InvalidCatalogue
-from services.intake.domain.model import DEFAULT_HEAD_TITLE, DossierStatus
+from services.intake.domain.model import DEFAULT_HEAD_TITLE, Channel, DossierStatus
 from shared import clock
 from shared.http import in_words, plausible_day
 
@@ -404,6 +405,12 @@ class CatalogueEntry(Strict):
         error_messages={"invalid": "Ngày có dạng YYYY-MM-DD"},
     )
     legal_basis = fields.String(load_default="", validate=validate.Length(max=5000))
+    # Decision 45/2016/QĐ-TTg: any procedure may be submitted by post unless the applicant must come in person
+    postal_reception = fields.Boolean(
+        load_default=True,
+        error_messages={"invalid": "Phải là true hoặc false"},
+        metadata={"description": "nhận hồ sơ qua bưu chính công ích (false: thủ tục yêu cầu có mặt trực tiếp)"},
+    )
 
     @validates_schema
     def _consistent(self, data, **_):
@@ -548,30 +555,79 @@ class DueQuery(Query):
 
 
 class DossierListQuery(Query):
-    """GET /api/dossiers: the register's list in the reader's scope (a blank
-    parameter is no filter)."""
+    """GET /api/dossiers: the register's search in the reader's scope (a blank
+    parameter is no filter; days are Vietnam's)."""
 
     status = fields.String(
         load_default=None,
         validate=validate.OneOf(tuple(DossierStatus), error="Trạng thái là một trong: {choices}"),
     )
+    procedure = fields.String(
+        load_default=None,
+        validate=validate.Length(max=20, error="Tối đa {max} ký tự"),
+        metadata={"description": "mã thủ tục"},
+    )
+    field = fields.String(
+        load_default=None,
+        validate=validate.Length(max=200, error="Tối đa {max} ký tự"),
+        metadata={"description": "lĩnh vực của thủ tục, đúng như trong danh mục"},
+    )
+    channel = fields.String(
+        load_default=None, validate=validate.OneOf(tuple(Channel), error="Kênh nộp là một trong: {choices}")
+    )
+    received_from = _day(
+        load_default=None, metadata={"description": "tiếp nhận từ ngày (hồ sơ chưa tiếp nhận: ngày nộp)"}
+    )
+    received_to = _day(load_default=None, metadata={"description": "tiếp nhận đến hết ngày"})
     received_on = _day(
         load_default=None,
         metadata={"description": "ngày tiếp nhận (giờ Việt Nam); hồ sơ chưa tiếp nhận: ngày nộp"},
     )
+    due_before = _day(load_default=None, metadata={"description": "ngày hẹn trả trước ngày này"})
+    overdue = fields.Boolean(
+        load_default=None,
+        error_messages={"invalid": "Phải là true hoặc false"},
+        metadata={"description": "true: quá hạn xử lý; false: chưa quá hạn"},
+    )
     q = fields.String(
         load_default=None,
-        validate=validate.Length(max=100, error="Tối đa {max} ký tự"),
-        metadata={"description": "mã hồ sơ, số tham chiếu, số CCCD, mã số doanh nghiệp, số hộ chiếu hoặc phần tên"},
+        validate=validate.Length(min=3, max=100, error="Từ {min} đến {max} ký tự"),
+        metadata={
+            "description": "đúng mã hồ sơ, số tham chiếu, số CCCD, mã số doanh nghiệp, số hộ chiếu; "
+            "hoặc một phần họ tên (không phân biệt hoa thường, dấu)"
+        },
     )
     limit = fields.Integer(
-        load_default=50, validate=validate.Range(min=1, max=200, error="Số hồ sơ mỗi lần từ {min} đến {max}")
+        load_default=register.LIMIT,
+        validate=validate.Range(min=1, max=register.MAX, error="Số hồ sơ mỗi lần từ {min} đến {max}"),
+    )
+    after = fields.String(
+        load_default=None,
+        validate=validate.Length(max=200, error="Tối đa {max} ký tự"),
+        metadata={"description": "trang sau: giá trị `next` của trang trước"},
     )
 
     @pre_load
     def _blank_is_none(self, data, **_):
         stripped = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
         return {k: v for k, v in stripped.items() if v not in (None, "")}
+
+    @validates_schema
+    def _a_period(self, data, **_):
+        if data.get("received_from") and data.get("received_to") and data["received_to"] < data["received_from"]:
+            raise ValidationError({"received_to": ["Ngày kết thúc trước ngày bắt đầu"]})
+
+    @post_load
+    def _position(self, data, **_):
+        """`after` as the position it names: only a `next` of this search is one."""
+        if data["after"] is not None:
+            try:
+                data["after"] = register.position(data["after"])
+            except ValueError:
+                raise ValidationError(
+                    {"after": ["Không phải vị trí trang hợp lệ: dùng giá trị `next` của trang trước"]}
+                ) from None
+        return data
 
 
 class LookupPageQuery(Query):
@@ -644,3 +700,83 @@ class FileLinkQuery(Query):
 
     expires = fields.Integer(load_default=None, validate=validate.Range(min=0, max=2**40))
     signature = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+# --- the tracking book and the catalogue report -------------------------------------
+
+BOOK_MAX_DAYS = 366  # a year, a leap one too
+
+
+def _format(choices, default):
+    return fields.String(
+        load_default=default,
+        validate=validate.OneOf(choices, error="Định dạng là một trong: {choices}"),
+        metadata={"description": f"mặc định: {default}"},
+    )
+
+
+class ReportQuery(Query):
+    """A report's parameters (a blank one is left out)."""
+
+    agency = fields.String(
+        load_default=None,
+        validate=validate.Regexp(AGENCY_CODE, error="Mã cơ quan có dạng 000.00.06.H56"),
+        metadata={"description": "mã cơ quan (quản trị viên; cán bộ một cửa: luôn là cơ quan của mình)"},
+    )
+
+    @pre_load
+    def _blank_is_none(self, data, **_):
+        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return {k: v for k, v in stripped.items() if v not in (None, "")}
+
+
+class BookQuery(ReportQuery):
+    """GET /api/register/book: the dossiers received from `from` to `to` (days in
+    Vietnam's time, both included, at most BOOK_MAX_DAYS)."""
+
+    start = _day(required=True, data_key="from", metadata={"description": "từ ngày tiếp nhận (giờ Việt Nam)"})
+    end = _day(required=True, data_key="to", metadata={"description": "đến hết ngày (tối đa 366 ngày)"})
+    format = _format(("html", "csv", "xlsx", "json"), "html")
+
+    @validates_schema
+    def _period(self, data, **_):
+        start, end = data.get("start"), data.get("end")
+        if start is None or end is None:
+            return
+        if end < start:
+            raise ValidationError({"to": ["Ngày kết thúc không được trước ngày bắt đầu"]})
+        if (end - start).days + 1 > BOOK_MAX_DAYS:
+            raise ValidationError({"to": [f"Sổ theo dõi in tối đa {BOOK_MAX_DAYS} ngày một lần"]})
+
+
+class CatalogueReportQuery(ReportQuery):
+    """GET /api/procedures/report: the catalogue as it stands on `on`."""
+
+    on = _day(load_default=None, metadata={"description": "mặc định: hôm nay"})
+    format = _format(("json", "csv", "xlsx"), "json")
+
+
+# --- statistics -------------------------------------------------------------------
+
+from services.intake.domain.statistics import GROUPINGS, MAX_YEARS, period_problems  # noqa: E402
+
+
+class SummaryQuery(ReportQuery):
+    """GET /api/reports/summary: Biểu 06 over the days from `from` to `to` (Vietnam's
+    time, both included, at most MAX_YEARS years), grouped."""
+
+    start = _day(required=True, data_key="from", metadata={"description": "từ ngày (giờ Việt Nam)"})
+    end = _day(required=True, data_key="to", metadata={"description": f"đến hết ngày (kỳ tối đa {MAX_YEARS} năm)"})
+    group_by = fields.String(
+        load_default="field",
+        validate=validate.OneOf(GROUPINGS, error="Nhóm theo một trong: {choices}"),
+        metadata={"description": "lĩnh vực (mặc định), thủ tục, cơ quan, kênh nộp, phòng ban đang giữ hồ sơ, tháng"},
+    )
+    format = _format(("json", "csv", "xlsx"), "json")
+
+    @validates_schema
+    def _period(self, data, **_):
+        if data.get("start") and data.get("end"):
+            problems = period_problems(data["start"], data["end"])
+            if problems:
+                raise ValidationError(problems)

@@ -12,7 +12,7 @@ from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from services.intake import answers, application, dependencies
-from services.intake.adapters import idempotency, pages, queries
+from services.intake.adapters import catalogue_report, idempotency, pages, queries, register, register_book, statistics
 from services.intake.adapters.repository import IntakeWork
 from services.intake.domain import policies
 from services.intake.domain.errors import DossierIncomplete, DossierNotFound, FileNotFound
@@ -20,9 +20,11 @@ from services.intake.domain.model import Actor
 from services.intake.schemas import (
     DEMO_CATALOGUE,
     Acceptance,
+    BookQuery,
     CalendarDaysQuery,
     CalendarOverrideBody,
     CatalogueFile,
+    CatalogueReportQuery,
     DayPath,
     DayQuery,
     DossierListQuery,
@@ -37,10 +39,11 @@ from services.intake.schemas import (
     LookupQuery,
     Reason,
     Submission,
+    SummaryQuery,
     Supplement,
     catalogue_file,
 )
-from shared import clock, file_links, logs, scope, uploads
+from shared import clock, exports, file_links, logs, scope, uploads
 from shared.domain import DomainError, NotFound
 from shared.errors import http_error
 from shared.events import EventType
@@ -136,17 +139,16 @@ class IntakeService(ServiceBase):
 
     @http("GET", "/api/dossiers")
     @api(
-        roles=("counter", "admin"),
+        roles=STAFF,
         query=DossierListQuery,
         answers={200: answers.DOSSIER_LIST},
-        summary="the register's dossiers of the reader's agency (an admin: all), newest first",
+        errors=(422,),
+        summary="the register's search in the reader's scope (shared.scope), newest first, a page at a time",
     )
     def list_dossiers(self, request, claims, query):
         with self.db.transaction() as session:
-            listed = queries.list_dossiers(
-                session, claims, query["status"], query["received_on"], query["q"], query["limit"]
-            )
-        return json_response(200, {"dossiers": listed})
+            page = register.search(session, claims, **query)
+        return json_response(200, page)
 
     @http("GET", "/api/dossiers/<string:code>")
     @api(roles=STAFF, answers={200: answers.DOSSIER}, errors=(403,))
@@ -622,6 +624,87 @@ class IntakeService(ServiceBase):
         with self.db.work(self.work) as work:
             version = application.remove_calendar_override(work, day)
         return json_response(200, {"version": version, "removed": day})
+
+    # --- the tracking book and the catalogue report ------------------------------------
+
+    @http("GET", "/api/register/book")
+    @api(
+        roles=("counter", "admin"),
+        query=BookQuery,
+        answers={
+            200: Media(
+                {
+                    "text/html": None,
+                    "application/json": answers.BOOK,
+                    "text/csv": None,
+                    exports.XLSX_TYPE: None,
+                },
+                description="format=html (printable, A4 landscape), json, csv or xlsx",
+            )
+        },
+        errors=(422,),
+        summary="the tracking book (Sổ theo dõi hồ sơ, Form 06): the dossiers received from `from` to `to`, "
+        "oldest first; a counter's own agency, an admin's `agency` or every agency",
+    )
+    def tracking_book(self, request, claims, query):
+        agency, start, end = register_book.scoped_agency(claims, query["agency"]), query["start"], query["end"]
+        with self.db.transaction() as session:
+            rows = register_book.book(session, agency, start, end)
+            named = register_book.agency_named(session, agency)
+        if query["format"] == "html":
+            html = register_book.page(rows, named, start, end, clock.now())
+            return html_response(html, inline_scripts=pages.SCRIPTS)
+        if query["format"] == "json":
+            of = {"code": named.code, "name": named.name} if named else None
+            return json_response(200, {"from": start, "to": end, "agency": of, "rows": rows})
+        return exports.download(query["format"], f"so-theo-doi-ho-so-{start}-{end}", [register_book.table(rows)])
+
+    @http("GET", "/api/procedures/report")
+    @api(
+        roles=("counter", "admin"),
+        query=CatalogueReportQuery,
+        answers={
+            200: Media(
+                {"application/json": answers.CATALOGUE_REPORT, "text/csv": None, exports.XLSX_TYPE: None},
+                description="format=json, csv (the counts by agency and field) or xlsx (a sheet per list)",
+            )
+        },
+        errors=(422,),
+        summary="the catalogue report on `on` (today by default): expired versions still used or offered, "
+        "versions coming into effect, unused procedures, online and postal services counted",
+    )
+    def procedures_report(self, request, claims, query):
+        on = query["on"] or clock.now().date()
+        with self.db.transaction() as session:
+            answer = catalogue_report.report(session, on, register_book.scoped_agency(claims, query["agency"]))
+        if query["format"] == "json":
+            return json_response(200, answer)
+        return exports.download(query["format"], f"bao-cao-danh-muc-thu-tuc-{on}", catalogue_report.tables(answer))
+
+    # --- statistics ------------------------------------------------------------------
+
+    @http("GET", "/api/reports/summary")
+    @api(
+        roles=("counter", "admin"),
+        query=SummaryQuery,
+        answers={
+            200: Media(
+                {"application/json": answers.SUMMARY, "text/csv": None, exports.XLSX_TYPE: None},
+                description="format=json, csv (the table) or xlsx (the table, and a sheet of charts)",
+            )
+        },
+        errors=(422,),
+        summary="Biểu 06 (Circular 01/2020/TT-VPCP) from `from` to `to`: received, resolved ahead / on time / "
+        "late, withdrawn, refused, rejected, still in progress, by field, procedure, agency, channel, "
+        "department or month; a counter's own agency, an admin's `agency` or every agency",
+    )
+    def report_summary(self, request, claims, query):
+        agency, start, end = register_book.scoped_agency(claims, query["agency"]), query["start"], query["end"]
+        with self.db.transaction() as session:
+            report = statistics.summary(session, start, end, agency, query["group_by"])
+        if query["format"] == "json":
+            return json_response(200, report)
+        return exports.download(query["format"], f"bieu-06-{start}-{end}", statistics.summary_tables(report))
 
     # --- events from the other services ------------------------------------------
 

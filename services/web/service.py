@@ -17,13 +17,14 @@ from services.web.pages.admin import AdminPages
 from services.web.pages.citizen import CitizenPages
 from services.web.pages.counter import CounterPages
 from services.web.pages.department import DepartmentPages
+from services.web.pages.register import RegisterPages
 from shared import clock, config
 from shared.db import Database
 
 log = logging.getLogger(__name__)
 
 
-class WebService(AccountPages, CounterPages, DepartmentPages, CitizenPages, AdminPages):
+class WebService(AccountPages, CounterPages, DepartmentPages, CitizenPages, AdminPages, RegisterPages):
     name = "web"
     config = Config()
     db = Database()

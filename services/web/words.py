@@ -64,3 +64,58 @@ def money(value: Any) -> str:
         return f"{int(value):,}".replace(",", ".") + " đ"
     except (TypeError, ValueError):
         return ""
+
+
+# The statistics (Biểu 06): how figures are grouped, and the figures of a row.
+GROUP_BY = {
+    "field": "Lĩnh vực",
+    "procedure": "Thủ tục",
+    "agency": "Cơ quan",
+    "channel": "Kênh nộp",
+    "department": "Phòng ban",
+    "month": "Tháng",
+}
+# the summary's columns as Biểu 06 groups them: (group, ((figure, heading), ...))
+SUMMARY_COLUMNS = (
+    (
+        "Số hồ sơ nhận giải quyết",
+        (
+            ("carried_over", "Kỳ trước chuyển sang"),
+            ("received", "Tiếp nhận trong kỳ"),
+            ("received_online", "Trực tuyến"),
+            ("received_counter", "Trực tiếp"),
+            ("received_postal", "Bưu chính"),
+        ),
+    ),
+    (
+        "Số hồ sơ đã giải quyết",
+        (
+            ("resolved", "Tổng số"),
+            ("resolved_ahead", "Trước hạn"),
+            ("resolved_on_time", "Đúng hạn"),
+            ("resolved_late", "Quá hạn"),
+        ),
+    ),
+    (
+        "Số hồ sơ đang giải quyết",
+        (("in_progress", "Tổng số"), ("in_progress_within", "Trong hạn"), ("in_progress_overdue", "Quá hạn")),
+    ),
+    (
+        "Khác",
+        (
+            ("withdrawn", "Rút hồ sơ"),
+            ("refused", "Từ chối tiếp nhận"),
+            ("rejected", "Dừng xử lý"),
+            ("supplements_requested", "Yêu cầu bổ sung"),
+            ("extensions", "Gia hạn"),
+        ),
+    ),
+)
+
+
+def percent(rate: Any) -> str:
+    """0.857 -> 85,7 % (a rate of 0..1; nothing for none)."""
+    if rate is None or rate == "":
+        return ""
+    text = f"{float(rate) * 100:.1f}".replace(".", ",")
+    return (text[:-2] if text.endswith(",0") else text) + " %"

@@ -1,6 +1,6 @@
 """The register's list (GET /api/dossiers) over HTTP, against the running services:
-scoped to the counter's agency, filtered by status, day and a search text, newest
-first, bounded."""
+scoped to the reader (a counter's agency, an officer's department), filtered by
+status, day and a search text, newest first, a page at a time."""
 
 import random
 import uuid
@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
+from tests.helpers import wait_for
 from tests.system import ADMIN, AGENCY, COUNTER, dossier_body, officer, submit, token
 
 pytestmark = pytest.mark.e2e
@@ -19,10 +20,14 @@ OTHER_COUNTER = token("counter", agency=OTHER_AGENCY, sub="canbo.khac")
 LETTERS = "abcdeghiklmnopqrstuvxy"
 
 
-def listed(system, headers=COUNTER, **params):
+def page(system, headers=COUNTER, **params):
     response = requests.get(system.url("intake", "/api/dossiers"), params=params, headers=headers, timeout=10)
     assert response.status_code == 200, response.text
-    return response.json()["dossiers"]
+    return response.json()
+
+
+def listed(system, headers=COUNTER, **params):
+    return page(system, headers, **params)["dossiers"]
 
 
 def refused(system, headers=COUNTER, **params):
@@ -152,6 +157,26 @@ def test_filters_combine_and_the_list_is_bounded(system):
     assert len(listed(system, status="", q="", received_on="")) >= 4  # a blank parameter is no filter
 
 
+def test_pages_follow_one_another_through_the_cursor(system):
+    word = unique_word()
+    codes = [at_counter(system, person(f"Đỗ Văn {word}"))["code"] for _ in range(5)]
+    first = page(system, q=word, limit=2)
+    assert [d["code"] for d in first["dossiers"]] == codes[:-3:-1] and first["next"]
+    second = page(system, q=word, limit=2, after=first["next"])
+    last = page(system, q=word, limit=2, after=second["next"])
+    assert [d["code"] for d in second["dossiers"] + last["dossiers"]] == codes[-3::-1]
+    assert last["next"] is None
+
+
+def test_an_officer_finds_the_dossiers_its_department_had(system):
+    word = unique_word()
+    code = at_counter(system, person(f"Lâm Văn {word}"))["code"]  # 2.000635: processing routes it to TUPHAP
+    wait_for(lambda: listed(system, officer("TUPHAP"), q=word), message="processing_started followed")
+    assert [d["code"] for d in listed(system, officer("TUPHAP"), q=word)] == [code]
+    for q in (word, code):
+        assert listed(system, officer("QLDT"), q=q) == []
+
+
 def test_bad_parameters_are_named_and_strangers_are_refused(system):
     for params, field in (
         ({"status": "lost"}, "status"),
@@ -159,15 +184,19 @@ def test_bad_parameters_are_named_and_strangers_are_refused(system):
         ({"limit": "0"}, "limit"),
         ({"limit": "many"}, "limit"),
         ({"received_on": "26/11/2026"}, "received_on"),
+        ({"received_from": "2026-11-30", "received_to": "2026-11-01"}, "received_to"),
+        ({"channel": "fax"}, "channel"),
+        ({"overdue": "perhaps"}, "overdue"),
         ({"q": "x" * 101}, "q"),
+        ({"after": "not-a-cursor"}, "after"),
     ):
         answer = refused(system, **params)
         assert answer.status_code == 400, (params, answer.text)
-        assert field in answer.json()["error"]["fields"], answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "invalid_input" and list(error["fields"]) == [field], answer.text
     assert refused(system, headers={}).status_code == 401
-    for headers in (officer("TUPHAP"), PORTAL):
-        answer = refused(system, headers=headers)
-        assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
+    answer = refused(system, headers=PORTAL)
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
     assert submit(system, dossier_body())  # the POST of the same path still submits
 
 

@@ -4,6 +4,8 @@ migrations in services/intake/migrations: a change here needs a revision there."
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship
 
@@ -13,6 +15,7 @@ from services.intake.domain.model import (
     CalendarOverride,
     Channel,
     Dossier,
+    DossierDepartment,
     DossierFile,
     DossierStatus,
     OnlineService,
@@ -57,8 +60,19 @@ procedures = sa.Table(
     sa.Column("effective_from", sa.Date, nullable=False),
     sa.Column("effective_to", sa.Date, nullable=True),
     sa.Column("legal_basis", sa.Text, nullable=False, default=""),
+    # may be submitted by post (Decision 45/2016/QĐ-TTg: unless the applicant must come in person)
+    sa.Column("postal_reception", sa.Boolean, nullable=False, default=True, server_default=sa.true()),
     sa.UniqueConstraint("code", "version"),
 )
+
+
+def _folded_name(context: Any) -> str:
+    """The applicant's name without case or accents (queries.folded), written with the
+    name: a dossier's name is written once, when it is registered."""
+    from services.intake.adapters.queries import folded  # queries imports this module: imported when used
+
+    return folded(context.get_current_parameters()["applicant_name"])
+
 
 # A dossier in the register (sổ theo dõi hồ sơ), with its citizen-facing status.
 dossiers = sa.Table(
@@ -73,6 +87,8 @@ dossiers = sa.Table(
     sa.Column("status", EnumText(DossierStatus, 30), nullable=False),
     sa.Column("status_at", Moment(), nullable=False),
     sa.Column("applicant_name", sa.String(200), nullable=False),
+    # the name as the register's search compares it (GET /api/dossiers?q=)
+    sa.Column("applicant_folded", sa.String(200), nullable=True, default=_folded_name),
     sa.Column("id_number", sa.String(12), nullable=True, index=True),  # a citizen's CCCD
     sa.Column("phone", sa.String(20), nullable=True),
     sa.Column("email", sa.String(200), nullable=True),
@@ -116,7 +132,23 @@ dossiers = sa.Table(
     sa.Index("ix_dossiers_agency_status", "agency_code", "status", "submitted_at"),
     sa.Index("ix_dossiers_organisation_code", "organisation_code"),
     sa.Index("ix_dossiers_passport_number", "passport_number"),
+    # the register's search (GET /api/dossiers) beyond one agency: the newest, of a
+    # status, of a procedure; a part of the name (LIKE '%...%', pg_trgm)
+    sa.Index("ix_dossiers_submitted", "submitted_at", "code"),
+    sa.Index("ix_dossiers_status", "status", "submitted_at"),
+    sa.Index("ix_dossiers_procedure", "procedure_code", "submitted_at"),
+    sa.Index(
+        "ix_dossiers_applicant_folded",
+        "applicant_folded",
+        postgresql_using="gin",
+        postgresql_ops={"applicant_folded": "gin_trgm_ops"},
+    ),
 )
+# how long after (or before) its submission a dossier was received, and has its
+# appointment: their ends bound the submissions of a period of receptions or
+# appointments (register._submitted_around)
+sa.Index("ix_dossiers_reception_gap", dossiers.c.received_at - dossiers.c.submitted_at)
+sa.Index("ix_dossiers_appointment_gap", dossiers.c.due_at - dossiers.c.submitted_at)
 
 # A receiving agency's configuration: the name, address and place its forms print, and
 # its head's title for signatures (catalogue file `agencies`, `motcua agency set`).
@@ -160,6 +192,18 @@ dossier_files = sa.Table(
     sa.Column("announced", sa.Boolean, nullable=False, default=False),  # listed by an event
     # paper (of the dossier) | result (the electronic result processing announced)
     sa.Column("kind", sa.String(10), nullable=False, default="paper", server_default="paper"),
+)
+
+# The departments that have or had a task of a dossier (processing_started,
+# dossier_transferred): an officer's scope. The dossier's submitted_at is copied in
+# (it never changes) so that a department's dossiers are read newest first from here.
+dossier_departments = sa.Table(
+    "dossier_departments",
+    metadata,
+    sa.Column("dossier_code", sa.ForeignKey("dossiers.code", onupdate="CASCADE"), primary_key=True),
+    sa.Column("department", sa.String(40), primary_key=True),
+    sa.Column("submitted_at", Moment(), nullable=False),
+    sa.Index("ix_dossier_departments_newest", "department", "submitted_at", "dossier_code"),
 )
 
 # Last dossier number given per receiving agency and day (restarts at 0001 daily).
@@ -210,7 +254,12 @@ mapper_registry.map_imperatively(
             cascade="save-update",
             order_by=[dossier_files.c.uploaded_at, dossier_files.c.id],
         ),
+        # loaded when processing's events name a department
+        "departments": relationship(DossierDepartment, lazy="select", cascade="save-update"),
     },
 )
+mapper_registry.map_imperatively(DossierDepartment, dossier_departments)
 mapper_registry.map_imperatively(CalendarOverride, calendar_overrides)
 mapper_registry.map_imperatively(Agency, agencies)
+
+from services.intake.adapters import statistics  # noqa: E402, F401  (its tables: register_events, dossier_facts)

@@ -7,7 +7,7 @@ import hmac
 import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import holidays
@@ -29,7 +29,7 @@ from services.intake.domain.model import (
     Transition,
     portal_number,
 )
-from shared import calendar_store, clock, logs, scope
+from shared import calendar_store, logs, scope
 from shared.calendar import WorkingCalendar
 
 # --- the register ------------------------------------------------------------------------
@@ -138,119 +138,15 @@ def printable_forms(dossier: Dossier) -> list[str]:
     return forms
 
 
-# --- the register's list (GET /api/dossiers) -------------------------------------------------
-
-LIST_LIMIT, LIST_MAX = 50, 200
-# a part of a name is matched without case or accents in Python, over this many of the
-# newest dossiers in the reader's scope (the register search of a later issue indexes it)
-NAME_SCAN_ROWS = 5000
+# --- the register's search (adapters/register.py) -------------------------------------------
 
 
 def folded(text: str | None) -> str:
-    """A name as compared by the list: no case, no accents, đ as d, single spaces."""
+    """A name as the search compares it: no case, no accents, đ as d, single spaces
+    (dossiers.applicant_folded holds the applicant's)."""
     decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())
-
-
-def _listed_in_scope(claims: dict[str, Any], status: str | None, received_on: date | None) -> list[Any]:
-    """The list's conditions: the reader's agency (a counter; an admin reads every
-    agency), the status, the day of reception in Vietnam's time (the submission's day
-    for a dossier not received)."""
-    table = orm.dossiers
-    where: list[Any] = []
-    if claims.get("role") != "admin":
-        where.append(table.c.agency_code == (claims.get("agency") or ""))  # no agency: nothing
-    if status:
-        where.append(table.c.status == status)
-    if received_on is not None:
-        start = datetime.combine(received_on, time(0), clock.TZ)
-        end = start + timedelta(days=1)
-        where.append(
-            sa.or_(
-                sa.and_(table.c.received_at >= start, table.c.received_at < end),
-                sa.and_(table.c.received_at.is_(None), table.c.submitted_at >= start, table.c.submitted_at < end),
-            )
-        )
-    return where
-
-
-def _exactly(q: str) -> sa.ColumnElement[bool]:
-    """The code or reference, the ID number, enterprise code or passport number as typed (each indexed)."""
-    table = orm.dossiers
-    return sa.or_(
-        table.c.code == q,
-        table.c.reference == q,
-        table.c.id_number == q,
-        table.c.organisation_code == q.replace("-", ""),
-        table.c.passport_number == q.upper(),
-    )
-
-
-def list_dossiers(
-    session: Session,
-    claims: dict[str, Any],
-    status: str | None = None,
-    received_on: date | None = None,
-    q: str | None = None,
-    limit: int = LIST_LIMIT,
-) -> list[dict[str, Any]]:
-    """The register's dossiers in the reader's scope, newest submission first, at most
-    `limit`: of a `status`, received on a day, and/or matching `q` (exactly a code,
-    reference, ID number, enterprise code or passport number; or a part of the
-    applicant's name without case or accents, among the NAME_SCAN_ROWS newest)."""
-    table = orm.dossiers
-    where = _listed_in_scope(claims, status, received_on)
-    newest = (table.c.submitted_at.desc(), table.c.code.desc())
-    limit = max(1, min(limit, LIST_MAX))
-    if q:
-        found = set(session.scalars(sa.select(table.c.code).where(*where, _exactly(q)).limit(limit)))
-        wanted = folded(q)
-        if wanted and not found:  # a code or a number typed: no name to look for
-            scanned = session.execute(
-                sa.select(table.c.code, table.c.applicant_name).where(*where).order_by(*newest).limit(NAME_SCAN_ROWS)
-            )
-            for code, name in scanned:
-                if len(found) >= limit:
-                    break
-                if wanted in folded(name):
-                    found.add(code)
-        if not found:
-            return []
-        where.append(table.c.code.in_(found))
-    rows = session.execute(
-        sa.select(
-            table.c.code,
-            table.c.reference,
-            table.c.status,
-            table.c.channel,
-            table.c.procedure_code,
-            orm.procedures.c.name,
-            table.c.applicant_name,
-            table.c.submitted_at,
-            table.c.received_at,
-            table.c.due_at,
-        )
-        .join(orm.procedures, orm.procedures.c.id == table.c.procedure_id)
-        .where(*where)
-        .order_by(*newest)
-        .limit(limit)
-    )
-    return [
-        {
-            # until reception `code` holds the reference (CONTRACT "Submission references and codes")
-            "code": None if row.reference is not None and row.code == row.reference else row.code,
-            "reference": row.reference,
-            "status": row.status,
-            "channel": row.channel,
-            "procedure": {"code": row.procedure_code, "name": row.name},
-            "applicant_name": row.applicant_name,
-            "submitted_at": row.submitted_at,
-            "received_at": row.received_at,
-            "due_at": row.due_at,
-        }
-        for row in rows
-    ]
 
 
 def _person_view(person: dict[str, Any]) -> dict[str, Any]:
@@ -376,6 +272,7 @@ def procedure_view(version: ProcedureVersion) -> dict[str, Any]:
         "effective_from": version.effective_from,
         "effective_to": version.effective_to,
         "legal_basis": version.legal_basis,
+        "postal_reception": version.postal_reception,
     }
 
 

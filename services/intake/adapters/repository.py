@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.intake.adapters import orm, queries
+from services.intake.adapters import orm, queries, statistics
 from services.intake.domain import policies
 from services.intake.domain.errors import DossierNotFound
 from services.intake.domain.model import (
@@ -26,9 +26,10 @@ from services.intake.domain.model import (
     Procedure,
     ProcedureVersion,
 )
-from shared import calendar_store
+from shared import calendar_store, clock
 from shared.calendar import WorkingCalendar
 from shared.db import dialect_insert
+from shared.domain import DomainEvent
 from shared.uow import UnitOfWork
 
 CATALOGUE_LOCK = 7305  # one catalogue import at a time (PostgreSQL advisory lock)
@@ -190,3 +191,15 @@ class IntakeWork(UnitOfWork):
         self.procedures = ProcedureRepository(session, self)
         self.calendar = CalendarRepository(session, self)
         self.agencies = AgencyRepository(session)
+
+    def publish(self, event: DomainEvent) -> None:
+        """Into the outbox and, a lifecycle event, into the statistics' log (Biểu 06), as
+        of the moment of the action that recorded it (its dossier's status time)."""
+        super().publish(event)
+        dossier = next((a for a in self._tracked if isinstance(a, Dossier) and a.code == event.dossier_code), None)
+        self.observe(event.event_type, event.dossier_code, event.data(), dossier.status_at if dossier else clock.now())
+
+    def observe(self, event_type: str, dossier_code: str, data: Any, at: datetime) -> None:
+        """A lifecycle event, intake's or one it follows, into the statistics' log and the
+        dossier's facts, in this transaction."""
+        statistics.record(self.session, event_type, dossier_code, data, at)

@@ -323,6 +323,10 @@ class Agency:
 
 # --- the catalogue ---------------------------------------------------------------------
 
+# What makes two versions "the same procedure text" (policies.CONTENT), with whether it
+# may be submitted by post: a file changing only that makes a new version too.
+VERSION_CONTENT = (*policies.CONTENT, "postal_reception")
+
 
 @dataclass(eq=False)
 class ProcedureVersion:
@@ -346,6 +350,8 @@ class ProcedureVersion:
     legal_basis: str = ""
     id: int | None = None
     online_service: str = OnlineService.NONE  # [Decree 42/2022/NĐ-CP]; `level` is the old scale
+    # submitted by post too [Decision 45/2016/QĐ-TTg: any procedure, unless the applicant must come in person]
+    postal_reception: bool = True
 
     def effective_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -383,7 +389,7 @@ class ProcedureVersion:
             )
 
     def same_content(self, entry: Mapping[str, Any]) -> bool:
-        return all(getattr(self, name) == entry[name] for name in policies.CONTENT)
+        return all(getattr(self, name) == entry[name] for name in VERSION_CONTENT)
 
 
 class Procedure(Aggregate):
@@ -482,7 +488,7 @@ class Procedure(Aggregate):
             new = ProcedureVersion(
                 code=self.code,
                 version=next_version,
-                **{name: entry[name] for name in policies.CONTENT},
+                **{name: entry[name] for name in VERSION_CONTENT},
                 effective_from=start,
                 effective_to=end,
             )
@@ -592,6 +598,17 @@ def no_link(file_id: str) -> str:
 
 
 @dataclass(eq=False)
+class DossierDepartment:
+    """A department that has or had a task of the dossier (processing said so): its
+    officers may read the dossier (shared.scope). The dossier's submission time comes
+    along so that an officer's search reads its department's dossiers newest first."""
+
+    dossier_code: str
+    department: str
+    submitted_at: datetime
+
+
+@dataclass(eq=False)
 class Dossier(Aggregate):
     """A dossier in the register with its citizen-facing status, flags and deadlines."""
 
@@ -649,6 +666,8 @@ class Dossier(Aggregate):
     trail: list[Transition] = dataclasses.field(default_factory=list)
     # the files of the dossier (dossier_files), in the order uploaded
     files: list[DossierFile] = dataclasses.field(default_factory=list)
+    # the departments that have or had a task of it (processing_started, dossier_transferred)
+    departments: list[DossierDepartment] = dataclasses.field(default_factory=list)
 
     @classmethod
     def register(
@@ -989,6 +1008,11 @@ class Dossier(Aggregate):
     def follow(self, event_type: str, data: Mapping[str, Any], at: datetime) -> None:
         """Update the register from processing's or postal's event of `at`. Late or
         repeated events change nothing they should not (the status never moves back)."""
+        # who had a task is kept whatever the order the events come in: an officer's scope
+        if event_type == EventType.PROCESSING_STARTED:
+            self._worked_on_by(data.get("department"))
+        elif event_type == EventType.DOSSIER_TRANSFERRED:
+            self._worked_on_by(data.get("from_department"), data.get("to_department"))
         if event_type in STATUS_OF_EVENT:
             moved = self._move(STATUS_OF_EVENT[event_type], at, "processing", data.get("department", ""))
             if moved and event_type == EventType.SUPPLEMENT_REQUESTED:  # Form 02 lists these items
@@ -1064,6 +1088,13 @@ class Dossier(Aggregate):
         )
 
     # --- inside -------------------------------------------------------------------------
+
+    def _worked_on_by(self, *departments: str | None) -> None:
+        known = {d.department for d in self.departments}
+        for department in departments:
+            if department and department not in known:
+                known.add(department)
+                self.departments.append(DossierDepartment(self.code, department, self.submitted_at))
 
     def _returned(self, at: datetime, where: ReturnMethod, outcome: Outcome) -> None:
         self.returned_at, self.outcome = at, outcome

@@ -7,6 +7,7 @@ import copy
 import json
 from collections import Counter
 from datetime import date, datetime
+from typing import Any
 
 from services.intake import application
 from services.intake.domain import policies
@@ -132,6 +133,10 @@ class FakeIntakeWork(FakeWork):
         self.procedures = FakeProcedures(self)
         self.calendar = FakeCalendar(self)
         self.agencies = FakeAgencies()
+        self.observed: list[tuple[str, str]] = []
+
+    def observe(self, event_type: str, dossier_code: str, data: Any, at: datetime) -> None:
+        self.observed.append((event_type, dossier_code))
 
 
 def demo_entries() -> list[dict]:
