@@ -491,7 +491,7 @@ def test_bad_periods_are_400_in_vietnamese(system):
         assert answer.status_code == 400, (params, answer.text)
         error = answer.json()["error"]
         assert error["code"] == "invalid_input" and field in error["fields"], answer.text
-        assert error["message"] == "Tham số báo cáo chưa hợp lệ, xem từng trường"
+        assert error["message"] == "Dữ liệu chưa hợp lệ, xem từng trường"
 
 
 @pytest.mark.e2e
