@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from services.intake.adapters import orm, queries
 from services.intake.adapters.register_book import period
 from services.intake.domain.model import OnlineService, Procedure, ProcedureVersion, ReturnMethod
-from shared import clock
 from shared.exports import Table
 
 SOON_DAYS = 30  # coming into effect within this many days
@@ -87,29 +86,32 @@ def version_view(v: ProcedureVersion) -> dict[str, Any]:
     }
 
 
-def _expired_still_submitted(
-    session: Session, on: date, agency: str | None, versions: Sequence[ProcedureVersion]
-) -> list[dict[str, Any]]:
-    """Versions a dossier was submitted under (dossiers.procedure_id) on a day, up to
-    `on`, after the version's last day: with how many and the last submission. A
-    postal collection is handed in at its hand-over (the day its version was chosen on)."""
-    d, p = orm.dossiers, orm.procedures
+def _expired_still_submitted(session: Session, on: date, versions: Sequence[ProcedureVersion]) -> list[dict[str, Any]]:
+    """Of `versions`, those a dossier was submitted under (dossiers.procedure_id) on a
+    day, up to `on`, after the version's last day: with how many and the last
+    submission. A postal collection is handed in at its hand-over (the day its version
+    was chosen on). One query per version ended before `on`, on the procedure's index
+    (days in Vietnam's time, computed here: the same on every database)."""
+    d = orm.dossiers
     handed_in = sa.func.coalesce(d.c.handed_over_at, d.c.submitted_at)
-    submitted_on = sa.cast(sa.func.timezone(clock.TZ.key, handed_in), sa.Date)  # the day in Vietnam
-    where = [p.c.effective_to.is_not(None), submitted_on > p.c.effective_to, submitted_on <= on]
-    if agency is not None:
-        where.append(p.c.agency_code == agency)
-    found = session.execute(
-        sa.select(p.c.id, sa.func.count().label("dossiers"), sa.func.max(handed_in).label("last"))
-        .join(d, d.c.procedure_id == p.c.id)
-        .where(*where)
-        .group_by(p.c.id)
-    ).all()
-    by_id = {v.id: v for v in versions}
-    return [
-        {**version_view(by_id[row.id]), "dossiers": row.dossiers, "last_submitted_at": row.last}
-        for row in sorted(found, key=lambda row: (by_id[row.id].code, by_id[row.id].version))
-    ]
+    _, end = period(on, on)
+    found = []
+    for version in sorted(versions, key=lambda v: (v.code, v.version)):
+        if version.effective_to is None or version.effective_to >= on:
+            continue
+        cut, _ = period(version.effective_to + timedelta(days=1), on)  # its first day out of effect
+        count, last = session.execute(
+            sa.select(sa.func.count(), sa.func.max(handed_in)).where(
+                d.c.procedure_code == version.code,  # ix_dossiers_procedure
+                d.c.procedure_id == version.id,
+                d.c.submitted_at >= cut,  # registered no earlier than handed in
+                handed_in >= cut,
+                handed_in < end,
+            )
+        ).one()
+        if count:
+            found.append({**version_view(version), "dossiers": count, "last_submitted_at": last})
+    return found
 
 
 def _used_codes(session: Session, on: date) -> set[str]:
@@ -135,7 +137,7 @@ def report(session: Session, on: date, agency: str | None) -> dict[str, Any]:
         "agency": agency,
         "headline": counts(listed),
         "by_agency_field": by_agency_field(listed),
-        "expired_still_submitted": _expired_still_submitted(session, on, agency, versions),
+        "expired_still_submitted": _expired_still_submitted(session, on, versions),
         "offered_after_expiry": [version_view(v) for v in offered_after_expiry(on, listed, versions)],
         "coming_into_effect": [version_view(v) for v in coming_into_effect(on, versions)],
         "unused": [version_view(v) for v in unused(listed, _used_codes(session, on))],
