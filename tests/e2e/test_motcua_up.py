@@ -140,6 +140,24 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
     )
     assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [f"{s}.db" for s in sorted(SERVED)]
 
+    # the register's reads answer on SQLite too: the search, the book, the statistics, the catalogue report
+    dossier = requests.get(f"{intake}/api/dossiers/{code}", headers=counter, timeout=10).json()
+    today = dossier["received_at"][:10]  # the system's clock is pinned to a business morning
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+
+    def read(path, headers=counter, **params):
+        answer = requests.get(f"{intake}{path}", params=params, headers=headers, timeout=10)
+        assert answer.status_code == 200, (path, answer.text)
+        return answer.json()
+
+    assert dossier_body()["applicant"]["full_name"] == "Nguyễn Thị Hoa"
+    assert code in [d["code"] for d in read("/api/dossiers", q="nguyen thi hoa")["dossiers"]]
+    period = {"from": today, "to": today}
+    assert code in [r["code"] for r in read("/api/register/book", format="json", **period)["rows"]]
+    summary = read("/api/reports/summary", headers=admin, **period)
+    assert summary["total"]["received_counter"] >= 1 and summary["total"]["resolved"] >= 1
+    assert read("/api/procedures/report", headers=admin)["offered_after_expiry"] == []
+
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
     assert all(port_is_free(p) for p in ports.values())
