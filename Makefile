@@ -99,4 +99,5 @@ bench: install
 	$(BIN)/python -m bench.files
 	$(BIN)/python -m bench.processing_queues
 	$(BIN)/python -m bench.notify_sms
+	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.web
