@@ -1,6 +1,7 @@
 """What the intake API answers, as JSON schemas for its OpenAPI document (the views
 are built in adapters/queries.py and service.py: keep them in step)."""
 
+from services.intake.domain.fees import FeeKind, FeeWhen
 from shared.openapi import ANY, BOOLEAN, DAY, INTEGER, MOMENT, STRING, array, nullable, obj
 
 PROCEDURE_REF = obj(code=STRING, name=STRING, version=INTEGER)
@@ -124,7 +125,18 @@ PROCEDURE = obj(
     agency_code=STRING,
     duration_days=INTEGER,
     route=array(obj(department=STRING, days=INTEGER)),
-    fee=INTEGER,
+    fee={**INTEGER, "description": "tổng các khoản trong fees (đồng)"},
+    # the fee schedule [Law on Fees and Charges 2015]: amounts in đồng, when each is due
+    fees=array(
+        obj(
+            name=STRING,
+            amount=INTEGER,
+            kind={**STRING, "enum": [k.value for k in FeeKind]},
+            when={**STRING, "enum": [w.value for w in FeeWhen]},
+        )
+    ),
+    # the categories the counter may exempt from the lệ phí items, with a reason
+    fee_exemptions=array(obj(code=STRING, name=STRING)),
     documents=array(STRING),
     return_methods=array(STRING),
     supplement_clock=STRING,

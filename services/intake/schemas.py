@@ -19,6 +19,7 @@ from marshmallow import (
 from services.intake.adapters import register
 from services.intake.domain import policies
 from services.intake.domain.errors import InvalidCatalogue
+from services.intake.domain.fees import MAX_AMOUNT, MAX_EXEMPTIONS, MAX_ITEMS, FeeKind, FeeWhen, single_fee
 from services.intake.domain.model import DEFAULT_HEAD_TITLE, Channel, DossierStatus
 from shared import clock
 from shared.http import in_words, plausible_day
@@ -352,6 +353,48 @@ class RouteStep(Strict):
     days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, error="Không được âm"))
 
 
+AMOUNT_ERRORS = {"invalid": "Số tiền là số nguyên đồng (không có phần thập phân, không đặt trong ngoặc kép)"}
+EXEMPTION_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+
+
+def _amount(**kwargs):
+    return fields.Integer(
+        strict=True,  # 75000.0 and "75000" are refused: đồng are whole
+        validate=validate.Range(min=0, max=MAX_AMOUNT, error="Số tiền từ {min} đến {max} đồng"),
+        error_messages=AMOUNT_ERRORS,
+        **kwargs,
+    )
+
+
+class FeeItemEntry(Strict):
+    """An item of a fee schedule (phí or lệ phí) [Law on Fees and Charges 2015]."""
+
+    name = _text(max_length=300)
+    amount = _amount(required=True, metadata={"description": "đồng, số nguyên"})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(tuple(FeeKind), error="Loại khoản thu: le_phi (lệ phí) hoặc phi (phí)"),
+    )
+    when = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            tuple(FeeWhen),
+            error="Thời điểm nộp: at_submission (khi nộp hồ sơ), before_processing (trước khi giải quyết) "
+            "hoặc before_return (trước khi trả kết quả)",
+        ),
+    )
+
+
+class ExemptionEntry(Strict):
+    """A category of applicants exempted from the lệ phí items, e.g. {ho_ngheo, Hộ nghèo}."""
+
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(EXEMPTION_CODE, error="Mã đối tượng gồm chữ thường, số và _, ví dụ ho_ngheo"),
+    )
+    name = _text(max_length=300)
+
+
 class CatalogueEntry(Strict):
     code = fields.String(required=True, validate=validate.Regexp(PROCEDURE_CODE, error="Mã thủ tục có dạng 1.001776"))
     name = _text()
@@ -380,7 +423,18 @@ class CatalogueEntry(Strict):
     route = fields.List(
         fields.Nested(RouteStep), required=True, validate=validate.Length(min=1, error="Cần ít nhất một bước xử lý")
     )
-    fee = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, error="Phí không được âm"))
+    # the fee schedule; an old file's single `fee` is read as one lệ phí at submission (fees.single_fee)
+    fees = fields.List(
+        fields.Nested(FeeItemEntry),
+        load_default=None,
+        validate=validate.Length(max=MAX_ITEMS, error="Tối đa {max} khoản phí, lệ phí"),
+    )
+    fee_exemptions = fields.List(
+        fields.Nested(ExemptionEntry),
+        load_default=list,
+        validate=validate.Length(max=MAX_EXEMPTIONS, error="Tối đa {max} đối tượng được miễn"),
+    )
+    fee = _amount(load_default=None, metadata={"description": "cách ghi cũ: một khoản lệ phí khi nộp hồ sơ"})
     documents = fields.List(_text(max_length=300), required=True)
     return_methods = fields.List(
         fields.String(validate=validate.OneOf(("counter", "postal"))),
@@ -428,6 +482,12 @@ class CatalogueEntry(Strict):
             problems["effective_to"] = ["Ngày hết hiệu lực trước ngày có hiệu lực"]
         if len(set(data.get("return_methods", []))) != len(data.get("return_methods", [])):
             problems["return_methods"] = ["Lặp lại hình thức trả kết quả"]
+        if data.get("fee") is not None and data.get("fees") is not None:
+            problems["fee"] = ["Không ghi đồng thời fee và fees: ghi mọi khoản phí, lệ phí trong fees"]
+        codes = [e["code"] for e in data.get("fee_exemptions") or ()]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            problems["fee_exemptions"] = [f"Mã đối tượng {', '.join(repeated)} lặp lại"]
         level, online = data.get("level"), data.get("online_service")
         if level is None and online is None:
             problems["online_service"] = ["Bắt buộc nhập online_service (full, partial, none) hoặc level (1-4)"]
@@ -443,6 +503,14 @@ class CatalogueEntry(Strict):
             data["online_service"] = policies.online_service_of_level(data["level"])
         if data["level"] is None:
             data["level"] = policies.LEVEL_OF_ONLINE_SERVICE[data["online_service"]]
+        return data
+
+    @post_load
+    def _fee_schedule(self, data, **_):
+        """Every entry has `fees` (the old `fee` read as one item) and no `fee`."""
+        fee = data.pop("fee")
+        if data["fees"] is None:
+            data["fees"] = single_fee(fee or 0)
         return data
 
 

@@ -119,3 +119,12 @@ def percent(rate: Any) -> str:
         return ""
     text = f"{float(rate) * 100:.1f}".replace(".", ",")
     return (text[:-2] if text.endswith(",0") else text) + " %"
+
+
+# A procedure version's fee schedule (intake's `fees`): the kind and the moment of each item.
+FEE_KIND = {"le_phi": "Lệ phí", "phi": "Phí"}
+FEE_WHEN = {
+    "at_submission": "Khi nộp hồ sơ",
+    "before_processing": "Trước khi giải quyết",
+    "before_return": "Trước khi trả kết quả",
+}

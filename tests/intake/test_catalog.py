@@ -29,7 +29,7 @@ def entry(code, **overrides):
         "agency_code": AGENCY,
         "duration_days": 5,
         "route": [{"department": "TCKH", "days": 5}],
-        "fee": 0,
+        "fees": [],
         "documents": ["Đơn đề nghị"],
         "return_methods": ["counter"],
         "supplement_clock": "restart",
@@ -40,6 +40,11 @@ def entry(code, **overrides):
     }
     base.update(overrides)
     return base
+
+
+def charge(amount):
+    """A fee schedule of one lệ phí paid at submission."""
+    return [{"name": "Lệ phí", "amount": amount, "kind": "le_phi", "when": "at_submission"}]
 
 
 def run_import(uow, *entries, today=TODAY):
@@ -87,7 +92,7 @@ def test_a_dossier_keeps_the_version_it_was_received_under(uow):
     run_import(uow, entry("9.000070"))
     with uow.work(IntakeWork) as work:
         dossier, _ = application.submit(work, load(Submission(), body(procedure="9.000070")), COUNTER, THURSDAY_MORNING)
-    run_import(uow, entry("9.000070", fee=50000, effective_from="2026-11-27"))
+    run_import(uow, entry("9.000070", fees=charge(50000), effective_from="2026-11-27"))
     with uow.transaction() as session:
         kept = queries.readable_dossier(session, dossier.code, {"role": "admin"})
         assert kept.procedure_version == 1 and queries.procedure_of(session, kept).fee == 0

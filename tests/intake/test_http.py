@@ -212,7 +212,7 @@ def test_catalogue_import_and_listing_by_day(system):
         "agency_code": AGENCY,
         "duration_days": 2,
         "route": [{"department": "TCKH", "days": 2}],
-        "fee": 0,
+        "fees": [],
         "documents": ["Đơn"],
         "return_methods": ["counter"],
         "supplement_clock": "pause",

@@ -15,6 +15,11 @@ from tests.system import ADMIN, AGENCY, COUNTER
 pytestmark = pytest.mark.e2e
 
 
+def charge(amount):
+    """A fee schedule of one lệ phí paid at submission."""
+    return [{"name": "Lệ phí", "amount": amount, "kind": "le_phi", "when": "at_submission"}]
+
+
 def entry(code, **changes):
     return {
         "code": code,
@@ -24,7 +29,7 @@ def entry(code, **changes):
         "agency_code": AGENCY,
         "duration_days": 5,
         "route": [{"department": "TUPHAP", "days": 5}],
-        "fee": 10000,
+        "fees": charge(10000),
         "documents": ["Tờ khai"],
         "return_methods": ["counter"],
         "supplement_clock": "restart",
@@ -70,7 +75,7 @@ def test_a_preview_answers_the_diff_and_changes_nothing_until_the_import(system)
 
     # a new text from 01/11/2026: previewed as a change replacing version 1, the agency renamed
     changed = {
-        "procedures": [entry(code, name="Thủ tục đã sửa", fee=20000, effective_from="2026-11-01")],
+        "procedures": [entry(code, name="Thủ tục đã sửa", fees=charge(20000), effective_from="2026-11-01")],
         "agencies": [{**agency, "name": "Cơ quan đã đổi tên"}],
     }
     preview = post(system, changed, dry_run=True)

@@ -252,7 +252,7 @@ def test_catalogue_dates_out_of_range_are_400(system):
         "agency_code": "000.00.06.H56",
         "duration_days": 2,
         "route": [{"department": "TCKH", "days": 2}],
-        "fee": 0,
+        "fees": [],
         "documents": ["Đơn"],
         "return_methods": ["counter"],
         "supplement_clock": "pause",

@@ -18,6 +18,11 @@ from tests.system import ADMIN, AGENCY, BUSINESS_MORNING
 from tests.web.conftest import PHONE_SCREEN, Staff, check_accessible, screenshot, sign_in
 
 
+def charge(amount):
+    """A fee schedule of one lệ phí paid at submission."""
+    return [{"name": "Lệ phí", "amount": amount, "kind": "le_phi", "when": "at_submission"}]
+
+
 def entry(code, **changes):
     return {
         "code": code,
@@ -27,7 +32,7 @@ def entry(code, **changes):
         "agency_code": AGENCY,
         "duration_days": 5,
         "route": [{"department": "TUPHAP", "days": 5}],
-        "fee": 10000,
+        "fees": charge(10000),
         "documents": ["Tờ khai"],
         "return_methods": ["counter"],
         "supplement_clock": "restart",
@@ -98,8 +103,20 @@ def test_the_catalogue_lists_procedures_in_effect_and_their_versions(system, sig
     page.get_by_role("link", name="Các phiên bản của 2.000635").click()
     page.wait_for_url("**/quan-tri/thu-tuc/2.000635")
     assert page.get_by_role("heading", level=1).inner_text() == f"Thủ tục 2.000635: {demo['name']}"
-    versions = page.locator("table tbody tr")
+    versions = page.locator("table.versions tbody tr")
     assert versions.count() == 1 and "Đang có hiệu lực" in versions.first.inner_text()
+    fee = page.locator("table.fees tbody tr")  # the fee schedule, in words
+    assert fee.count() == 1
+    assert [fee.first.locator("th, td").nth(i).inner_text() for i in range(4)] == [
+        "Lệ phí cấp bản sao trích lục hộ tịch",
+        "Lệ phí",
+        "Khi nộp hồ sơ",
+        "8.000 đ",
+    ]
+    assert page.locator("ul.exemptions li").all_inner_texts() == [
+        "Hộ nghèo (mã ho_ngheo)",
+        "Người có công với cách mạng (mã nguoi_co_cong)",
+    ]
     check_accessible(page, "procedure versions")
     assert page.goto("/quan-tri/thu-tuc/9.999999").status == 404
 
@@ -124,7 +141,9 @@ def test_an_import_is_previewed_and_changes_nothing_until_it_is_applied(system, 
     assert in_effect(system)[code]["version"] == 1
 
     # a file: the new text of the same procedure from 01/11/2026, shown as a change
-    changed = {"procedures": [entry(code, name="Thủ tục đã sửa từ màn hình", fee=20000, effective_from="2026-11-01")]}
+    changed = {
+        "procedures": [entry(code, name="Thủ tục đã sửa từ màn hình", fees=charge(20000), effective_from="2026-11-01")]
+    }
     page.goto("/quan-tri/thu-tuc/nhap")
     page.get_by_label("Tệp danh mục (JSON, tối đa 8 MB)").set_input_files(
         files=[{"name": "danh-muc.json", "mimeType": "application/json", "buffer": json.dumps(changed).encode()}]

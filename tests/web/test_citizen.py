@@ -139,7 +139,7 @@ def test_only_procedures_offered_online_are_listed_and_open(system, web_url):
         "agency_code": AGENCY,
         "duration_days": 2,
         "route": [{"department": "TUPHAP", "days": 2}],
-        "fee": 0,
+        "fees": [],
         "documents": ["Đơn"],
         "return_methods": ["counter"],
         "supplement_clock": "pause",

@@ -52,7 +52,9 @@ procedures = sa.Table(
     sa.Column("agency_code", sa.String(20), nullable=False),
     sa.Column("duration_days", sa.Integer, nullable=False),
     sa.Column("route", sa.JSON, nullable=False),
-    sa.Column("fee", sa.Integer, nullable=False, default=0),
+    # the fee schedule [{name, amount (đồng), kind, when}] and its exemptions [{code, name}]; the total is computed
+    sa.Column("fees", sa.JSON, nullable=False),
+    sa.Column("fee_exemptions", sa.JSON, nullable=False),
     sa.Column("documents", sa.JSON, nullable=False),
     sa.Column("return_methods", sa.JSON, nullable=False),
     sa.Column("supplement_clock", sa.String(10), nullable=False),

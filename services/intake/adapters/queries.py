@@ -264,7 +264,9 @@ def procedure_view(version: ProcedureVersion) -> dict[str, Any]:
         "agency_code": version.agency_code,
         "duration_days": version.duration_days,
         "route": version.route,
-        "fee": version.fee,
+        "fee": version.fee,  # the total of `fees`, for the screens that show one amount
+        "fees": version.fees,
+        "fee_exemptions": version.fee_exemptions,
         "documents": version.documents,
         "return_methods": version.return_methods,
         "supplement_clock": version.supplement_clock,

@@ -52,6 +52,7 @@ from services.intake.domain.events import (
     DossierWithdrawn,
     FileRef,
 )
+from services.intake.domain.fees import FeeSchedule
 from shared.calendar import WorkingCalendar
 from shared.domain import Aggregate
 from shared.events import EventType
@@ -346,12 +347,21 @@ class ProcedureVersion:
     cutoff: str | None  # HH:MM: received later counts from the next working day
     effective_from: date
     effective_to: date | None = None
-    fee: int = 0
+    fees: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # the schedule's items (fees.FeeItem)
+    fee_exemptions: list[dict[str, str]] = dataclasses.field(default_factory=list)  # [{code, name}]
     legal_basis: str = ""
     id: int | None = None
     online_service: str = OnlineService.NONE  # [Decree 42/2022/NĐ-CP]; `level` is the old scale
     # submitted by post too [Decision 45/2016/QĐ-TTg: any procedure, unless the applicant must come in person]
     postal_reception: bool = True
+
+    def fee_schedule(self) -> FeeSchedule:
+        return FeeSchedule.of(self.fees, self.fee_exemptions)
+
+    @property
+    def fee(self) -> int:
+        """The total of the fee schedule's items, đồng (the one amount a screen shows)."""
+        return self.fee_schedule().total
 
     def effective_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)

@@ -124,7 +124,8 @@ CONTENT = (
     "agency_code",
     "duration_days",
     "route",
-    "fee",
+    "fees",  # the fee schedule's items and its exemptions: another schedule is another text
+    "fee_exemptions",
     "documents",
     "return_methods",
     "supplement_clock",

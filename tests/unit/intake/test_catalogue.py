@@ -37,7 +37,7 @@ def entry(code: str, **overrides: Any) -> dict[str, Any]:
         "agency_code": "000.00.06.H56",
         "duration_days": 5,
         "route": [{"department": "TCKH", "days": 5}],
-        "fee": 0,
+        "fees": [],
         "documents": ["Đơn đề nghị"],
         "return_methods": ["counter"],
         "supplement_clock": "restart",
@@ -48,6 +48,11 @@ def entry(code: str, **overrides: Any) -> dict[str, Any]:
     }
     base.update(overrides)
     return base
+
+
+def charge(amount: int) -> list[dict[str, Any]]:
+    """A fee schedule of one lệ phí paid at submission."""
+    return [{"name": "Lệ phí", "amount": amount, "kind": "le_phi", "when": "at_submission"}]
 
 
 def run_import(
@@ -187,7 +192,7 @@ def test_dossiers_are_refused_for_unknown_expired_and_future_procedures(work: Fa
 def test_a_dossier_keeps_the_version_it_was_received_under(work: FakeIntakeWork) -> None:
     run_import(work, entry("9.000070"))
     dossier, _ = application.submit(work, body(procedure="9.000070"), COUNTER, THURSDAY_MORNING)
-    run_import(work, entry("9.000070", fee=50000, effective_from="2026-11-27"))
+    run_import(work, entry("9.000070", fees=charge(50000), effective_from="2026-11-27"))
     assert dossier.procedure_version == 1
     assert work.procedures.version(dossier.procedure_id).fee == 0
     assert work.procedures.get("9.000070").in_effect(date(2026, 11, 27)).fee == 50000
@@ -195,7 +200,9 @@ def test_a_dossier_keeps_the_version_it_was_received_under(work: FakeIntakeWork)
 
 def test_a_postal_collection_takes_the_version_in_effect_on_the_hand_over_day(work: FakeIntakeWork) -> None:
     run_import(
-        work, entry("9.000080", effective_to="2026-11-25"), entry("9.000080", fee=1000, effective_from="2026-11-26")
+        work,
+        entry("9.000080", effective_to="2026-11-25"),
+        entry("9.000080", fees=charge(1000), effective_from="2026-11-26"),
     )
     handed = datetime(2026, 11, 25, 16, 0, tzinfo=clock.TZ)
     dossier = application.register_pickup(work, body(procedure="9.000080"), "pk-80", handed, None, THURSDAY_MORNING)
