@@ -264,6 +264,54 @@ class PickupCompleted(_Open):
     submission = fields.Dict(required=True)
 
 
+PAYMENT_STAGES = ("before_processing", "before_return")
+PAYMENT_METHODS = ("online", "cash", "card", "postal")
+
+
+class FeeLine(_Open):
+    name = fields.String(required=True)
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))  # đồng
+    kind = fields.String(required=True, validate=validate.OneOf(("le_phi", "phi")))
+
+
+class PaymentRequested(_Open):
+    """intake: the dossier owes `amount` đồng (the items after any exemption) at
+    `stage`, to be paid by `pay_by`; carries the contacts, as notify may know none
+    yet (a dossier waiting to pay before processing was never announced received)."""
+
+    stage = fields.String(required=True, validate=validate.OneOf(PAYMENT_STAGES))
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    items = fields.List(fields.Nested(FeeLine), required=True, validate=validate.Length(min=1))
+    pay_by = fields.Date(required=True)
+    agency_code = fields.String(required=True)
+    procedure_code = fields.String(required=True)
+    procedure_name = fields.String()
+    online = fields.Boolean(load_default=False)  # may be paid online (the lookup's pay button)
+    contacts = fields.Nested(Contacts, allow_none=True)
+    notify = fields.Nested(Channels, allow_none=True)
+
+
+class PaymentConfirmed(_Open):
+    """payments: the obligation of `stage` is paid, once per dossier and stage."""
+
+    stage = fields.String(required=True, validate=validate.OneOf(PAYMENT_STAGES))
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    order_id = fields.String(required=True)
+    receipt_number = fields.String(allow_none=True)  # the counter's receipt, the gateway's transaction
+    paid_at = fields.AwareDateTime(required=True)
+
+
+class PaymentRefunded(_Open):
+    """payments: a paid order given back (a dossier refused or stopped before processing)."""
+
+    stage = fields.String(required=True, validate=validate.OneOf(PAYMENT_STAGES))
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    order_id = fields.String(required=True)
+    refunded_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)
+
+
 class CalendarChanged(_Open):
     """The whole set of administrator overrides after an edit (dossier_code "-")."""
 
@@ -301,6 +349,9 @@ class EventType(StrEnum):
     SHIPMENT_FAILED = "shipment_failed"
     SHIPMENT_RETURNED = "shipment_returned"
     PICKUP_COMPLETED = "pickup_completed"
+    PAYMENT_REQUESTED = "payment_requested"
+    PAYMENT_CONFIRMED = "payment_confirmed"
+    PAYMENT_REFUNDED = "payment_refunded"
     NOTIFICATION_SENT = "notification_sent"
     NOTIFICATION_FAILED = "notification_failed"
 
@@ -327,6 +378,9 @@ EVENTS = {
     EventType.SHIPMENT_FAILED: ("postal", ShipmentFailed),
     EventType.SHIPMENT_RETURNED: ("postal", ShipmentReturned),
     EventType.PICKUP_COMPLETED: ("postal", PickupCompleted),
+    EventType.PAYMENT_REQUESTED: ("intake", PaymentRequested),
+    EventType.PAYMENT_CONFIRMED: ("payments", PaymentConfirmed),
+    EventType.PAYMENT_REFUNDED: ("payments", PaymentRefunded),
     EventType.NOTIFICATION_SENT: ("notify", NotificationOutcome),
     EventType.NOTIFICATION_FAILED: ("notify", NotificationOutcome),
 }
