@@ -7,13 +7,15 @@ import os
 import sys
 from typing import Any
 
+from devtools.payment_gateway_sim import MODES as PAYMENT_GATEWAY_MODES
 from shared.config import DEFAULT_AMQP_URI
-from shared.secret_policy import DEV_CARRIER_SECRET
+from shared.secret_policy import DEV_CARRIER_SECRET, DEV_PAYMENT_SECRET
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     _register_carrier_sim(sub)
     _register_sms_gateway_sim(sub)
+    _register_payment_gateway_sim(sub)
     _register_department_worker(sub)
 
 
@@ -124,6 +126,66 @@ def cmd_gateway_sim(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO, format="sms-gateway-sim: %(message)s")
     server = make_server(GatewaySimulator(args.key, args.receipt_url, args.secret), args.host, args.port)
     print(f"SMS gateway simulator on http://{args.host}:{args.port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+# payment-gateway-sim: the online payment gateway of the payments service
+
+
+def _register_payment_gateway_sim(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    sim = sub.add_parser(
+        "payment-gateway-sim",
+        help="run the online payment gateway simulator",
+        description="A local HTTP server that plays the online payment gateway of the payments service "
+        "(shared/payment_gateway.py's protocol): the /pay page, signed IPN calls, query, the day's "
+        "list and refunds. Tests steer it with POST /control/mode, /control/pay, /control/forget.",
+    )
+    sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sim.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("MOTCUA_PAYMENT_GATEWAY_SIM_PORT", 8011)),
+        help="port to listen on (MOTCUA_PAYMENT_GATEWAY_SIM_PORT, default 8011)",
+    )
+    sim.add_argument(
+        "--merchant",
+        default=os.environ.get("MOTCUA_PAYMENT_MERCHANT", "MOTCUA"),
+        help="the merchant code it accepts (MOTCUA_PAYMENT_MERCHANT, default MOTCUA)",
+    )
+    sim.add_argument(
+        "--secret",
+        default=os.environ.get("MOTCUA_PAYMENT_SECRET", DEV_PAYMENT_SECRET),
+        help="the merchant's HMAC-SHA512 secret (MOTCUA_PAYMENT_SECRET; default: the development value)",
+    )
+    sim.add_argument(
+        "--ipn-url",
+        default=os.environ.get("MOTCUA_PAYMENTS_PUBLIC_URL", "http://127.0.0.1:8005").rstrip("/") + "/api/payments/ipn",
+        help="where to send the IPN calls (default: MOTCUA_PAYMENTS_PUBLIC_URL + /api/payments/ipn)",
+    )
+    sim.add_argument(
+        "--mode",
+        choices=PAYMENT_GATEWAY_MODES,
+        default="success",
+        help="how results reach the merchant (change it with POST /control/mode)",
+    )
+    sim.add_argument("--delay-seconds", type=float, default=5.0, help="how late the IPN comes in mode 'late'")
+    sim.set_defaults(func=cmd_payment_gateway_sim)
+
+
+def cmd_payment_gateway_sim(args: argparse.Namespace) -> None:
+    from devtools.payment_gateway_sim import PaymentGatewaySimulator, make_server
+
+    logging.basicConfig(level=logging.INFO, format="payment-gateway-sim: %(message)s")
+    sim = PaymentGatewaySimulator(args.merchant, args.secret, args.ipn_url, args.mode, args.delay_seconds)
+    server = make_server(sim, args.host, args.port)
+    print(
+        f"payment gateway simulator on http://{args.host}:{args.port} (merchant {args.merchant}, "
+        f"IPN to {args.ipn_url}, mode {args.mode})",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

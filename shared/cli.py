@@ -203,14 +203,18 @@ def cmd_up(args):
     os.environ.setdefault("MOTCUA_ENV", config.DEVELOPMENT)
     if not args.no_carrier_sim and not devtools_installed():
         print(
-            "Một Cửa: no carrier simulator here (devtools is not installed): postal uses MOTCUA_CARRIER_URL", flush=True
+            "Một Cửa: no simulators here (devtools is not installed): postal uses MOTCUA_CARRIER_URL, "
+            "payments MOTCUA_PAYMENT_GATEWAY_URL",
+            flush=True,
         )
         args.no_carrier_sim = True
     ports = {s: config.port(s) for s in config.SERVED}
     sim_port = int(os.environ.get("MOTCUA_CARRIER_SIM_PORT", 8010))
+    gateway_port = int(os.environ.get("MOTCUA_PAYMENT_GATEWAY_SIM_PORT", 8011))
+    simulators = {} if args.no_carrier_sim else {"carrier-sim": sim_port, "payment-gateway-sim": gateway_port}
     busy = [
         f"{name} ({port})"
-        for name, port in list(ports.items()) + [("carrier-sim", sim_port)]
+        for name, port in list(ports.items()) + list(simulators.items())
         if not runner.port_is_free(port)
     ]
     if busy:
@@ -221,6 +225,8 @@ def cmd_up(args):
     env = dict(os.environ)
     env.setdefault("MOTCUA_CARRIER_URL", f"http://127.0.0.1:{sim_port}")
     env.setdefault("MOTCUA_POSTAL_CALLBACK_URL", f"http://127.0.0.1:{ports['postal']}/api/carrier/callback")
+    env.setdefault("MOTCUA_PAYMENT_GATEWAY_URL", f"http://127.0.0.1:{gateway_port}")
+    env.setdefault("MOTCUA_PAYMENTS_PUBLIC_URL", f"http://127.0.0.1:{ports['payments']}")
     if config.development_mode():
         # the citizen's lookup reaches intake through the web service on this machine: intake
         # counts each citizen's own address (X-Forwarded-For) against the rate limit
@@ -254,13 +260,20 @@ def cmd_up(args):
                 cwd=config.ROOT,
                 preexec_fn=_die_with_parent,
             )
+            processes["payment-gateway-sim"] = subprocess.Popen(
+                exe
+                + ["payment-gateway-sim", "--port", str(gateway_port)]
+                + ["--ipn-url", env["MOTCUA_PAYMENTS_PUBLIC_URL"].rstrip("/") + "/api/payments/ipn"],
+                env=env,
+                cwd=config.ROOT,
+                preexec_fn=_die_with_parent,
+            )
         for service in config.SERVED:
             processes[service] = subprocess.Popen(
                 exe + ["serve", service], env=env, cwd=config.ROOT, preexec_fn=_die_with_parent
             )
         urls = {s: f"http://{config.local_address(config.bind_address())}:{p}/health" for s, p in ports.items()}
-        if not args.no_carrier_sim:
-            urls["carrier-sim"] = f"http://127.0.0.1:{sim_port}/health"
+        urls.update({name: f"http://127.0.0.1:{port}/health" for name, port in simulators.items()})
         _wait_healthy(urls, processes, args.timeout)
         print("\nAll services are up:")
         for service, port in ports.items():
@@ -317,12 +330,18 @@ def build_parser():
 
     up = sub.add_parser(
         "up",
-        help="run every service (and the carrier simulator) with local defaults",
-        description="Start intake, processing, postal, notify and web, wait until each /health "
+        help="run every service (and the carrier and payment gateway simulators) with local defaults",
+        description="Start intake, processing, postal, notify, payments and web (and the simulators), "
+        "wait until each /health "
         "answers, print URLs, development tokens and demo accounts; Ctrl-C stops everything.",
     )
     up.add_argument("--timeout", type=float, default=60, help="seconds to wait for health (default 60)")
-    up.add_argument("--no-carrier-sim", action="store_true", help="do not start the carrier simulator")
+    up.add_argument(
+        "--no-carrier-sim",
+        "--no-simulators",
+        action="store_true",
+        help="do not start the carrier and payment gateway simulators",
+    )
     up.add_argument(
         "--carrier-step-seconds",
         type=float,

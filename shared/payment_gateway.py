@@ -5,7 +5,8 @@ its other parameters sorted by name, each `name=value` URL-encoded and joined by
 (`motcua payment-gateway-sim`) both sign and check with this module, so they cannot
 drift apart.
 
-The exchanges (parameters are strings; amounts whole đồng):
+The exchanges (parameters are strings; amounts whole đồng; times, `created_at` and
+`paid_at`, yyyyMMddHHmmss in Vietnam's time, as the real gateways send them):
 
 - pay: the citizen's browser goes to `GET {gateway}/pay?merchant&order_id&amount&
   order_info&return_url&created_at&signature`; once paid (or cancelled) the gateway

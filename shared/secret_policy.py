@@ -21,12 +21,14 @@ MIN_JWT_SECRET_BYTES = 32  # HS256 keys shorter than the hash output can be brut
 DEV_CARRIER_SECRET = "dev-carrier-secret"
 DEV_CARRIER_API_KEY = "dev-carrier-key"
 DEV_SMS_GATEWAY_SECRET = "dev-sms-secret"
+DEV_PAYMENT_SECRET = "dev-payment-secret"
 KNOWN_DEFAULTS = frozenset(
     {
         DEV_JWT_SECRET,
         DEV_CARRIER_SECRET,
         DEV_CARRIER_API_KEY,
         DEV_SMS_GATEWAY_SECRET,
+        DEV_PAYMENT_SECRET,
         "change-me",
         "changeme",
         "secret",
@@ -48,13 +50,14 @@ def _sms_over_http(cfg: Mapping[str, Any]) -> bool:
 
 
 # service -> (config key, environment variable, whether this configuration uses it).
-# A new outside system (e.g. the payment gateway of services/payments) adds its line here.
+# A new outside system adds its line here.
 CONFIGURED_SECRETS: dict[str, tuple[tuple[str, str, Callable[[Mapping[str, Any]], bool]], ...]] = {
     "postal": (
         ("CARRIER_SECRET", "MOTCUA_CARRIER_SECRET", _carrier_configured),
         ("CARRIER_API_KEY", "MOTCUA_CARRIER_API_KEY", _carrier_configured),
     ),
     "notify": (("SMS_GATEWAY_SECRET", "MOTCUA_SMS_GATEWAY_SECRET", _sms_over_http),),
+    "payments": (("PAYMENT_SECRET", "MOTCUA_PAYMENT_SECRET", lambda cfg: bool(cfg.get("PAYMENT_GATEWAY_URL"))),),
 }
 
 

@@ -20,6 +20,8 @@ from tests.helpers import wait_for
 
 TEST_SECRET = "e2e-test-secret-of-at-least-32-bytes"
 SMS_RECEIPT_SECRET = "e2e-sms-receipt-secret-of-32-bytes-or-more"
+PAYMENT_SECRET = "e2e-payment-secret-of-32-bytes-or-more"
+PAYMENT_MERCHANT = "MOTCUA"
 AGENCY = "000.00.06.H56"
 # A Thursday morning: every test of a run sees the same working day.
 BUSINESS_MORNING = datetime(2026, 11, 26, 8, 0, tzinfo=clock.TZ)
@@ -37,6 +39,7 @@ class System:
     def __init__(self, amqp_uri, db_server, db_prefix, logdir):
         self.ports = {s: free_port() for s in SERVED}  # web starts only where a test needs it (tests/web)
         self.sim_port = free_port()
+        self.gateway_port = free_port()  # the payment gateway simulator, started where a test needs it
         self.db_server, self.db_prefix = db_server, db_prefix
         self.logdir = logdir
         self.env = {
@@ -59,6 +62,9 @@ class System:
             # a body that stalls is cut off after this long (tests/security wait for it)
             "MOTCUA_HTTP_READ_TIMEOUT_SECONDS": "3",
             "MOTCUA_SMS_GATEWAY_SECRET": SMS_RECEIPT_SECRET,
+            "MOTCUA_PAYMENT_GATEWAY_URL": f"http://127.0.0.1:{self.gateway_port}",
+            "MOTCUA_PAYMENT_SECRET": PAYMENT_SECRET,
+            "MOTCUA_PAYMENTS_PUBLIC_URL": f"http://127.0.0.1:{self.ports['payments']}",
             "MOTCUA_WEB_SECURE_COOKIE": "false",  # the tests speak plain HTTP to 127.0.0.1
             **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
         }
@@ -77,6 +83,11 @@ class System:
                 "--secret",
                 "e2e-carrier-secret",
             ]
+        if name == "payment-gateway-sim":
+            from devtools.payment_gateway_sim import command
+
+            ipn_url = f"http://127.0.0.1:{self.ports['payments']}/api/payments/ipn"
+            return command(self.gateway_port, PAYMENT_MERCHANT, PAYMENT_SECRET, ipn_url)
         return ["serve", name]
 
     def start(self, name, *command):
@@ -97,7 +108,7 @@ class System:
         proc.wait(timeout=20)
 
     def health_url(self, name):
-        port = self.sim_port if name == "carrier-sim" else self.ports[name]
+        port = {"carrier-sim": self.sim_port, "payment-gateway-sim": self.gateway_port}.get(name) or self.ports[name]
         return f"http://127.0.0.1:{port}/health"
 
     def wait_healthy(self, names, timeout=60):

@@ -73,6 +73,10 @@ DOSSIER = obj(
     files=array(FILE),
     # the electronic result processing announced with result_ready (GET /api/files/{id})
     result_file=nullable(FILE),
+    # the applicant's exemption {code, reason}, and the fees owed per stage (before_processing,
+    # before_return): {amount, pay_by, paid_at, order_id, method}
+    fee_exemption=nullable({"type": "object"}),
+    payments={"type": "object"},
 )
 
 # GET /api/dossiers: a page of the register's search, newest submission first; `next`
@@ -113,6 +117,9 @@ LOOKUP = obj(
     agency=nullable(obj(code=STRING, name=STRING, address=STRING)),
     # the result may be downloaded at POST /api/lookup/result
     result_download=BOOLEAN,
+    # what is owed now, if anything: online when it may be paid online (the procedure is
+    # offered online, fully or partly)
+    payment_due=nullable(obj(stage=STRING, amount=INTEGER, pay_by=STRING, online=BOOLEAN)),
 )
 
 PROCEDURE = obj(

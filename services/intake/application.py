@@ -16,6 +16,7 @@ from services.intake.domain.errors import CatalogueConflict, DossierNotFound, In
 from services.intake.domain.events import Channels
 from services.intake.domain.model import (
     DEFAULT_HEAD_TITLE,
+    PAYMENT_DAYS,
     Actor,
     Agency,
     Applicant,
@@ -30,7 +31,7 @@ from services.intake.domain.model import (
     no_link,
 )
 from shared.calendar import WorkingCalendar
-from shared.events import agency_of_code
+from shared.events import EventType, agency_of_code
 
 # --- what the use cases need of a unit of work (IntakeWork, or the unit tier's fake) ---
 
@@ -39,6 +40,7 @@ class Dossiers(Protocol):
     def get(self, code: str, for_update: bool = False) -> Dossier: ...
     def add(self, dossier: Dossier) -> Dossier: ...
     def code_of_pickup(self, pickup_id: str) -> str | None: ...
+    def awaiting_payment(self) -> list[str]: ...
 
 
 class Codes(Protocol):
@@ -81,12 +83,15 @@ class Work(Protocol):
 # --- reception -------------------------------------------------------------------------
 
 
-def submit(work: Work, data: Mapping[str, Any], actor: Actor, now: datetime) -> tuple[Dossier, ProcedureVersion]:
+def submit(
+    work: Work, data: Mapping[str, Any], actor: Actor, now: datetime, pay_days: int = PAYMENT_DAYS
+) -> tuple[Dossier, ProcedureVersion]:
     """A dossier handed in over HTTP: a counter officer's submission is received at
     once; the portal's (online) and a postal one typed in at the counter wait as
     `submitted` for the counter's check."""
     actor.require_channel(data["channel"])
-    return register(work, data, actor.sub, now, agency=actor.agency if actor.role == Role.COUNTER else None)
+    agency = actor.agency if actor.role == Role.COUNTER else None
+    return register(work, data, actor.sub, now, agency=agency, pay_days=pay_days)
 
 
 def register(
@@ -98,6 +103,7 @@ def register(
     handed_over_at: datetime | None = None,
     pickup_id: str | None = None,
     note: str | None = None,
+    pay_days: int = PAYMENT_DAYS,
 ) -> tuple[Dossier, ProcedureVersion]:
     """Put a dossier in the register under the procedure version in effect (on the
     hand-over day for a postal collection), with the next code of its agency."""
@@ -130,6 +136,8 @@ def register(
         sets=data.get("sets", 1),
         agency=work.agencies.configured(agency),
         reference=reference,
+        fee_exemption=data.get("fee_exemption"),
+        pay_days=pay_days,
     )
     work.dossiers.add(dossier)
     return dossier, procedure
@@ -142,6 +150,7 @@ def register_pickup(
     handed_over_at: datetime,
     waybill: str | None,
     now: datetime,
+    pay_days: int = PAYMENT_DAYS,
 ) -> Dossier | None:
     """A dossier collected by post and handed over at the counter: registered as
     `submitted` (channel postal), once per pickup, received as of the hand-over
@@ -156,6 +165,7 @@ def register_pickup(
         handed_over_at=handed_over_at,
         pickup_id=pickup_id,
         note=f"bưu chính bàn giao {handed_over_at:%H:%M %d/%m/%Y}, vận đơn {waybill or '-'}",
+        pay_days=pay_days,
     )
     return dossier
 
@@ -204,6 +214,7 @@ def accept(
     actor: Actor,
     now: datetime,
     link: Callable[[str], str] = no_link,
+    pay_days: int = PAYMENT_DAYS,
 ) -> Dossier:
     dossier = _counter_dossier(work, code, actor)
     procedure = work.procedures.version(dossier.procedure_id)
@@ -217,6 +228,7 @@ def accept(
         next_code=lambda received_at: work.codes.next_code(dossier.agency_code, received_at),
         agency=work.agencies.configured(dossier.agency_code),
         link=link,
+        pay_days=pay_days,
     )
     return dossier
 
@@ -313,13 +325,60 @@ def hand_back(work: Work, code: str, actor: Actor, now: datetime) -> Dossier:
     return dossier
 
 
-def follow(work: Work, event_type: str, dossier_code: str, data: Mapping[str, Any], at: datetime) -> None:
+def follow(
+    work: Work,
+    event_type: str,
+    dossier_code: str,
+    data: Mapping[str, Any],
+    at: datetime,
+    pay_days: int = PAYMENT_DAYS,
+) -> None:
     """The register follows processing's and postal's events. An unknown dossier
     raises, so the event is retried and then parked, not dropped. The statistics'
-    log (Biểu 06) takes the event in the same transaction."""
+    log (Biểu 06) takes the event in the same transaction. A result ready asks for
+    the fees due before return, if any."""
     dossier = work.dossiers.get(dossier_code, for_update=True)
     dossier.follow(event_type, data, at)
     work.observe(event_type, dossier.code, data, at)
+    if event_type == EventType.RESULT_READY:
+        dossier.request_return_payment(work.procedures.version(dossier.procedure_id), at, pay_days)
+
+
+# --- the financial obligation ---------------------------------------------------------
+
+
+def confirm_payment(
+    work: Work,
+    dossier_code: str,
+    data: Mapping[str, Any],
+    now: datetime,
+    link: Callable[[str], str] = no_link,
+) -> Dossier:
+    """payments' payment_confirmed (`data`: stage, paid_at, order_id, method): before
+    processing, the dossier is received for processing now, its appointment counted
+    from the payment on the working calendar; before return, the result may be handed
+    back. A repeated confirmation changes nothing."""
+    dossier = work.dossiers.get(dossier_code, for_update=True)
+    dossier.confirm_payment(
+        data["stage"],
+        data,
+        work.procedures.version(dossier.procedure_id),
+        work.calendar.working(),
+        now,
+        agency=work.agencies.configured(dossier.agency_code),
+        link=link,
+    )
+    return dossier
+
+
+def expire_unpaid(work: Work, now: datetime) -> list[str]:
+    """The dossiers waiting for the fees due before processing whose pay-by day is
+    over end withdrawn ("Quá hạn thực hiện nghĩa vụ tài chính"); their codes."""
+    expired = []
+    for code in work.dossiers.awaiting_payment():
+        if work.dossiers.get(code, for_update=True).expire_unpaid(now):
+            expired.append(code)
+    return expired
 
 
 # --- the catalogue -----------------------------------------------------------------------

@@ -263,6 +263,17 @@ class Notify(Strict):
     email = fields.Boolean(load_default=False)
 
 
+class FeeExemption(Strict):
+    """The category of applicant exempted from the lệ phí (one the procedure version
+    lists: otherwise 422 unknown_exemption) and why (the paper shown)."""
+
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$", error="Mã đối tượng miễn có dạng ho_ngheo"),
+    )
+    reason = _text(max_length=500)
+
+
 class Submission(Strict):
     procedure_code = fields.String(
         required=True, validate=validate.Regexp(PROCEDURE_CODE, error="Mã thủ tục có dạng 1.001776")
@@ -288,6 +299,12 @@ class Submission(Strict):
         strict=True,
         validate=validate.Range(min=1, max=20, error="Số bộ hồ sơ phải từ {min} đến {max}"),
         metadata={"description": "số bộ hồ sơ (Mẫu 01)"},
+    )
+    fee_exemption = fields.Nested(
+        FeeExemption,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "miễn lệ phí: đối tượng (mã trong fee_exemptions của thủ tục) và lý do"},
     )
 
     @validates_schema

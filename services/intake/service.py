@@ -16,7 +16,7 @@ from services.intake.adapters import catalogue_report, idempotency, pages, queri
 from services.intake.adapters.repository import IntakeWork
 from services.intake.domain import policies
 from services.intake.domain.errors import DossierIncomplete, DossierNotFound, FileNotFound
-from services.intake.domain.model import Actor
+from services.intake.domain.model import PAYMENT_DAYS, Actor
 from services.intake.schemas import (
     DEMO_CATALOGUE,
     Acceptance,
@@ -124,7 +124,7 @@ class IntakeService(ServiceBase):
             earlier = idempotency.claim(work.session, caller, key, body)
             if earlier:
                 return json_response(*earlier)
-            dossier, procedure = application.submit(work, data, actor_of(claims), clock.now())
+            dossier, procedure = application.submit(work, data, actor_of(claims), clock.now(), self.pay_days)
             answer = queries.submission_answer(dossier, procedure)
             idempotency.remember(work.session, caller, key, 201, answer)
         with logs.about(dossier.code, dossier.correlation_id):  # the code, or the reference until reception
@@ -175,7 +175,14 @@ class IntakeService(ServiceBase):
             return self._counter_action(
                 claims,
                 lambda work, actor, now: application.accept(
-                    work, code, body["missing_documents"], body["note"], actor, now, link=file_links.signer(now)
+                    work,
+                    code,
+                    body["missing_documents"],
+                    body["note"],
+                    actor,
+                    now,
+                    link=file_links.signer(now),
+                    pay_days=self.pay_days,
                 ),
             )
         except DossierIncomplete:
@@ -715,14 +722,46 @@ class IntakeService(ServiceBase):
         data = env["data"]
         submission = load(Submission, {**data["submission"], "channel": "postal"})
         application.register_pickup(
-            work, submission, data["pickup_id"], clock.local(data["handed_over_at"]), data.get("waybill"), clock.now()
+            work,
+            submission,
+            data["pickup_id"],
+            clock.local(data["handed_over_at"]),
+            data.get("waybill"),
+            clock.now(),
+            self.pay_days,
         )
 
     @handles("processing", *PROCESSING_EVENTS)
     @handles("postal", *POSTAL_EVENTS)
     def follow(self, env, work):
         """The register follows processing and postal (one queue per event type)."""
-        application.follow(work, env["event_type"], env["dossier_code"], env["data"], env["occurred_at"])
+        application.follow(work, env["event_type"], env["dossier_code"], env["data"], env["occurred_at"], self.pay_days)
+
+    @handles("payments", EventType.PAYMENT_CONFIRMED)
+    def payment_confirmed(self, env, work):
+        """A fee paid: before processing, the dossier goes to processing now
+        (dossier_received, the appointment counted from the payment); before return,
+        the counter may hand the result over."""
+        now = clock.now()
+        dossier = application.confirm_payment(work, env["dossier_code"], env["data"], now, link=file_links.signer(now))
+        with logs.about(dossier.code, dossier.correlation_id):
+            log.info(
+                "payment %s confirmed (%s): dossier %s", env["data"]["stage"], env["data"]["method"], dossier.status
+            )
+
+    @every("PAYMENT_EXPIRY_SECONDS", 3600)
+    def expire_unpaid(self):
+        """Dossiers not paid by their pay-by day end withdrawn (dossier_withdrawn)."""
+        with self.db.work(self.work) as work:
+            expired = application.expire_unpaid(work, clock.now())
+        for code in expired:
+            with logs.about(code):
+                log.info("withdrawn: the fees due before processing were not paid in time")
+
+    @property
+    def pay_days(self):
+        """Calendar days to pay from the request (config PAYMENT_DAYS)."""
+        return int(self.config.get("PAYMENT_DAYS") or PAYMENT_DAYS)
 
 
 FILES_GRACE = timedelta(hours=24)

@@ -37,8 +37,14 @@ class NotifyService(ServiceBase):
     def start_work(self):
         return self.db.work(self.work)
 
-    # Every citizen-facing event of the contract (domain.policies.CITIZEN_EVENTS).
-    @handles("intake", EventType.DOSSIER_RECEIVED, EventType.DOSSIER_REFUSED, EventType.DOSSIER_RETURNED)
+    # Every citizen-facing event (domain.policies.CITIZEN_EVENTS).
+    @handles(
+        "intake",
+        EventType.DOSSIER_RECEIVED,
+        EventType.DOSSIER_REFUSED,
+        EventType.DOSSIER_RETURNED,
+        EventType.PAYMENT_REQUESTED,
+    )
     @handles(
         "processing",
         EventType.SUPPLEMENT_REQUESTED,

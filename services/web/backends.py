@@ -19,6 +19,7 @@ SERVICE_WORDS = {
     "processing": "xử lý hồ sơ",
     "postal": "bưu chính",
     "notify": "thông báo",
+    "payments": "thanh toán",
 }
 
 

@@ -39,6 +39,7 @@ def motcua_up(up_vhost, tmp_path):
             "MOTCUA_AMQP_URI": up_vhost,
             "MOTCUA_VAR_DIR": str(tmp_path / "var"),
             "MOTCUA_CARRIER_SIM_PORT": str(free_port()),
+            "MOTCUA_PAYMENT_GATEWAY_SIM_PORT": str(free_port()),
             "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
             "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
             **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()},

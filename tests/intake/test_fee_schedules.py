@@ -69,7 +69,7 @@ def test_the_demo_schedules_are_kept_and_answered_with_their_total(uow):
     (permit,) = views(uow, "1.001776")
     assert [(f["name"], f["amount"], f["kind"], f["when"]) for f in permit["fees"]] == [
         ("Lệ phí cấp giấy phép xây dựng", 75000, "le_phi", "at_submission"),
-        ("Phí thẩm định hồ sơ cấp giấy phép xây dựng", 150000, "phi", "before_return"),
+        ("Phí thẩm định hồ sơ cấp giấy phép xây dựng", 150000, "phi", "at_submission"),
     ]
     assert permit["fee"] == 225000 and permit["fee_exemptions"] == []
     (copies,) = views(uow, "2.000635")

@@ -20,6 +20,17 @@ SAMPLES = {
         "notify": {"sms": True, "email": True},
     },
     "dossier_refused": {"reason": "Thiếu tờ khai"},
+    "payment_requested": {
+        "stage": "before_processing",
+        "amount": 75000,
+        "items": [{"name": "Lệ phí cấp giấy phép xây dựng", "amount": 75000, "kind": "le_phi"}],
+        "pay_by": date(2026, 12, 11),
+        "agency_code": "000.00.06.H56",
+        "procedure_code": "1.001776",
+        "online": True,
+        "contacts": {"full_name": "Nguyễn Thị Hoa", "phone": "0912345678", "email": "hoa@example.vn"},
+        "notify": {"sms": True, "email": True},
+    },
     "supplement_requested": {
         "items": [{"name": "Bản sao CCCD", "reason": "mờ"}],
         "requested_at": datetime(2026, 11, 26, 9, tzinfo=TZ),

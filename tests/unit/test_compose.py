@@ -31,6 +31,7 @@ SECRETS = (
     "MOTCUA_CARRIER_API_KEY",
     "MOTCUA_SMS_GATEWAY_KEY",
     "MOTCUA_SMS_GATEWAY_SECRET",
+    "MOTCUA_PAYMENT_SECRET",
     "MOTCUA_POSTGRES_PASSWORD",
     "MOTCUA_RABBITMQ_USER",
     "MOTCUA_RABBITMQ_PASSWORD",
@@ -103,6 +104,14 @@ def test_notify_sends_through_the_compose_mail_catcher_and_gateway():
     assert "mailcatcher" in spec["depends_on"] and "MOTCUA_AMQP_URI" in env  # the shared settings are kept
     gateway = build_parser().parse_args(COMPOSE["services"]["sms-gateway-sim"]["command"])
     assert gateway.command == "sms-gateway-sim" and gateway.receipt_url.startswith("http://notify:")
+
+
+def test_payments_talks_to_the_compose_gateway_simulator_and_back():
+    env = COMPOSE["services"]["payments"]["environment"]
+    assert env["MOTCUA_PAYMENT_GATEWAY_URL"].startswith("http://payment-gateway-sim:")
+    sim = build_parser().parse_args(COMPOSE["services"]["payment-gateway-sim"]["command"])
+    assert sim.command == "payment-gateway-sim"
+    assert sim.ipn_url == f"http://payments:{DEFAULT_PORTS['payments']}/api/payments/ipn"
 
 
 def test_dockerfile_entrypoint_is_the_installed_command():

@@ -9,13 +9,14 @@ from werkzeug.routing import Map
 from services.intake.schemas import Submission
 from services.intake.service import IntakeService
 from services.notify.service import NotifyService
+from services.payments.service import PaymentsService
 from services.postal.schemas import PickupRequest
 from services.postal.service import PostalService
 from services.processing.service import ProcessingService
 from shared import openapi
 from shared.http import OPENAPI_ATTR
 
-SERVICES = [IntakeService, ProcessingService, PostalService, NotifyService]
+SERVICES = [IntakeService, ProcessingService, PostalService, NotifyService, PaymentsService]
 
 
 def url_map(service_cls):

@@ -384,7 +384,7 @@ def publish_poison(amqp_uri, dossier_code):
 def test_the_system_page_shows_the_services_and_replays_a_parked_message(system, amqp_uri, signed_in):
     page = signed_in("quantri.test")
     page.goto("/quan-tri/he-thong")
-    assert "5/5 dịch vụ đang hoạt động" in page.get_by_role("status").first.inner_text()
+    assert "6/6 dịch vụ đang hoạt động" in page.get_by_role("status").first.inner_text()
     for service in ("intake", "processing", "postal", "notify", "web"):
         row = page.locator("table.status tbody tr").filter(has_text=f"({service})")
         assert "Hoạt động" in row.inner_text(), service

@@ -127,6 +127,10 @@ dossiers = sa.Table(
     sa.Column("reference", sa.String(40), nullable=True),
     sa.Column("submitted_by", sa.String(100), nullable=True),  # the submitter's `sub`
     sa.Column("outcome", EnumText(Outcome, 10), nullable=True),  # result | rejected, once returned
+    # the financial obligation: the applicant's exemption {code, reason}, and what is owed
+    # per stage {stage: {amount, pay_by, paid_at, order_id, method}} (Dossier.payments)
+    sa.Column("fee_exemption", sa.JSON, nullable=True),
+    sa.Column("payments", sa.JSON, nullable=True),
     sa.Index("ix_dossiers_reference", "reference", unique=True),
     # the counter's list (GET /api/dossiers): an agency's newest, a day's, those waiting
     sa.Index("ix_dossiers_agency_submitted", "agency_code", "submitted_at"),

@@ -50,7 +50,8 @@ def _forms_context(dossier: Dossier, agency: Agency, day: datetime) -> dict[str,
 def receipt(dossier: Dossier, procedure: ProcedureVersion, public_url: str, agency: Agency) -> str:
     """Form 01 of a received dossier (Dossier.require_received first): the agency's
     name, address and place name as configured, the sets received."""
-    assert dossier.received_at is not None and dossier.due_at is not None
+    # no appointment yet while the fees due before processing are not paid: it counts from the payment
+    assert dossier.received_at is not None
     qr = segno.make(lookup_link(public_url, dossier.code), error="m").svg_inline(scale=3)
     return_to = (
         "Bộ phận Một cửa (trả trực tiếp)"
@@ -62,7 +63,7 @@ def receipt(dossier: Dossier, procedure: ProcedureVersion, public_url: str, agen
         p=procedure,
         qr=qr,
         received=clock.local(dossier.received_at),
-        due=clock.local(dossier.due_at),
+        due=clock.local(dossier.due_at) if dossier.due_at else None,
         channel=CHANNELS[dossier.channel],
         return_to=return_to,
         number=dossier.code.rsplit("-", 1)[-1],

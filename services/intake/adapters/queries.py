@@ -18,6 +18,7 @@ from services.intake.adapters import orm
 from services.intake.domain import policies
 from services.intake.domain.errors import DossierNotFound, FileNotFound, FormNotAvailable, NotReceived
 from services.intake.domain.model import (
+    OPEN_STATUSES,
     Agency,
     CalendarOverride,
     Dossier,
@@ -86,6 +87,8 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
         "forms": printable_forms(dossier),
         "files": [file_view(f) for f in dossier.files if f.kind != FileKind.RESULT],
         "result_file": file_view(dossier.result_file) if dossier.result_file is not None else None,
+        "fee_exemption": dossier.fee_exemption,
+        "payments": dossier.payments or {},
     }
 
 
@@ -392,6 +395,21 @@ def lookup(session: Session, code: str, field: str, value: str) -> dict[str, Any
         "rescheduled": dossier.rescheduled,
         "collect": collect(dossier),
         "result_download": dossier.result_downloadable(policies.returns_electronically(online_service)),
+        "payment_due": payment_due(dossier, online_service),
+    }
+
+
+def payment_due(dossier: Dossier, online_service: str) -> dict[str, Any] | None:
+    """What the citizen owes now, if anything (open dossiers only), and whether it may
+    be paid online."""
+    owed = dossier.payment_due() if dossier.status in OPEN_STATUSES else None
+    if owed is None:
+        return None
+    return {
+        "stage": owed["stage"],
+        "amount": owed["amount"],
+        "pay_by": owed["pay_by"],
+        "online": policies.accepts_online(online_service),
     }
 
 

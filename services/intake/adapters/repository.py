@@ -22,6 +22,7 @@ from services.intake.domain.model import (
     CalendarOverride,
     CalendarOverrides,
     Dossier,
+    DossierStatus,
     OverrideKind,
     Procedure,
     ProcedureVersion,
@@ -59,6 +60,11 @@ class DossierRepository:
             sa.select(orm.dossiers.c.code).where(orm.dossiers.c.pickup_id == pickup_id)
         )
         return code
+
+    def awaiting_payment(self) -> list[str]:
+        """The codes of the dossiers waiting for the fees due before processing."""
+        d = orm.dossiers.c
+        return list(self.session.scalars(sa.select(d.code).where(d.status == DossierStatus.AWAITING_PAYMENT.value)))
 
 
 class CodeSequences:

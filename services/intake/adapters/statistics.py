@@ -80,7 +80,7 @@ def record(session: Session, event_type: str, dossier_code: str, data: Mapping[s
     if event_type not in statistics.OBSERVED:
         return
     data = statistics.kept(data)
-    if event_type in (EventType.DOSSIER_RECEIVED, EventType.DOSSIER_REFUSED):
+    if event_type in (EventType.DOSSIER_RECEIVED, EventType.PAYMENT_REQUESTED, EventType.DOSSIER_REFUSED):
         data.update(_described(session, dossier_code))
     session.execute(
         register_events.insert().values(

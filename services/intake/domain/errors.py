@@ -119,3 +119,9 @@ class DossierFilesTooLarge(TooLarge):
 
 class FileNotFound(NotFound):
     code = "not_found"
+
+
+class PaymentDue(Conflict):
+    """The result is handed back only when the fees due before return are paid."""
+
+    code = "payment_due"

@@ -141,3 +141,34 @@ class CalendarChanged(DomainEvent):
     version: int
     days_off: list[date]
     working_days: list[date]
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    """One item of what is owed (after any exemption: a waived lệ phí shows 0)."""
+
+    name: str
+    amount: int  # đồng
+    kind: str
+
+
+@dataclass(frozen=True)
+class PaymentRequested(DomainEvent):
+    """The dossier owes `amount` đồng at `stage` (before_processing: received, but no
+    department sees it until paid; before_return: the result waits for it). Carries
+    the contacts: notify never heard of a dossier waiting to pay before processing."""
+
+    event_type: ClassVar[EventType] = EventType.PAYMENT_REQUESTED
+    stage: str
+    amount: int
+    items: list[FeeLine]
+    pay_by: date
+    agency_code: str
+    procedure_code: str
+    procedure_name: str
+    online: bool
+    contacts: Contacts
+    notify: Channels
+    channel: str = ""  # how the dossier came in (notify: where the citizen supplements)
+    # the legal reception, ISO 8601 (the statistics count the dossier received then)
+    received_at: str | None = None

@@ -31,6 +31,7 @@ from services.intake.domain.errors import (
     OnlineContactMissing,
     OnlineServiceNotOffered,
     OtherAgency,
+    PaymentDue,
     ProcedureExpired,
     ProcedureNotYetEffective,
     ReturnMethodNotAllowed,
@@ -50,10 +51,13 @@ from services.intake.domain.events import (
     DossierReturned,
     DossierSupplemented,
     DossierWithdrawn,
+    FeeLine,
     FileRef,
+    PaymentRequested,
 )
-from services.intake.domain.fees import FeeSchedule
+from services.intake.domain.fees import FeeSchedule, FeeWhen, after_exemption
 from shared.calendar import WorkingCalendar
+from shared.clock import TZ
 from shared.domain import Aggregate
 from shared.events import EventType
 
@@ -134,7 +138,8 @@ STATUSES: dict[DossierStatus, tuple[int, int]] = {
     DossierStatus.RECEIVED: (2, 1),
     DossierStatus.IN_PROGRESS: (4, 2),
     DossierStatus.SUPPLEMENT_REQUESTED: (5, 2),
-    DossierStatus.AWAITING_PAYMENT: (6, 2),
+    # received, waiting for the fees due before processing (no department has it yet)
+    DossierStatus.AWAITING_PAYMENT: (6, 1),
     DossierStatus.RESULT_READY: (9, 3),
     DossierStatus.REFUSED: (3, 9),
     DossierStatus.WITHDRAWN: (7, 9),
@@ -179,6 +184,24 @@ HANDED_BACK: dict[DossierStatus, Outcome] = {
     DossierStatus.RESULT_READY: Outcome.RESULT,
     DossierStatus.REJECTED: Outcome.REJECTED,
 }
+
+# The financial obligation [Decree 61/2018/NĐ-CP Art. 15-20: fees collected at the
+# one-stop counter]: what is owed at each stage of the dossier's life, after the
+# applicant's exemption. What is due at submission is collected by the counter with
+# the dossier (Form 01 lists it) and holds nothing up; what is due before processing
+# keeps the dossier from every department until it is paid.
+PAYMENT_STAGES: dict[str, tuple[FeeWhen, ...]] = {
+    FeeWhen.BEFORE_PROCESSING: (FeeWhen.BEFORE_PROCESSING,),
+    FeeWhen.BEFORE_RETURN: (FeeWhen.BEFORE_RETURN,),
+}
+PAYMENT_DAYS = 15  # calendar days from the request to pay (config PAYMENT_DAYS)
+UNPAID_REASON = "Quá hạn thực hiện nghĩa vụ tài chính"
+
+
+def money(amount: int) -> str:
+    """75000 -> "75.000 đồng"."""
+    return f"{amount:,} đồng".replace(",", ".")
+
 
 # what processing's events mean for the citizen-facing status
 STATUS_OF_EVENT: dict[str, DossierStatus] = {
@@ -672,6 +695,10 @@ class Dossier(Aggregate):
     reference: str | None = None
     submitted_by: str | None = None  # the `sub` of whoever submitted it (the portal client)
     outcome: str | None = None  # what was handed back (Outcome), once returned
+    # the applicant's exemption {code, reason} (fees.after_exemption), as submitted
+    fee_exemption: dict[str, Any] | None = None
+    # what is owed per stage: {stage: {amount, items, pay_by, paid_at, order_id, method}}
+    payments: dict[str, Any] | None = None
     # the entries of the audit trail this change adds (the stored trail is read, not loaded)
     trail: list[Transition] = dataclasses.field(default_factory=list)
     # the files of the dossier (dossier_files), in the order uploaded
@@ -702,6 +729,8 @@ class Dossier(Aggregate):
         sets: int = 1,
         agency: Agency | None = None,
         reference: str | None = None,
+        fee_exemption: Mapping[str, Any] | None = None,
+        pay_days: int = PAYMENT_DAYS,
     ) -> Dossier:
         """Put a dossier in the register under `procedure` (the version in effect).
         A counter dossier is received at once under its `code`; an online or postal one
@@ -709,6 +738,8 @@ class Dossier(Aggregate):
         (the code comes with reception) [Circular 01/2018/TT-VPCP Art. 19]."""
         procedure.allow_channel(channel)
         procedure.allow_return(return_method)
+        if fee_exemption is not None:  # a code the version does not list is refused (422)
+            after_exemption(procedure.fee_schedule(), fee_exemption["code"])
         if channel == Channel.ONLINE:
             require_online_contact(applicant, notify)
         if channel != Channel.COUNTER:
@@ -748,9 +779,10 @@ class Dossier(Aggregate):
             correlation_id=correlation_id,
             pickup_id=pickup_id,
             handed_over_at=handed_over_at,
+            fee_exemption=dict(fee_exemption) if fee_exemption else None,
         )
         if channel == Channel.COUNTER:
-            dossier.receive(procedure, calendar, actor, now, note="kênh counter", agency=agency)
+            dossier.receive(procedure, calendar, actor, now, note="kênh counter", agency=agency, pay_days=pay_days)
         else:
             dossier._log(DossierStatus.SUBMITTED, now, actor, note or f"kênh {channel}")
         return dossier
@@ -794,15 +826,35 @@ class Dossier(Aggregate):
         note: str = "",
         agency: Agency | None = None,
         link: Callable[[str], str] = no_link,
+        pay_days: int = PAYMENT_DAYS,
     ) -> None:
         """Reception (tiếp nhận): the legal reception time starts the deadline. For a
         postal collection it is the signed hand-over, not the counter's check. The
-        event lists the files uploaded before (an online dossier's)."""
+        event lists the files uploaded before (an online dossier's).
+
+        With fees due before processing the dossier is received (its code, Form 01)
+        but waits in `awaiting_payment`: the processing time starts when the payment is
+        confirmed (confirm_payment), so there is no appointment yet and the
+        departments are told nothing until then (payment_requested instead of
+        dossier_received)."""
         self.received_at = self.handed_over_at or now
-        self.due_at = procedure.appointment(calendar, self.received_at)
         self.received_by = actor
+        if self._request_payment(FeeWhen.BEFORE_PROCESSING, procedure, now, pay_days):
+            self.due_at = None
+            self.status, self.status_at = DossierStatus.AWAITING_PAYMENT, now
+            self._log(DossierStatus.AWAITING_PAYMENT, now, actor, note or "chờ thực hiện nghĩa vụ tài chính")
+            return
+        self.due_at = procedure.appointment(calendar, self.received_at)
         self.status, self.status_at = DossierStatus.RECEIVED, now
         self._log(DossierStatus.RECEIVED, now, actor, note)
+        self._announce_reception(procedure, agency, link)
+
+    def _announce_reception(
+        self, procedure: ProcedureVersion, agency: Agency | None, link: Callable[[str], str]
+    ) -> None:
+        """dossier_received: what processing needs to queue the dossier, and notify to
+        tell the citizen (received_at the legal reception, due_at the appointment)."""
+        assert self.received_at is not None and self.due_at is not None
         self.record(
             DossierReceived(
                 dossier_code=self.code,
@@ -839,6 +891,7 @@ class Dossier(Aggregate):
         agency: Agency | None = None,
         next_code: Callable[[datetime], str] | None = None,
         link: Callable[[str], str] = no_link,
+        pay_days: int = PAYMENT_DAYS,
     ) -> None:
         """The counter accepts an online or postal dossier (Form 01), or answers with
         the complete list of what is missing (Form 02) and receives nothing. Accepted,
@@ -852,7 +905,16 @@ class Dossier(Aggregate):
             self.code = next_code(self.handed_over_at or now)
             for file in self.files:  # the files follow the key (the table: ON UPDATE CASCADE)
                 file.dossier_code = self.code
-        self.receive(procedure, calendar, actor, now, note=note or f"kênh {self.channel}", agency=agency, link=link)
+        self.receive(
+            procedure,
+            calendar,
+            actor,
+            now,
+            note=note or f"kênh {self.channel}",
+            agency=agency,
+            link=link,
+            pay_days=pay_days,
+        )
 
     def keep_guidance(
         self, procedure: ProcedureVersion, marked: Sequence[str], note: str, actor: str, now: datetime
@@ -1009,9 +1071,132 @@ class Dossier(Aggregate):
         if self.status not in HANDED_BACK or (self.return_method != ReturnMethod.COUNTER and not back_from_post):
             raise NotReadyForCounterReturn(f"Hồ sơ {self.code} đang ở trạng thái {self.status}, chưa thể trả tại quầy")
         outcome = HANDED_BACK[DossierStatus(self.status)]
+        if outcome == Outcome.RESULT:
+            self.require_paid(FeeWhen.BEFORE_RETURN)
         what = "trả kết quả" if outcome == Outcome.RESULT else "trả thông báo từ chối và hồ sơ gốc"
         self._move(DossierStatus.RETURNED, now, actor, f"{what} tại quầy")
         self._returned(now, ReturnMethod.COUNTER, outcome)
+
+    # --- the financial obligation ---------------------------------------------------------
+
+    def owed(self, procedure: ProcedureVersion, stage: str) -> tuple[int, list[FeeLine]]:
+        """What the applicant owes at `stage` (PAYMENT_STAGES) after its exemption: the
+        total in đồng and the items (a waived lệ phí listed at 0)."""
+        exemption = (self.fee_exemption or {}).get("code")
+        schedule = after_exemption(procedure.fee_schedule(), exemption)
+        items = [
+            FeeLine(name=i.name, amount=i.amount, kind=i.kind.value)
+            for i in schedule.items
+            if i.when in PAYMENT_STAGES[stage]
+        ]
+        return sum(i.amount for i in items), items
+
+    def payment(self, stage: str) -> dict[str, Any] | None:
+        """The obligation of `stage`, once requested."""
+        return (self.payments or {}).get(stage)
+
+    def payment_due(self) -> dict[str, Any] | None:
+        """The obligation requested and not paid yet, if any."""
+        for stage in PAYMENT_STAGES:
+            owed = self.payment(stage)
+            if owed is not None and owed.get("paid_at") is None:
+                return {"stage": stage, **owed}
+        return None
+
+    def _request_payment(self, stage: str, procedure: ProcedureVersion, now: datetime, pay_days: int) -> bool:
+        """Record the obligation of `stage` and publish payment_requested, once; False
+        when nothing is owed then."""
+        if self.payment(stage) is not None:
+            return False
+        amount, items = self.owed(procedure, stage)
+        if amount <= 0:
+            return False
+        pay_by = now.astimezone(TZ).date() + timedelta(days=pay_days)
+        self.payments = {  # a new dict: the stored JSON is replaced
+            **(self.payments or {}),
+            stage: {"amount": amount, "pay_by": pay_by.isoformat(), "paid_at": None, "order_id": None, "method": None},
+        }
+        self.record(
+            PaymentRequested(
+                dossier_code=self.code,
+                correlation_id=self.correlation_id,
+                stage=stage,
+                amount=amount,
+                items=items,
+                pay_by=pay_by,
+                agency_code=self.agency_code,
+                procedure_code=procedure.code,
+                procedure_name=procedure.name,
+                online=policies.accepts_online(procedure.online_service),
+                contacts=self.contacts(),
+                notify=self.channels(),
+                channel=self.channel,
+                received_at=self.received_at.isoformat() if self.received_at else None,
+            )
+        )
+        return True
+
+    def request_return_payment(self, procedure: ProcedureVersion, now: datetime, pay_days: int = PAYMENT_DAYS) -> None:
+        """The result is ready: the fees due before return are requested (once); the
+        counter hands the result over only when they are paid (hand_back)."""
+        if self.status == DossierStatus.RESULT_READY:
+            self._request_payment(FeeWhen.BEFORE_RETURN, procedure, now, pay_days)
+
+    def require_paid(self, stage: str) -> None:
+        """Refused (409 payment_due) while the obligation of `stage` is not paid."""
+        owed = self.payment(stage)
+        if owed is not None and owed.get("paid_at") is None:
+            raise PaymentDue(
+                f"Hồ sơ {self.code} chưa thực hiện nghĩa vụ tài chính: phải nộp {money(owed['amount'])} "
+                "trước khi nhận kết quả",
+                {"amount": [str(owed["amount"])], "stage": [stage]},
+            )
+
+    def confirm_payment(
+        self,
+        stage: str,
+        paid: Mapping[str, Any],
+        procedure: ProcedureVersion,
+        calendar: WorkingCalendar,
+        now: datetime,
+        agency: Agency | None = None,
+        link: Callable[[str], str] = no_link,
+    ) -> bool:
+        """payments confirmed the obligation of `stage` (`paid`: paid_at, order_id,
+        method). Before processing, the processing time starts now: the appointment
+        counts from the payment (the same computation as reception's), and the dossier
+        is announced received (received_at stays the legal reception). A repeated
+        confirmation changes nothing; False then."""
+        owed = self.payment(stage)
+        if owed is None or owed.get("paid_at") is not None:
+            return False
+        paid_at: datetime = paid["paid_at"]
+        self.payments = {
+            **(self.payments or {}),
+            stage: {**owed, "paid_at": paid_at.isoformat(), "order_id": paid["order_id"], "method": paid["method"]},
+        }
+        if stage == FeeWhen.BEFORE_PROCESSING and self.status == DossierStatus.AWAITING_PAYMENT:
+            self.due_at = procedure.appointment(calendar, paid_at)
+            at = max(now, self.status_at)
+            self.status, self.status_at = DossierStatus.RECEIVED, at
+            self._log(DossierStatus.RECEIVED, at, "payments", f"đã nộp {money(owed['amount'])} ({paid['method']})")
+            self._announce_reception(procedure, agency, link)
+        else:
+            self._log(
+                DossierStatus(self.status), max(now, self.status_at), "payments", f"đã nộp {money(owed['amount'])}"
+            )
+        return True
+
+    def expire_unpaid(self, now: datetime) -> bool:
+        """A dossier waiting for the fees due before processing ends withdrawn once its
+        pay-by day (in Vietnam's time) is over."""
+        owed = self.payment(FeeWhen.BEFORE_PROCESSING)
+        if self.status != DossierStatus.AWAITING_PAYMENT or owed is None:
+            return False
+        if now.astimezone(TZ).date() <= date.fromisoformat(owed["pay_by"]):
+            return False
+        self.withdraw(UNPAID_REASON, "intake", now)
+        return True
 
     # --- the register follows the other services' events ---------------------------------
 

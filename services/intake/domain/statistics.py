@@ -22,6 +22,7 @@ from shared.events import EventType
 OBSERVED = frozenset(
     {
         EventType.DOSSIER_RECEIVED,
+        EventType.PAYMENT_REQUESTED,
         EventType.DOSSIER_REFUSED,
         EventType.DOSSIER_SUPPLEMENTED,
         EventType.DOSSIER_WITHDRAWN,
@@ -48,6 +49,7 @@ READ = (
     *DESCRIPTIVE,
     "received_at",
     "due_at",
+    "stage",
     "department",
     "to_department",
     "dossier_due_at",
@@ -158,6 +160,12 @@ def observe(facts: Facts, event_type: str, data: Mapping[str, Any], at: datetime
         due = moment(data.get("due_at"))
         appointments = _added(facts.appointments, (received, due)) if due else facts.appointments
         return dataclasses.replace(facts, received_at=received, appointments=appointments)
+    if event_type == EventType.PAYMENT_REQUESTED:
+        # received (the legal reception), waiting for the fees before processing: no
+        # appointment until they are paid (dossier_received brings it)
+        if data.get("stage") != "before_processing" or facts.received_at:
+            return facts
+        return dataclasses.replace(facts, received_at=moment(data.get("received_at")) or at)
     if event_type in CLOSING:
         return _closed(facts, CLOSING[event_type], at)  # type: ignore[index]
     if event_type == EventType.PROCESSING_STARTED:

@@ -7,6 +7,8 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from services.notify.domain.policies import money_text
+
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -27,6 +29,7 @@ class Templates:
         # what every template may say: the citizen's lookup page (LOOKUP_URL), where an
         # electronic result is downloaded
         self.env.globals["lookup_url"] = lookup_url or ""
+        self.env.filters["dong"] = money_text  # {{ amount | dong }}: "75.000 đồng"
         self.versions = {}  # id of a loaded template -> version
 
     def render(self, event_type, channel, context):

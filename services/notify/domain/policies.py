@@ -32,6 +32,7 @@ CITIZEN_EVENTS: tuple[tuple[str, EventType], ...] = (
     ("postal", EventType.SHIPMENT_DELIVERED),
     ("postal", EventType.SHIPMENT_RETURNED),
     ("intake", EventType.DOSSIER_RETURNED),
+    ("intake", EventType.PAYMENT_REQUESTED),  # it carries the contacts, like a refusal
 )
 
 # Defaults of the delivery settings (config.yaml may change each one).
@@ -110,6 +111,11 @@ def moment_text(value: object) -> object:
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return value
+
+
+def money_text(amount: object) -> str:
+    """An amount in đồng as Vietnamese writes it: 75000 -> '75.000 đồng'."""
+    return f"{int(amount):,} đồng".replace(",", ".")  # type: ignore[call-overload]
 
 
 # Where a citizen hands in a supplement, by the dossier's channel: an online dossier is

@@ -69,6 +69,7 @@ SERVICE_WORDS = {
     "processing": "Xử lý hồ sơ (processing)",
     "postal": "Bưu chính (postal)",
     "notify": "Thông báo (notify)",
+    "payments": "Thanh toán (payments)",
     "web": "Giao diện cán bộ (web)",
 }
 

@@ -190,7 +190,7 @@ def test_the_view_gives_the_schedule_the_exemptions_and_their_total() -> None:
     permit = queries.procedure_view(work.procedures.get("1.001776").in_effect(THURSDAY_MORNING.date()))
     assert [(f["kind"], f["when"], f["amount"]) for f in permit["fees"]] == [
         ("le_phi", "at_submission", 75000),
-        ("phi", "before_return", 150000),
+        ("phi", "at_submission", 150000),
     ]
     assert permit["fee"] == 225000 and permit["fee_exemptions"] == []
     copies = queries.procedure_view(work.procedures.get("2.000635").in_effect(THURSDAY_MORNING.date()))
@@ -212,7 +212,7 @@ def test_form_01_prints_each_item_when_it_is_due_and_the_total() -> None:
     assert (
         "<td>1</td><td>Lệ phí cấp giấy phép xây dựng</td><td>Lệ phí</td><td>Khi nộp hồ sơ</td><td>75.000</td>" in rows
     )
-    assert "<td>Phí thẩm định hồ sơ cấp giấy phép xây dựng</td><td>Phí</td><td>Trước khi trả kết quả</td>" in rows
+    assert "<td>Phí thẩm định hồ sơ cấp giấy phép xây dựng</td><td>Phí</td><td>Khi nộp hồ sơ</td>" in rows
     assert '<b id="fee_total">225.000</b>' in rows
     assert "Không thu phí, lệ phí" not in html
 
