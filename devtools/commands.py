@@ -7,8 +7,8 @@ import os
 import sys
 from typing import Any
 
-from devtools.payment_gateway_sim import MODES as PAYMENT_GATEWAY_MODES
 from shared.config import DEFAULT_AMQP_URI
+from shared.payment_gateway import SIMULATOR_MODES
 from shared.secret_policy import DEV_CARRIER_SECRET, DEV_PAYMENT_SECRET
 
 
@@ -167,7 +167,7 @@ def _register_payment_gateway_sim(sub: "argparse._SubParsersAction[argparse.Argu
     )
     sim.add_argument(
         "--mode",
-        choices=PAYMENT_GATEWAY_MODES,
+        choices=SIMULATOR_MODES,
         default="success",
         help="how results reach the merchant (change it with POST /control/mode)",
     )

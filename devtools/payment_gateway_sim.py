@@ -43,7 +43,7 @@ from shared import payment_gateway as protocol
 
 log = logging.getLogger("payment-gateway-sim")
 
-MODES = ("success", "failure", "timeout", "duplicate", "late", "wrong_amount")
+MODES = protocol.SIMULATOR_MODES
 CANCELLED = "24"  # the customer cancelled or the payment failed
 WRONG_AMOUNT_OFF = 1000
 TIME_FORMAT = "%Y%m%d%H%M%S"  # the gateways' yyyyMMddHHmmss, Vietnam time

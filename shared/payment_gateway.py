@@ -33,6 +33,9 @@ from typing import Any
 from urllib.parse import quote_plus
 
 SIGNATURE = "signature"
+# how the simulator (`motcua payment-gateway-sim`, POST /control/mode) behaves after a
+# payment: here, so that the command line lists them without importing the server
+SIMULATOR_MODES = ("success", "failure", "timeout", "duplicate", "late", "wrong_amount")
 PAID = "00"
 IPN_CODES = {
     "confirmed": ("00", "Confirm Success"),

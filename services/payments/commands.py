@@ -8,8 +8,6 @@ import sys
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     payments = sub.add_parser("payments", help="payments: reconciliation", description="The payments service's tools.")
@@ -30,6 +28,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _postal_pickups(day: date) -> list[dict[str, Any]]:
     """The pickups postal handed over on `day`, read from postal's database (read only:
     postal offers no list of them; the operator's tool may look, a service may not)."""
+    import sqlalchemy as sa
+
     from services.payments.adapters.queries import day_bounds
     from services.postal.adapters.orm import shipments
     from shared import db

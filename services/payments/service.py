@@ -3,6 +3,7 @@ online through a payment gateway. Entrypoints only: they translate HTTP and even
 into the use cases of application.py (writes) or adapters/queries.py (reads)."""
 
 import logging
+from urllib.parse import urlencode
 
 from werkzeug.utils import redirect
 
@@ -113,8 +114,9 @@ class PaymentsService(ServiceBase):
             raise UnknownOrder("Không có giao dịch này")
         with self.db.transaction() as session:
             back = queries.return_url(session, view["id"])
-        if back:
-            return redirect(back, code=303)
+        if back:  # with the gateway's verdict, checked above, for the page to say it
+            verdict = urlencode({"order_id": view["id"], "response_code": params.get("response_code", "")})
+            return redirect(f"{back}{'&' if '?' in back else '?'}{verdict}", code=303)
         return json_response(200, {"outcome": params.get("response_code"), "order": view})
 
     @http("POST", "/api/payments/<string:order_id>/query")

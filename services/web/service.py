@@ -17,6 +17,7 @@ from services.web.pages.admin import AdminPages
 from services.web.pages.citizen import CitizenPages
 from services.web.pages.counter import CounterPages
 from services.web.pages.department import DepartmentPages
+from services.web.pages.payments import PaymentPages
 from services.web.pages.register import RegisterPages
 from shared import clock, config
 from shared.db import Database
@@ -24,7 +25,7 @@ from shared.db import Database
 log = logging.getLogger(__name__)
 
 
-class WebService(AccountPages, CounterPages, DepartmentPages, CitizenPages, AdminPages, RegisterPages):
+class WebService(AccountPages, CounterPages, DepartmentPages, CitizenPages, AdminPages, RegisterPages, PaymentPages):
     name = "web"
     config = Config()
     db = Database()

@@ -128,3 +128,32 @@ FEE_WHEN = {
     "before_processing": "Trước khi giải quyết",
     "before_return": "Trước khi trả kết quả",
 }
+
+
+# Fees and their payment (payments' obligations and orders).
+PAYMENT_STAGE = {
+    "before_processing": "trước khi giải quyết hồ sơ",
+    "before_return": "trước khi trả kết quả",
+}
+PAYMENT_METHOD = {"cash": "Tiền mặt", "card": "Thẻ", "online": "Trực tuyến", "postal": "Qua bưu chính"}
+COUNTER_METHODS = (("cash", "Tiền mặt"), ("card", "Thẻ"))
+ORDER_STATUS = {
+    "created": "Chờ thanh toán",
+    "paid": "Đã thanh toán",
+    "failed": "Không thành công",
+    "refunded": "Đã hoàn tiền",
+}
+
+
+def grouped(value: Any) -> str:
+    """75000 -> 75.000 (whole đồng, thousands grouped by dots)."""
+    try:
+        return f"{int(value):,}".replace(",", ".")
+    except (TypeError, ValueError):
+        return ""
+
+
+def dong(value: Any) -> str:
+    """75.000 đồng"""
+    shown = grouped(value)
+    return shown + " đồng" if shown else ""

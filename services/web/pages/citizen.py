@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from services.web import citizen_forms, file_forms, words
 from services.web.backends import Api, ApiProblem
 from services.web.form_errors import unplaced
-from services.web.pages import files
+from services.web.pages import files, payments
 from services.web.pages.base import PageRefused, Pages, View, page
 from shared.http import http
 from shared.rate_limit import WindowLimiter
@@ -112,13 +112,16 @@ class CitizenPages(Pages):
     @page()
     def citizen_lookup(self, request: Any, view: View) -> Response:
         def shown(answer: Any) -> Response:
-            return view.render(
+            response = view.render(
                 "citizen/lookup_result.html",
                 answer=answer,
                 steps=citizen_forms.timeline(answer),
                 collect=citizen_forms.collect_words(answer),
                 kinds=KIND_OPTIONS,
             )
+            if (answer.get("payment_due") or {}).get("online"):  # its pay button goes on to the gateway
+                return payments.to_gateway(response, self.config.get("PAYMENT_GATEWAY_URL") or "")
+            return response
 
         return self._looked_up(view, lambda api, body: api.post("intake", "/api/lookup", body), shown)
 
