@@ -192,6 +192,25 @@ FAULTS = {  # the broker restart last: an installation starting right after it w
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
+def notify_diagnosis(system, missing):
+    """Where the missing messages went, for the failure message: notify's queues (a
+    queue with messages and no consumer is a consumer lost) and its log's lines about
+    those dossiers (a `no recipient known yet` means dossier_received never came)."""
+    codes = sorted({code for code, _ in missing})
+    vhost = urlsplit(system.env["MOTCUA_AMQP_URI"]).path.lstrip("/") or "/"
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages", "consumers"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    queues = [line for line in listed.splitlines() if "notify" in line]
+    log = system.logdir / "notify.log"
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    about = [line for line in lines if any(code in line for code in codes)][-30:]
+    return "notify's queues (name, messages, consumers):\n" + "\n".join(queues) + "\nnotify.log:\n" + "\n".join(about)
+
+
 def test_nothing_lost_under_fault(installation, fault):
     system = installation
     amqp_uri = system.env["MOTCUA_AMQP_URI"]
@@ -246,7 +265,7 @@ def test_nothing_lost_under_fault(installation, fault):
     try:
         rows = wait_for(messages, timeout=120, interval=1, message="every message delivered")
     except AssertionError as exc:
-        raise AssertionError(f"{exc}: {last}") from None
+        raise AssertionError(f"{exc}: {last}\n{notify_diagnosis(system, last['missing'])}") from None
     assert all(r["n"] == 1 for r in rows), [r for r in rows if r["n"] != 1]
     deliveries = system.scalar(
         "notify",
