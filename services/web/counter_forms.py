@@ -34,6 +34,10 @@ KIND_FIELDS = {
 CONTACT_FIELDS = ("phone", "email", "address")
 MAX_COPIES_TEXT = 6  # "100" is the API's most; anything longer is not a number of copies
 WHOLE_NUMBER = "Phải là số nguyên"
+EXEMPTION_FIELDS = ("fee_exemption.code", "fee_exemption.reason")
+EXEMPTION_REASON_NEEDED = "Nhập lý do hoặc giấy tờ chứng minh người nộp thuộc đối tượng được miễn"
+# intake's field names that are not the body's paths, as the form calls them
+API_NAMES = {"exemption_code": "fee_exemption.code"}
 
 
 @dataclass
@@ -121,6 +125,12 @@ def rows_of(form: Mapping[str, Any], prefix: str = "documents") -> list[int]:
     return sorted(found)
 
 
+def fee_exemption(form: Mapping[str, Any]) -> dict[str, str] | None:
+    """The category chosen in "Miễn lệ phí" and its reason; None when "Không miễn"."""
+    code = _text(form, "fee_exemption.code")
+    return {"code": code, "reason": _text(form, "fee_exemption.reason")} if code else None
+
+
 def submission(form: Mapping[str, Any], procedure_code: str) -> Conversion:
     """The reception form -> the body of intake's POST /api/dossiers (channel counter)."""
     sent, rows, errors = documents(form)
@@ -135,6 +145,11 @@ def submission(form: Mapping[str, Any], procedure_code: str) -> Conversion:
     }
     if return_method == "postal":  # an address only goes with a postal return
         body["delivery_address"] = _text(form, "delivery_address") or None
+    exemption = fee_exemption(form)
+    if exemption is not None:
+        body["fee_exemption"] = exemption
+        if not exemption["reason"]:  # the exemption is granted on a paper shown: say which
+            errors["fee_exemption.reason"] = [EXEMPTION_REASON_NEEDED]
     sets = _whole(_text(form, "sets"), 1)
     if sets is None:
         errors["sets"] = [WHOLE_NUMBER]
@@ -149,7 +164,8 @@ def form_errors(
     """intake's `fields` -> {form field name: [messages]}: the body's documents[i]
     become the form's row `documents_at`.rows[i] (documents.2.copies,
     supplement.0.copies); `prefix` names a form whose other fields are the body's
-    under it (refuse.reason)."""
+    under it (refuse.reason); an unknown exemption's `exemption_code` is the select
+    fee_exemption.code."""
     placed: dict[str, list[str]] = {}
     for name, messages in flatten(fields or {}).items():
         path = name.split(".")
@@ -159,12 +175,15 @@ def form_errors(
             name = ".".join([documents_at, str(row), *path[2:]])
         elif prefix:
             name = f"{prefix}.{name}"
+        else:
+            name = API_NAMES.get(name, name)
         placed.setdefault(name, []).extend(messages)
     return placed
 
 
-def reception_fields(kind: str, rows: Iterable[int], postal: bool) -> list[str]:
-    """Every field name the reception form shows, for `unplaced`."""
+def reception_fields(kind: str, rows: Iterable[int], postal: bool, exemptions: bool = False) -> list[str]:
+    """Every field name the reception form shows, for `unplaced` (`exemptions`: the
+    procedure lists categories exempted from the lệ phí)."""
     names = [f"applicant.{n}" for n in (*KIND_FIELDS[kind], *CONTACT_FIELDS)]
     names += ["applicant.kind", "applicant", "applicant.representative", "documents", "return_method", "notify"]
     names += ["notify.sms", "notify.email", "sets"]
@@ -172,6 +191,8 @@ def reception_fields(kind: str, rows: Iterable[int], postal: bool) -> list[str]:
         names += [f"documents.{row}", f"documents.{row}.name", f"documents.{row}.copies"]
     if postal:
         names.append("delivery_address")
+    if exemptions:
+        names += ["fee_exemption", *EXEMPTION_FIELDS]
     return names
 
 

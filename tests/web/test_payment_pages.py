@@ -2,7 +2,8 @@
 a dossier of it waiting for the payment; the counter records a cash payment and prints
 its receipt, and the dossier is then received; the citizen's lookup shows what is owed
 and the online button takes the browser to the payment gateway (the simulator) and
-back."""
+back; the counter exempts an applicant from the lệ phí; the administrator refunds a
+paid order once."""
 
 import random
 import re
@@ -31,9 +32,8 @@ def gateway(system):
     return url
 
 
-@pytest.fixture(scope="module")
-def procedure(system):
-    """A procedure offered online whose 75.000 đồng are due before processing."""
+def imported(system, fees, exemptions=()):
+    """A procedure offered online with this fee schedule, imported; its code."""
     code = f"9.{random.randint(100000, 999999)}"
     body = {
         "code": code,
@@ -43,10 +43,8 @@ def procedure(system):
         "agency_code": AGENCY,
         "duration_days": 3,
         "route": [{"department": "TCKH", "days": 3}],
-        "fees": [
-            {"name": "Lệ phí", "amount": 50000, "kind": "le_phi", "when": "before_processing"},
-            {"name": "Phí thẩm định", "amount": 25000, "kind": "phi", "when": "before_processing"},
-        ],
+        "fees": fees,
+        "fee_exemptions": list(exemptions),
         "documents": ["Đơn đề nghị"],
         "return_methods": ["counter"],
         "supplement_clock": "restart",
@@ -55,11 +53,30 @@ def procedure(system):
         "effective_to": None,
         "legal_basis": "thử",
     }
-    imported = requests.post(
+    answer = requests.post(
         system.url("intake", "/api/procedures/import"), json={"procedures": [body]}, headers=ADMIN, timeout=10
     )
-    assert imported.status_code == 200, imported.text
+    assert answer.status_code == 200, answer.text
     return code
+
+
+@pytest.fixture(scope="module")
+def procedure(system):
+    """A procedure offered online whose 75.000 đồng are due before processing."""
+    return imported(
+        system,
+        [
+            {"name": "Lệ phí", "amount": 50000, "kind": "le_phi", "when": "before_processing"},
+            {"name": "Phí thẩm định", "amount": 25000, "kind": "phi", "when": "before_processing"},
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def exempt_procedure(system):
+    """Only a lệ phí due before processing, which the poor are exempted from."""
+    fees = [{"name": "Lệ phí", "amount": 50000, "kind": "le_phi", "when": "before_processing"}]
+    return imported(system, fees, [{"code": "ho_ngheo", "name": "Hộ nghèo"}])
 
 
 def waiting_dossier(system, procedure):
@@ -190,3 +207,60 @@ def test_the_admin_sees_the_days_payments_and_downloads_them(system, procedure, 
     assert download.value.suggested_filename.endswith(".csv")
     page.goto("/quan-tri/thanh-toan?date=2026-02-30")
     assert page.locator("#date").get_attribute("aria-invalid") == "true"
+
+
+def test_the_counter_exempts_the_applicant_from_the_le_phi_with_a_reason(system, exempt_procedure, signed_in):
+    page = signed_in("quay.test")
+    page.goto(f"/quay/nop/{exempt_procedure}")
+    page.get_by_label("Họ và tên").fill("Nguyễn Thị Hoa")
+    page.get_by_label("Số CCCD (12 chữ số)").fill(ID_NUMBER)
+    page.get_by_label("Đối tượng được miễn").select_option(label="Hộ nghèo")
+    page.get_by_role("button", name="Tiếp nhận hồ sơ").click()
+    page.wait_for_load_state()
+    assert page.locator("#fee_exemption-reason").get_attribute("aria-invalid") == "true"  # no reason: not sent
+    assert "Nhập lý do" in page.locator("#fee_exemption-reason-loi").inner_text()
+    check_accessible(page, "quay-nop-mien-le-phi")
+
+    page.get_by_label("Lý do / giấy tờ chứng minh").fill("Sổ hộ nghèo số 12/2026")
+    page.get_by_role("button", name="Tiếp nhận hồ sơ").click()
+    page.wait_for_url(re.compile(r"/quay/ho-so/"))
+    code = page.url.rsplit("/", 1)[-1]
+    assert received(system, code)  # nothing owed after the exemption: received at once, not awaiting payment
+    fees = page.locator("section.fees").inner_text()
+    assert "Miễn lệ phí: Hộ nghèo" in fees and "Sổ hộ nghèo số 12/2026" in fees
+    assert "0 đồng (miễn 50.000 đồng)" in fees
+
+
+def test_the_admin_refunds_a_paid_order_once(system, procedure, signed_in):
+    code = waiting_dossier(system, procedure)
+    receipt_number = f"BL-{random.randint(100000, 999999)}"
+    body = {"dossier_code": code, "stage": "before_processing", "method": "cash", "amount": 75000}
+    paid = requests.post(
+        system.url("payments", "/api/payments/counter"),
+        json={**body, "receipt_number": receipt_number},
+        headers=COUNTER,
+        timeout=10,
+    )
+    assert paid.status_code == 201, paid.text
+    page, stale = signed_in("quantri.test"), signed_in("quantri.test")
+    for each in (page, stale):
+        each.goto("/quan-tri/thanh-toan")
+    row = page.locator("table.payments-day tbody tr", has_text=receipt_number)
+    row.get_by_role("button", name="Hoàn tiền").click()
+    page.wait_for_load_state()
+    assert "Nhập lý do hoàn tiền" in row.inner_text()  # required: nothing asked of payments
+
+    row.get_by_label(re.compile("Lý do hoàn tiền")).fill("Nộp nhầm hồ sơ")
+    row.get_by_role("button", name="Hoàn tiền").click()
+    expect(page.locator(".flash")).to_contain_text(f"Đã hoàn tiền giao dịch {receipt_number}")
+    assert "Đã hoàn tiền" in row.inner_text()
+    expect(row.get_by_role("button", name="Hoàn tiền")).to_have_count(0)
+    check_accessible(page, "quan-tri-hoan-tien")
+
+    old_row = stale.locator("table.payments-day tbody tr", has_text=receipt_number)  # a page opened before
+    old_row.get_by_label(re.compile("Lý do hoàn tiền")).fill("Lần nữa")
+    old_row.get_by_role("button", name="Hoàn tiền").click()
+    # payments' refusal on the day's page, not an error page; the order no longer offers a refund
+    expect(stale.locator(".problem")).to_contain_text("đã được hoàn tiền")
+    assert stale.locator("h1").inner_text() == "Thanh toán trong ngày"
+    expect(old_row.get_by_role("button", name="Hoàn tiền")).to_have_count(0)

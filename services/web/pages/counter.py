@@ -151,6 +151,7 @@ class CounterPages(Pages):
         kind = forms.kind_of(values)
         rows = forms.rows_of(values)
         postal = "postal" in (procedure.get("return_methods") or [])
+        exemptions = [(e["code"], e["name"]) for e in procedure.get("fee_exemptions") or ()]
         errors = errors or {}
         return view.render(
             "counter/reception.html",
@@ -163,9 +164,10 @@ class CounterPages(Pages):
             rows=rows,
             fixed_rows=len(procedure.get("documents") or []),
             postal=postal,
+            exemptions=exemptions,
             errors=errors,
             message=message,
-            unplaced=unplaced(errors, forms.reception_fields(kind, rows, postal)),
+            unplaced=unplaced(errors, forms.reception_fields(kind, rows, postal, bool(exemptions))),
         )
 
     # --- a dossier ----------------------------------------------------------------------
@@ -218,7 +220,7 @@ class CounterPages(Pages):
             ],
             accept=file_forms.ACCEPT,
             ff=file_forms,
-            fees=payments.dossier_fees(view, dossier),
+            fees=payments.dossier_fees(view, dossier, procedure),
         )
 
     def _counter_act(

@@ -2,11 +2,13 @@
 (recording a cash or card payment, the printable receipt), the citizen's online
 payment from the lookup page (the web, as the portal, opens an order at payments and
 sends the browser to the gateway), the page the gateway sends the browser back to,
-and the administrator's day of payments with its CSV and Excel.
+and the administrator's day of payments with its CSV and Excel and each paid
+order's refund.
 
 Everything through payments' API (GET /api/payments?dossier_code=, POST
-/api/payments/counter, POST /api/payments, GET /api/payments/daily). The helpers
-above the mixin are framework-free (tests/unit/web/test_payment_pages.py)."""
+/api/payments/counter, POST /api/payments, GET /api/payments/daily, POST
+/api/payments/{order_id}/refund). The helpers above the mixin are framework-free
+(tests/unit/web/test_payment_pages.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ PAYMENT_FIELDS = ("pay.method", "pay.amount", "pay.receipt_number")
 FORM_NAMES = {"method": "pay.method", "amount": "pay.amount", "receipt_number": "pay.receipt_number"}
 CODE_FIELDS = {"amount_mismatch": "pay.amount", "receipt_number_used": "pay.receipt_number"}
 DOWNLOADS = {"csv": "Tải CSV", "xlsx": "Tải Excel"}
+# payments' refusals of a refund the administrator reads on the day's page
+REFUND_REFUSALS = (404, 409, 422, 503)
+REFUND_REASON_NEEDED = "Nhập lý do hoàn tiền"
 
 
 def fee_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -117,15 +122,32 @@ def _fees_of(view: Any, code: str) -> list[dict[str, Any]]:
         raise
 
 
-def dossier_fees(view: Any, dossier: Mapping[str, Any]) -> dict[str, Any]:
-    """The counter's section "Phí, lệ phí": the obligations of a received dossier, or why
-    they cannot be shown (payments down must not take the dossier page with it)."""
-    if not dossier.get("code"):
-        return {"rows": [], "unavailable": None}
-    try:
-        return {"rows": _fees_of(view, dossier["code"]), "unavailable": None}
-    except (Unreachable, ApiProblem) as exc:
-        return {"rows": [], "unavailable": str(exc)}
+def exemption_shown(dossier: Mapping[str, Any], procedure: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The dossier's exemption from the lệ phí as the counter reads it: the category's
+    name, the reason, and the version's lệ phí items it waives (owed at 0: an exempted
+    dossier owing nothing more has no obligation at payments to show them)."""
+    chosen = dossier.get("fee_exemption")
+    if not chosen:
+        return None
+    names = {e["code"]: e["name"] for e in procedure.get("fee_exemptions") or ()}
+    return {
+        "name": names.get(chosen["code"], chosen["code"]),
+        "reason": chosen.get("reason") or "",
+        "waived": [item for item in procedure.get("fees") or () if item.get("kind") == "le_phi"],
+    }
+
+
+def dossier_fees(view: Any, dossier: Mapping[str, Any], procedure: Mapping[str, Any]) -> dict[str, Any]:
+    """The counter's section "Phí, lệ phí": the exemption, the obligations of a received
+    dossier, or why they cannot be shown (payments down must not take the dossier page
+    with it)."""
+    fees: dict[str, Any] = {"rows": [], "unavailable": None, "exemption": exemption_shown(dossier, procedure)}
+    if dossier.get("code"):
+        try:
+            fees["rows"] = _fees_of(view, dossier["code"])
+        except (Unreachable, ApiProblem) as exc:
+            fees["unavailable"] = str(exc)
+    return fees
 
 
 class PaymentPages(Pages):
@@ -206,9 +228,41 @@ class PaymentPages(Pages):
     @http("GET", "/quan-tri/thanh-toan")
     @page("admin")
     def admin_daily_payments(self, request: Any, view: Any) -> Response:
+        return self._daily_payments(view, self._day(view))
+
+    @http("POST", "/quan-tri/thanh-toan/<string:order_id>/hoan-tien")
+    @page("admin")
+    def admin_refund(self, request: Any, view: Any, order_id: str) -> Response:
+        """A paid order refunded with its reason; payments' refusal (already refunded,
+        the gateway down) is said on the day's page, beside the order's form."""
         day = self._day(view)
-        errors: Errors = {}
-        message, listed, status = None, None, 200
+        reason = view.form.get("refund.reason", "").strip()
+        if not reason:
+            errors = {"refund.reason": [REFUND_REASON_NEEDED]}
+            return self._daily_payments(view, day, errors, "Chưa hoàn tiền: xem ô được đánh dấu", 400, order_id)
+        try:
+            order = view.api.post("payments", f"/api/payments/{quote(order_id, safe='')}/refund", {"reason": reason})
+        except ApiProblem as problem:
+            if problem.status not in REFUND_REFUSALS:
+                raise
+            errors = rename(flatten(problem.fields), {"reason": "refund.reason"})
+            return self._daily_payments(view, day, errors, problem.message, problem.status, order_id)
+        number = order.get("receipt_number") or order["id"]
+        done = f"Đã hoàn tiền giao dịch {number} của hồ sơ {order['dossier_code']}: {words.dong(order['amount'])}"
+        return view.redirect("/quan-tri/thanh-toan?" + urlencode({"date": day}), flash=done)
+
+    def _daily_payments(
+        self,
+        view: Any,
+        day: str,
+        errors: Errors | None = None,
+        message: str | None = None,
+        status: int = 200,
+        refusing: str | None = None,
+    ) -> Response:
+        """The day's page; `refusing`: the order whose refund was refused (`errors`
+        beside its reason)."""
+        listed = None
         try:
             listed = view.api.get("payments", "/api/payments/daily", {"date": day, "format": "json"})
         except ApiProblem as problem:
@@ -226,8 +280,10 @@ class PaymentPages(Pages):
             day=day,
             listed=listed,
             downloads=downloads,
-            errors=errors,
+            errors=errors or {},
             message=message,
+            refusing=refusing,
+            typed=view.form.get("refund.reason", "") if refusing else "",
         )
 
     @http("GET", "/quan-tri/thanh-toan/tai")

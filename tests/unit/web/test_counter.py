@@ -7,6 +7,7 @@ import pytest
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from services.intake.domain.fees import FeeSchedule, UnknownExemption, after_exemption
 from services.intake.schemas import Acceptance, Reason, Submission, Supplement
 from services.web import counter_forms as forms
 from services.web.form_errors import unplaced
@@ -167,6 +168,33 @@ def test_an_organisation_without_a_representative_id_is_named_at_that_field():
     )
     errors = forms.form_errors(api_errors(forms.submission(form, "1.001776").body))
     assert errors == {"applicant.representative.id_number": ["Bắt buộc nhập số CCCD"]}
+
+
+def test_an_exemption_from_the_le_phi_is_sent_with_its_reason_and_needs_one():
+    exempted = forms.submission(
+        citizen_form(**{"fee_exemption.code": "ho_ngheo", "fee_exemption.reason": " Sổ hộ nghèo số 12 "}), "1.001776"
+    )
+    assert exempted.errors == {}
+    assert exempted.body["fee_exemption"] == {"code": "ho_ngheo", "reason": "Sổ hộ nghèo số 12"}
+    Submission().load(exempted.body)  # intake's own schema takes it
+    no_reason = forms.submission(citizen_form(**{"fee_exemption.code": "ho_ngheo"}), "1.001776")
+    assert list(no_reason.errors) == ["fee_exemption.reason"]  # said before asking the API
+    assert no_reason.errors["fee_exemption.reason"][0].startswith("Nhập lý do")
+    not_exempted = forms.submission(citizen_form(**{"fee_exemption.code": "", "fee_exemption.reason": "x"}), "1.001776")
+    assert "fee_exemption" not in not_exempted.body and not_exempted.errors == {}
+
+
+def test_an_exemption_the_procedure_does_not_list_is_named_beside_the_select():
+    schedule = FeeSchedule.of(
+        [{"name": "Lệ phí", "amount": 50000, "kind": "le_phi", "when": "before_processing"}],
+        [{"code": "ho_ngheo", "name": "Hộ nghèo"}],
+    )
+    with pytest.raises(UnknownExemption) as refused:  # what intake answers in `fields`
+        after_exemption(schedule, "nguoi_co_cong")
+    errors = forms.form_errors(refused.value.fields)
+    assert errors == {"fee_exemption.code": ["Đối tượng được miễn của thủ tục: ho_ngheo (Hộ nghèo)"]}
+    assert unplaced(errors, forms.reception_fields("citizen", [0], postal=False, exemptions=True)) == []
+    assert unplaced(errors, forms.reception_fields("citizen", [0], postal=False)) == list(errors["fee_exemption.code"])
 
 
 def test_messages_the_form_has_no_place_for_are_listed_not_lost():
