@@ -191,7 +191,6 @@ FAULTS = {  # the broker restart last: an installation starting right after it w
 }
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
 def notify_diagnosis(system, missing):
     """Where the missing messages went, for the failure message: notify's queues (a
     queue with messages and no consumer is a consumer lost) and its log's lines about
@@ -211,6 +210,7 @@ def notify_diagnosis(system, missing):
     return "notify's queues (name, messages, consumers):\n" + "\n".join(queues) + "\nnotify.log:\n" + "\n".join(about)
 
 
+@pytest.mark.parametrize("fault", list(FAULTS))
 def test_nothing_lost_under_fault(installation, fault):
     system = installation
     amqp_uri = system.env["MOTCUA_AMQP_URI"]
