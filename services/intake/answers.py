@@ -75,6 +75,7 @@ DOSSIER = obj(
     result_file=nullable(FILE),
     # the applicant's exemption {code, reason}, and the fees owed per stage (before_processing,
     # before_return): {amount, pay_by, paid_at, order_id, method}
+    # {code, reason, name, waived: [{name, amount, kind}]}: the items the exemption waives
     fee_exemption=nullable({"type": "object"}),
     payments={"type": "object"},
 )

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.intake.adapters import orm
-from services.intake.domain import policies
+from services.intake.domain import fees, policies
 from services.intake.domain.errors import DossierNotFound, FileNotFound, FormNotAvailable, NotReceived
 from services.intake.domain.model import (
     OPEN_STATUSES,
@@ -87,8 +87,23 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
         "forms": printable_forms(dossier),
         "files": [file_view(f) for f in dossier.files if f.kind != FileKind.RESULT],
         "result_file": file_view(dossier.result_file) if dossier.result_file is not None else None,
-        "fee_exemption": dossier.fee_exemption,
+        "fee_exemption": exemption_view(dossier, procedure_of(session, dossier)),
         "payments": dossier.payments or {},
+    }
+
+
+def exemption_view(dossier: Dossier, procedure: ProcedureVersion) -> dict[str, Any] | None:
+    """The applicant's exemption as submitted, with its category's name and the items it
+    waives (domain/fees.py: the lệ phí, at their full amounts)."""
+    if not dossier.fee_exemption:
+        return None
+    code = dossier.fee_exemption["code"]
+    schedule = procedure.fee_schedule()
+    names = {e.code: e.name for e in schedule.exemptions}
+    return {
+        **dossier.fee_exemption,
+        "name": names.get(code, code),
+        "waived": [{"name": i.name, "amount": i.amount, "kind": i.kind} for i in fees.waived(schedule, code)],
     }
 
 

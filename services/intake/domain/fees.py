@@ -114,6 +114,13 @@ def after_exemption(schedule: FeeSchedule, exemption_code: str | None) -> FeeSch
     )
 
 
+def waived(schedule: FeeSchedule, exemption_code: str | None) -> list[FeeItem]:
+    """The items an exemption waives, at their full amounts (what a receipt says was
+    not charged)."""
+    after = after_exemption(schedule, exemption_code).items
+    return [item for item, kept in zip(schedule.items, after, strict=True) if item.amount and not kept.amount]
+
+
 def single_fee(fee: int) -> list[dict[str, Any]]:
     """An old catalogue entry's one `fee` as the items of a schedule: a lệ phí due at
     submission, or no item when it is 0."""

@@ -220,7 +220,7 @@ class CounterPages(Pages):
             ],
             accept=file_forms.ACCEPT,
             ff=file_forms,
-            fees=payments.dossier_fees(view, dossier, procedure),
+            fees=payments.dossier_fees(view, dossier),
         )
 
     def _counter_act(

@@ -122,26 +122,11 @@ def _fees_of(view: Any, code: str) -> list[dict[str, Any]]:
         raise
 
 
-def exemption_shown(dossier: Mapping[str, Any], procedure: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The dossier's exemption from the lệ phí as the counter reads it: the category's
-    name, the reason, and the version's lệ phí items it waives (owed at 0: an exempted
-    dossier owing nothing more has no obligation at payments to show them)."""
-    chosen = dossier.get("fee_exemption")
-    if not chosen:
-        return None
-    names = {e["code"]: e["name"] for e in procedure.get("fee_exemptions") or ()}
-    return {
-        "name": names.get(chosen["code"], chosen["code"]),
-        "reason": chosen.get("reason") or "",
-        "waived": [item for item in procedure.get("fees") or () if item.get("kind") == "le_phi"],
-    }
-
-
-def dossier_fees(view: Any, dossier: Mapping[str, Any], procedure: Mapping[str, Any]) -> dict[str, Any]:
+def dossier_fees(view: Any, dossier: Mapping[str, Any]) -> dict[str, Any]:
     """The counter's section "Phí, lệ phí": the exemption, the obligations of a received
     dossier, or why they cannot be shown (payments down must not take the dossier page
     with it)."""
-    fees: dict[str, Any] = {"rows": [], "unavailable": None, "exemption": exemption_shown(dossier, procedure)}
+    fees: dict[str, Any] = {"rows": [], "unavailable": None, "exemption": dossier.get("fee_exemption")}
     if dossier.get("code"):
         try:
             fees["rows"] = _fees_of(view, dossier["code"])

@@ -22,6 +22,7 @@ from services.intake.domain.fees import (
     UnknownExemption,
     after_exemption,
     due,
+    waived,
 )
 from services.intake.domain.model import Agency
 from services.intake.schemas import catalogue_entries
@@ -221,3 +222,11 @@ def test_form_01_says_when_nothing_is_charged(work: FakeIntakeWork) -> None:
     run_import(work, entry("9.000530"))
     html = receipt(work, "9.000530")
     assert '<p id="fees">Không thu phí, lệ phí</p>' in html and 'id="fee_total"' not in html
+
+
+def test_an_exemption_waives_the_le_phi_items_at_their_full_amounts():
+    assert [(i.name, i.amount) for i in waived(SCHEDULE, "ho_ngheo")] == [
+        ("Lệ phí cấp giấy phép", 75000),
+        ("Lệ phí cấp bản sao", 8000),
+    ]
+    assert waived(SCHEDULE, None) == []
