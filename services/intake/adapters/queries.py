@@ -87,18 +87,19 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
         "forms": printable_forms(dossier),
         "files": [file_view(f) for f in dossier.files if f.kind != FileKind.RESULT],
         "result_file": file_view(dossier.result_file) if dossier.result_file is not None else None,
-        "fee_exemption": exemption_view(dossier, procedure_of(session, dossier)),
+        "fee_exemption": exemption_view(session, dossier),
         "payments": dossier.payments or {},
     }
 
 
-def exemption_view(dossier: Dossier, procedure: ProcedureVersion) -> dict[str, Any] | None:
+def exemption_view(session: Session, dossier: Dossier) -> dict[str, Any] | None:
     """The applicant's exemption as submitted, with its category's name and the items it
-    waives (domain/fees.py: the lệ phí, at their full amounts)."""
+    waives (domain/fees.py: the lệ phí, at their full amounts). The procedure is read
+    only for an exempted dossier: every dossier view passes here."""
     if not dossier.fee_exemption:
         return None
     code = dossier.fee_exemption["code"]
-    schedule = procedure.fee_schedule()
+    schedule = procedure_of(session, dossier).fee_schedule()
     names = {e.code: e.name for e in schedule.exemptions}
     return {
         **dossier.fee_exemption,
