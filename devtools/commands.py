@@ -8,14 +8,16 @@ import sys
 from typing import Any
 
 from shared.config import DEFAULT_AMQP_URI
+from shared.national_portal import PUSH_PATH
 from shared.payment_gateway import SIMULATOR_MODES
-from shared.secret_policy import DEV_CARRIER_SECRET, DEV_PAYMENT_SECRET
+from shared.secret_policy import DEV_CARRIER_SECRET, DEV_PAYMENT_SECRET, DEV_PORTAL_SECRET
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     _register_carrier_sim(sub)
     _register_sms_gateway_sim(sub)
     _register_payment_gateway_sim(sub)
+    _register_portal_sim(sub)
     _register_department_worker(sub)
 
 
@@ -184,6 +186,71 @@ def cmd_payment_gateway_sim(args: argparse.Namespace) -> None:
     print(
         f"payment gateway simulator on http://{args.host}:{args.port} (merchant {args.merchant}, "
         f"IPN to {args.ipn_url}, mode {args.mode})",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+# portal-sim: the national public service portal of the portal connector
+
+
+def _register_portal_sim(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    sim = sub.add_parser(
+        "portal-sim",
+        help="run the national public service portal simulator",
+        description="A local HTTP server that plays the national public service portal (Cổng Dịch vụ công "
+        "quốc gia) for the portal connector (shared/national_portal.py's protocol): takes signed status "
+        "records, serves the dossier poll, files and the national catalogue, and pushes signed dossiers. "
+        "Tests steer it with POST /control/dossiers, /control/down, /control/slow, /control/errors.",
+    )
+    sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sim.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("MOTCUA_PORTAL_SIM_PORT", 8012)),
+        help="port to listen on (MOTCUA_PORTAL_SIM_PORT, default 8012)",
+    )
+    sim.add_argument(
+        "--secret",
+        default=os.environ.get("MOTCUA_PORTAL_SECRET", DEV_PORTAL_SECRET),
+        help="the HMAC-SHA256 secret shared with the connector (MOTCUA_PORTAL_SECRET; default: the development value)",
+    )
+    sim.add_argument(
+        "--push-url",
+        default=os.environ.get("MOTCUA_PORTAL_PUBLIC_URL", "http://127.0.0.1:8006").rstrip("/") + PUSH_PATH,
+        help=f"where to push dossiers (default: MOTCUA_PORTAL_PUBLIC_URL + {PUSH_PATH})",
+    )
+    sim.add_argument(
+        "--province",
+        default=os.environ.get("MOTCUA_PORTAL_PROVINCE", "H56"),
+        help="its province: the catalogue served when a request names none, and that of a dossier whose "
+        "agency code names none (MOTCUA_PORTAL_PROVINCE, default H56)",
+    )
+    sim.add_argument(
+        "--catalog",
+        default=None,
+        help="a JSON file of the national catalogue's format, {procedures: [...]}, to serve instead of "
+        "intake's demo catalogue",
+    )
+    sim.set_defaults(func=cmd_portal_sim)
+
+
+def cmd_portal_sim(args: argparse.Namespace) -> None:
+    from devtools.portal_sim import PortalSimulator, load_catalog, make_server
+
+    logging.basicConfig(level=logging.INFO, format="portal-sim: %(message)s")
+    try:
+        catalog = load_catalog(args.catalog) if args.catalog else None
+    except ValueError as exc:
+        print(f"motcua portal-sim: {exc}", file=sys.stderr)
+        sys.exit(2)
+    server = make_server(PortalSimulator(args.secret, args.push_url, args.province, catalog), args.host, args.port)
+    print(
+        f"national portal simulator on http://{args.host}:{args.port} (province {args.province}, "
+        f"dossiers pushed to {args.push_url})",
         flush=True,
     )
     try:

@@ -204,14 +204,19 @@ def cmd_up(args):
     if not args.no_carrier_sim and not devtools_installed():
         print(
             "Một Cửa: no simulators here (devtools is not installed): postal uses MOTCUA_CARRIER_URL, "
-            "payments MOTCUA_PAYMENT_GATEWAY_URL",
+            "payments MOTCUA_PAYMENT_GATEWAY_URL, portal MOTCUA_NATIONAL_PORTAL_URL",
             flush=True,
         )
         args.no_carrier_sim = True
     ports = {s: config.port(s) for s in config.SERVED}
     sim_port = int(os.environ.get("MOTCUA_CARRIER_SIM_PORT", 8010))
     gateway_port = int(os.environ.get("MOTCUA_PAYMENT_GATEWAY_SIM_PORT", 8011))
-    simulators = {} if args.no_carrier_sim else {"carrier-sim": sim_port, "payment-gateway-sim": gateway_port}
+    portal_sim_port = int(os.environ.get("MOTCUA_PORTAL_SIM_PORT", 8012))
+    simulators = (
+        {}
+        if args.no_carrier_sim
+        else {"carrier-sim": sim_port, "payment-gateway-sim": gateway_port, "portal-sim": portal_sim_port}
+    )
     busy = [
         f"{name} ({port})"
         for name, port in list(ports.items()) + list(simulators.items())
@@ -227,6 +232,8 @@ def cmd_up(args):
     env.setdefault("MOTCUA_POSTAL_CALLBACK_URL", f"http://127.0.0.1:{ports['postal']}/api/carrier/callback")
     env.setdefault("MOTCUA_PAYMENT_GATEWAY_URL", f"http://127.0.0.1:{gateway_port}")
     env.setdefault("MOTCUA_PAYMENTS_PUBLIC_URL", f"http://127.0.0.1:{ports['payments']}")
+    env.setdefault("MOTCUA_NATIONAL_PORTAL_URL", f"http://127.0.0.1:{portal_sim_port}")
+    env.setdefault("MOTCUA_PORTAL_PUBLIC_URL", f"http://127.0.0.1:{ports['portal']}")
     if config.development_mode():
         # the citizen's lookup reaches intake through the web service on this machine: intake
         # counts each citizen's own address (X-Forwarded-For) against the rate limit
@@ -264,6 +271,12 @@ def cmd_up(args):
                 exe
                 + ["payment-gateway-sim", "--port", str(gateway_port)]
                 + ["--ipn-url", env["MOTCUA_PAYMENTS_PUBLIC_URL"].rstrip("/") + "/api/payments/ipn"],
+                env=env,
+                cwd=config.ROOT,
+                preexec_fn=_die_with_parent,
+            )
+            processes["portal-sim"] = subprocess.Popen(
+                exe + ["portal-sim", "--port", str(portal_sim_port)],
                 env=env,
                 cwd=config.ROOT,
                 preexec_fn=_die_with_parent,
@@ -330,8 +343,9 @@ def build_parser():
 
     up = sub.add_parser(
         "up",
-        help="run every service (and the carrier and payment gateway simulators) with local defaults",
-        description="Start intake, processing, postal, notify, payments and web (and the simulators), "
+        help="run every service (and the carrier, payment gateway and national portal simulators) with local defaults",
+        description="Start intake, processing, postal, notify, payments, portal and web (and the simulators: "
+        "carrier, payment gateway, national portal), "
         "wait until each /health "
         "answers, print URLs, development tokens and demo accounts; Ctrl-C stops everything.",
     )
@@ -340,7 +354,7 @@ def build_parser():
         "--no-carrier-sim",
         "--no-simulators",
         action="store_true",
-        help="do not start the carrier and payment gateway simulators",
+        help="do not start the simulators (carrier, payment gateway, national portal)",
     )
     up.add_argument(
         "--carrier-step-seconds",

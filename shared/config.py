@@ -9,12 +9,20 @@ from nameko.cli.main import setup_yaml_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 # The services that speak over the broker (events, queues, dead letters).
-SERVICES = ("intake", "processing", "postal", "notify", "payments")
+SERVICES = ("intake", "processing", "postal", "notify", "payments", "portal")
 # The office's screens: a client of the others' HTTP APIs, with no queue of its own.
 WEB = "web"
 # Everything `motcua serve` runs and `motcua up` starts.
 SERVED = SERVICES + (WEB,)
-DEFAULT_PORTS = {"intake": 8001, "processing": 8002, "postal": 8003, "notify": 8004, "payments": 8005, WEB: 8000}
+DEFAULT_PORTS = {
+    "intake": 8001,
+    "processing": 8002,
+    "postal": 8003,
+    "notify": 8004,
+    "payments": 8005,
+    "portal": 8006,
+    WEB: 8000,
+}
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEV_JWT_SECRET = "motcua-development-secret-change-me"
 DEVELOPMENT = "development"
@@ -68,6 +76,7 @@ API_URL_VARIABLES = {
     "postal": "MOTCUA_POSTAL_URL",
     "notify": "MOTCUA_NOTIFY_URL",
     "payments": "MOTCUA_PAYMENTS_URL",
+    "portal": "MOTCUA_PORTAL_URL",
 }
 
 

@@ -312,6 +312,23 @@ class PaymentRefunded(_Open):
     reason = fields.String(required=True)
 
 
+class DossierStatusChanged(_Open):
+    """intake: the dossier's citizen-facing status changed (the national portal's number
+    with it); `seq` counts the changes of one dossier, 1, 2, 3... in the order intake
+    made them, so a reader can put them back in order."""
+
+    seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    status = fields.String(required=True)
+    number = fields.Integer(required=True, validate=validate.Range(min=1, max=10))
+    changed_at = fields.AwareDateTime(required=True)
+    channel = fields.String(required=True)
+    agency_code = fields.String(required=True)
+    procedure_code = fields.String(required=True)
+    reference = fields.String(allow_none=True)
+    portal_reference = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
 class CalendarChanged(_Open):
     """The whole set of administrator overrides after an edit (dossier_code "-")."""
 
@@ -336,6 +353,7 @@ class EventType(StrEnum):
     DOSSIER_WITHDRAWN = "dossier_withdrawn"
     DOSSIER_RETURNED = "dossier_returned"
     DOSSIER_FILES_ADDED = "dossier_files_added"
+    DOSSIER_STATUS_CHANGED = "dossier_status_changed"
     CALENDAR_CHANGED = "calendar_changed"
     PROCESSING_STARTED = "processing_started"
     DOSSIER_TRANSFERRED = "dossier_transferred"
@@ -365,6 +383,7 @@ EVENTS = {
     EventType.DOSSIER_WITHDRAWN: ("intake", Reason),
     EventType.DOSSIER_RETURNED: ("intake", DossierReturned),
     EventType.DOSSIER_FILES_ADDED: ("intake", DossierFilesAdded),
+    EventType.DOSSIER_STATUS_CHANGED: ("intake", DossierStatusChanged),
     EventType.CALENDAR_CHANGED: ("intake", CalendarChanged),
     EventType.PROCESSING_STARTED: ("processing", ProcessingStarted),
     EventType.DOSSIER_TRANSFERRED: ("processing", DossierTransferred),

@@ -22,6 +22,7 @@ DEV_CARRIER_SECRET = "dev-carrier-secret"
 DEV_CARRIER_API_KEY = "dev-carrier-key"
 DEV_SMS_GATEWAY_SECRET = "dev-sms-secret"
 DEV_PAYMENT_SECRET = "dev-payment-secret"
+DEV_PORTAL_SECRET = "dev-portal-secret"
 KNOWN_DEFAULTS = frozenset(
     {
         DEV_JWT_SECRET,
@@ -29,6 +30,7 @@ KNOWN_DEFAULTS = frozenset(
         DEV_CARRIER_API_KEY,
         DEV_SMS_GATEWAY_SECRET,
         DEV_PAYMENT_SECRET,
+        DEV_PORTAL_SECRET,
         "change-me",
         "changeme",
         "secret",
@@ -58,6 +60,7 @@ CONFIGURED_SECRETS: dict[str, tuple[tuple[str, str, Callable[[Mapping[str, Any]]
     ),
     "notify": (("SMS_GATEWAY_SECRET", "MOTCUA_SMS_GATEWAY_SECRET", _sms_over_http),),
     "payments": (("PAYMENT_SECRET", "MOTCUA_PAYMENT_SECRET", lambda cfg: bool(cfg.get("PAYMENT_GATEWAY_URL"))),),
+    "portal": (("PORTAL_SECRET", "MOTCUA_PORTAL_SECRET", lambda cfg: bool(cfg.get("PORTAL_URL"))),),
 }
 
 

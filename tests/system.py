@@ -22,6 +22,7 @@ TEST_SECRET = "e2e-test-secret-of-at-least-32-bytes"
 SMS_RECEIPT_SECRET = "e2e-sms-receipt-secret-of-32-bytes-or-more"
 PAYMENT_SECRET = "e2e-payment-secret-of-32-bytes-or-more"
 PAYMENT_MERCHANT = "MOTCUA"
+PORTAL_SECRET = "e2e-portal-secret-of-32-bytes-or-more"
 AGENCY = "000.00.06.H56"
 # A Thursday morning: every test of a run sees the same working day.
 BUSINESS_MORNING = datetime(2026, 11, 26, 8, 0, tzinfo=clock.TZ)
@@ -40,6 +41,7 @@ class System:
         self.ports = {s: free_port() for s in SERVED}  # web starts only where a test needs it (tests/web)
         self.sim_port = free_port()
         self.gateway_port = free_port()  # the payment gateway simulator, started where a test needs it
+        self.portal_sim_port = free_port()  # the national portal simulator, started where a test needs it
         self.db_server, self.db_prefix = db_server, db_prefix
         self.logdir = logdir
         self.env = {
@@ -65,6 +67,11 @@ class System:
             "MOTCUA_PAYMENT_GATEWAY_URL": f"http://127.0.0.1:{self.gateway_port}",
             "MOTCUA_PAYMENT_SECRET": PAYMENT_SECRET,
             "MOTCUA_PAYMENTS_PUBLIC_URL": f"http://127.0.0.1:{self.ports['payments']}",
+            "MOTCUA_NATIONAL_PORTAL_URL": f"http://127.0.0.1:{self.portal_sim_port}",
+            "MOTCUA_PORTAL_SECRET": PORTAL_SECRET,
+            "MOTCUA_PORTAL_SEND_SECONDS": "0.2",
+            "MOTCUA_PORTAL_RETRY_MAX_SECONDS": "2",
+            "MOTCUA_PORTAL_POLL_SECONDS": "2",
             "MOTCUA_WEB_SECURE_COOKIE": "false",  # the tests speak plain HTTP to 127.0.0.1
             **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
         }
@@ -88,6 +95,11 @@ class System:
 
             ipn_url = f"http://127.0.0.1:{self.ports['payments']}/api/payments/ipn"
             return command(self.gateway_port, PAYMENT_MERCHANT, PAYMENT_SECRET, ipn_url)
+        if name == "portal-sim":
+            from devtools.portal_sim import command as portal_sim_command
+
+            push_url = f"http://127.0.0.1:{self.ports['portal']}/api/portal/dossiers"
+            return portal_sim_command(self.portal_sim_port, PORTAL_SECRET, push_url)
         return ["serve", name]
 
     def start(self, name, *command):
@@ -108,7 +120,11 @@ class System:
         proc.wait(timeout=20)
 
     def health_url(self, name):
-        port = {"carrier-sim": self.sim_port, "payment-gateway-sim": self.gateway_port}.get(name) or self.ports[name]
+        port = {
+            "carrier-sim": self.sim_port,
+            "payment-gateway-sim": self.gateway_port,
+            "portal-sim": self.portal_sim_port,
+        }.get(name) or self.ports[name]
         return f"http://127.0.0.1:{port}/health"
 
     def wait_healthy(self, names, timeout=60):

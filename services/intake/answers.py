@@ -35,6 +35,7 @@ FILE = obj(
 DOSSIER = obj(
     code=nullable(STRING),  # null until received: then `reference` names it
     reference=nullable(STRING),
+    portal_reference=nullable(STRING),  # the national portal's number of a dossier submitted there
     agency_code=STRING,
     status=STRING,
     status_number=nullable(INTEGER),

@@ -39,6 +39,7 @@ from shared.events import EventType, agency_of_code
 class Dossiers(Protocol):
     def get(self, code: str, for_update: bool = False) -> Dossier: ...
     def add(self, dossier: Dossier) -> Dossier: ...
+    def from_portal(self, portal_reference: str) -> Dossier | None: ...
     def code_of_pickup(self, pickup_id: str) -> str | None: ...
     def awaiting_payment(self) -> list[str]: ...
 
@@ -94,6 +95,19 @@ def submit(
     return register(work, data, actor.sub, now, agency=agency, pay_days=pay_days)
 
 
+def submit_from_portal(
+    work: Work, data: Mapping[str, Any], actor: Actor, now: datetime, pay_days: int = PAYMENT_DAYS
+) -> tuple[Dossier, ProcedureVersion, bool]:
+    """A dossier with the national portal's number: the one already registered under
+    that number if it came before (False), else a new one (True). The portal pushes
+    and is polled, so the same dossier may come more than once."""
+    earlier = work.dossiers.from_portal(data["portal_reference"])
+    if earlier is not None:
+        return earlier, work.procedures.version(earlier.procedure_id), False
+    dossier, procedure = submit(work, data, actor, now, pay_days)
+    return dossier, procedure, True
+
+
 def register(
     work: Work,
     data: Mapping[str, Any],
@@ -138,6 +152,7 @@ def register(
         reference=reference,
         fee_exemption=data.get("fee_exemption"),
         pay_days=pay_days,
+        portal_reference=data.get("portal_reference"),
     )
     work.dossiers.add(dossier)
     return dossier, procedure

@@ -306,10 +306,23 @@ class Submission(Strict):
         allow_none=True,
         metadata={"description": "miễn lệ phí: đối tượng (mã trong fee_exemptions của thủ tục) và lý do"},
     )
+    portal_reference = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"[A-Za-z0-9][A-Za-z0-9._/-]{2,59}\Z", error="Mã hồ sơ trên Cổng: 3-60 chữ, số, . _ / -"
+        ),
+        metadata={
+            "description": "mã hồ sơ trên Cổng Dịch vụ công quốc gia (chỉ kênh online): "
+            "gửi lại cùng mã thì nhận lại hồ sơ đã có (200), không tạo hồ sơ mới"
+        },
+    )
 
     @validates_schema
     def _consistent(self, data, **_):
         problems = {}
+        if data.get("portal_reference") and data.get("channel") != "online":
+            problems["portal_reference"] = ["Chỉ hồ sơ trực tuyến có mã hồ sơ trên Cổng"]
         applicant = data.get("applicant") or {}
         notify = data.get("notify") or {}
         if data.get("return_method") == "postal" and not (data.get("delivery_address") or "").strip():

@@ -114,7 +114,7 @@ class IntakeService(ServiceBase):
         roles=("counter", "portal"),
         body=Submission,
         idempotent=True,
-        answers={201: answers.SUBMISSION},
+        answers={201: answers.SUBMISSION, 200: answers.SUBMISSION},
         errors=(403, 409, 422),
     )
     def submit(self, request, claims, body, sent):
@@ -124,9 +124,17 @@ class IntakeService(ServiceBase):
             earlier = idempotency.claim(work.session, caller, key, body)
             if earlier:
                 return json_response(*earlier)
-            dossier, procedure = application.submit(work, data, actor_of(claims), clock.now(), self.pay_days)
+            if data.get("portal_reference"):
+                dossier, procedure, new = application.submit_from_portal(
+                    work, data, actor_of(claims), clock.now(), self.pay_days
+                )
+            else:
+                dossier, procedure = application.submit(work, data, actor_of(claims), clock.now(), self.pay_days)
+                new = True
             answer = queries.submission_answer(dossier, procedure)
-            idempotency.remember(work.session, caller, key, 201, answer)
+            idempotency.remember(work.session, caller, key, 201 if new else 200, answer)
+        if not new:
+            return json_response(200, answer)
         with logs.about(dossier.code, dossier.correlation_id):  # the code, or the reference until reception
             log.info(
                 "dossier %s for procedure %s (applicant %s %s)",

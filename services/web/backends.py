@@ -20,6 +20,7 @@ SERVICE_WORDS = {
     "postal": "bưu chính",
     "notify": "thông báo",
     "payments": "thanh toán",
+    "portal": "kết nối Cổng Dịch vụ công quốc gia",
 }
 
 

@@ -57,7 +57,14 @@ def test_every_contract_event_has_a_schema():
         "notification_failed",
     }
     assert contract <= set(events.EVENTS)
-    ours = {"calendar_changed", "dossier_files_added", "payment_requested", "payment_confirmed", "payment_refunded"}
+    ours = {
+        "calendar_changed",
+        "dossier_files_added",
+        "dossier_status_changed",
+        "payment_requested",
+        "payment_confirmed",
+        "payment_refunded",
+    }
     assert set(events.EVENTS) - contract == ours  # beside the contract's
 
 

@@ -131,7 +131,12 @@ dossiers = sa.Table(
     # per stage {stage: {amount, pay_by, paid_at, order_id, method}} (Dossier.payments)
     sa.Column("fee_exemption", sa.JSON, nullable=True),
     sa.Column("payments", sa.JSON, nullable=True),
+    # the national portal's number of a dossier submitted there, and the count of status
+    # changes (dossier_status_changed.seq)
+    sa.Column("portal_reference", sa.String(60), nullable=True),
+    sa.Column("status_seq", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_dossiers_reference", "reference", unique=True),
+    sa.Index("ix_dossiers_portal_reference", "portal_reference", unique=True),
     # the counter's list (GET /api/dossiers): an agency's newest, a day's, those waiting
     sa.Index("ix_dossiers_agency_submitted", "agency_code", "submitted_at"),
     sa.Index("ix_dossiers_agency_received", "agency_code", "received_at"),

@@ -61,6 +61,7 @@ def dossier_view(session: Session, dossier: Dossier) -> dict[str, Any]:
     return {
         "code": dossier.legal_code,
         "reference": dossier.reference,
+        "portal_reference": dossier.portal_reference,
         "agency_code": dossier.agency_code,
         "status": dossier.status,
         "status_number": portal_number(dossier.status),

@@ -64,8 +64,8 @@ def search(
 ) -> dict[str, Any]:
     """A page of the register in the reader's scope: {"dossiers": [...], "next": a
     cursor, or None on the last page}. Days are Vietnam's; a day of reception is the
-    submission's for a dossier not received; `q` is exactly a code, reference or
-    identifier, or a part of the applicant's name without case or accents."""
+    submission's for a dossier not received; `q` is exactly a code, reference, portal
+    number or identifier, or a part of the applicant's name without case or accents."""
     table = orm.dossiers
     postgresql = session.get_bind().dialect.name == "postgresql"
     if postgresql:  # a page reads a few rows: parallel workers would only add their start (and stall merges)
@@ -187,12 +187,14 @@ def _submitted_around(
 
 
 def _matching(q: str) -> sa.ColumnElement[bool]:
-    """Exactly the code or reference, the ID number, enterprise code or passport number
-    as typed (each indexed), or a part of the folded name (its trigram index)."""
+    """Exactly the code, reference or national portal number, the ID number, enterprise
+    code or passport number as typed (each indexed), or a part of the folded name (its
+    trigram index)."""
     table = orm.dossiers
     exactly = sa.or_(
         table.c.code == q,
         table.c.reference == q,
+        table.c.portal_reference == q,
         table.c.id_number == q,
         table.c.organisation_code == q.replace("-", ""),
         table.c.passport_number == q.upper(),

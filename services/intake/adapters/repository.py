@@ -31,6 +31,7 @@ from shared import calendar_store, clock
 from shared.calendar import WorkingCalendar
 from shared.db import dialect_insert
 from shared.domain import DomainEvent
+from shared.events import EventType
 from shared.uow import UnitOfWork
 
 CATALOGUE_LOCK = 7305  # one catalogue import at a time (PostgreSQL advisory lock)
@@ -49,6 +50,13 @@ class DossierRepository:
         if dossier is None:
             raise DossierNotFound(f"Không tìm thấy hồ sơ {code}")
         return self.work.track(dossier)
+
+    def from_portal(self, portal_reference: str) -> Dossier | None:
+        """The dossier the national portal knows by this number, if it came already."""
+        found = self.session.scalars(
+            sa.select(Dossier).where(orm.dossiers.c.portal_reference == portal_reference)
+        ).first()
+        return self.work.track(found) if found is not None else None
 
     def add(self, dossier: Dossier) -> Dossier:
         self.session.add(dossier)
@@ -202,6 +210,8 @@ class IntakeWork(UnitOfWork):
         """Into the outbox and, a lifecycle event, into the statistics' log (Biểu 06), as
         of the moment of the action that recorded it (its dossier's status time)."""
         super().publish(event)
+        if event.event_type == EventType.DOSSIER_STATUS_CHANGED:  # a restatement for the portal, not a fact to count
+            return
         dossier = next((a for a in self._tracked if isinstance(a, Dossier) and a.code == event.dossier_code), None)
         self.observe(event.event_type, event.dossier_code, event.data(), dossier.status_at if dossier else clock.now())
 

@@ -123,6 +123,24 @@ class DossierWithdrawn(DomainEvent):
 
 
 @dataclass(frozen=True)
+class DossierStatusChanged(DomainEvent):
+    """The citizen-facing status changed: the national portal is told each one, in
+    the order of `seq` (the dossier's count of its changes)."""
+
+    event_type: ClassVar[EventType] = EventType.DOSSIER_STATUS_CHANGED
+    seq: int
+    status: str
+    number: int
+    changed_at: datetime
+    channel: str
+    agency_code: str
+    procedure_code: str
+    reference: str | None
+    portal_reference: str | None
+    note: str
+
+
+@dataclass(frozen=True)
 class DossierReturned(DomainEvent):
     """The result, or a rejected dossier's refusal notice, is in the citizen's hands:
     at the counter or delivered by post [Decree 61/2018/NĐ-CP Art. 19-20]."""

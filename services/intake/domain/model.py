@@ -49,6 +49,7 @@ from services.intake.domain.events import (
     DossierReceived,
     DossierRefused,
     DossierReturned,
+    DossierStatusChanged,
     DossierSupplemented,
     DossierWithdrawn,
     FeeLine,
@@ -693,6 +694,9 @@ class Dossier(Aggregate):
     # issue 13 [Circular 01/2018/TT-VPCP Art. 19]: an online or postal submission's own
     # number. Until reception `code` holds it; the legal code is given at acceptance.
     reference: str | None = None
+    # the national portal's own number of a dossier submitted there (one dossier per number)
+    portal_reference: str | None = None
+    status_seq: int = 0  # how many times the status changed (dossier_status_changed.seq)
     submitted_by: str | None = None  # the `sub` of whoever submitted it (the portal client)
     outcome: str | None = None  # what was handed back (Outcome), once returned
     # the applicant's exemption {code, reason} (fees.after_exemption), as submitted
@@ -731,6 +735,7 @@ class Dossier(Aggregate):
         reference: str | None = None,
         fee_exemption: Mapping[str, Any] | None = None,
         pay_days: int = PAYMENT_DAYS,
+        portal_reference: str | None = None,
     ) -> Dossier:
         """Put a dossier in the register under `procedure` (the version in effect).
         A counter dossier is received at once under its `code`; an online or postal one
@@ -749,6 +754,7 @@ class Dossier(Aggregate):
         dossier = cls(
             code=code,
             reference=reference if channel != Channel.COUNTER else None,
+            portal_reference=portal_reference,
             submitted_by=actor,
             agency_code=agency_code,
             procedure_id=procedure.id,
@@ -930,7 +936,9 @@ class Dossier(Aggregate):
             "items": items,
             "note": note,
         }
-        self._log(DossierStatus.SUBMITTED, now, actor, f"hướng dẫn bổ sung (Mẫu 02): {len(items)} giấy tờ")
+        self._log(
+            DossierStatus.SUBMITTED, now, actor, f"hướng dẫn bổ sung (Mẫu 02): {len(items)} giấy tờ", changed=False
+        )
 
     def require_form(self, form: str) -> None:
         """Form 02 exists once the dossier was asked to be completed (by the counter's
@@ -1183,7 +1191,11 @@ class Dossier(Aggregate):
             self._announce_reception(procedure, agency, link)
         else:
             self._log(
-                DossierStatus(self.status), max(now, self.status_at), "payments", f"đã nộp {money(owed['amount'])}"
+                DossierStatus(self.status),
+                max(now, self.status_at),
+                "payments",
+                f"đã nộp {money(owed['amount'])}",
+                changed=False,
             )
         return True
 
@@ -1309,12 +1321,34 @@ class Dossier(Aggregate):
         """Apply a status if the lifecycle allows it now; False when it is stale."""
         if not may_move(self.status, self.status_at, status, at):
             return False
+        changed = status != self.status  # in progress again (a transfer) is no new status for the portal
         self.status, self.status_at = status, at
-        self._log(status, at, actor, note)
+        self._log(status, at, actor, note, changed=changed)
         return True
 
-    def _log(self, status: DossierStatus, at: datetime, actor: str, note: str) -> None:
+    def _log(self, status: DossierStatus, at: datetime, actor: str, note: str, changed: bool = True) -> None:
+        """An entry of the trail; a change of status (not a note) is also announced,
+        numbered, for the national portal."""
         self.trail.append(Transition(dossier_code=self.code, status=status, at=at, actor=actor, note=note))
+        if not changed:
+            return
+        self.status_seq += 1
+        self.record(
+            DossierStatusChanged(
+                dossier_code=self.code,
+                correlation_id=self.correlation_id,
+                seq=self.status_seq,
+                status=status,
+                number=portal_number(status),
+                changed_at=at,
+                channel=self.channel,
+                agency_code=self.agency_code,
+                procedure_code=self.procedure_code,
+                reference=self.reference,
+                portal_reference=self.portal_reference,
+                note=note,
+            )
+        )
 
 
 def require_online_contact(applicant: Applicant, notify: Channels) -> None:

@@ -70,6 +70,7 @@ SERVICE_WORDS = {
     "postal": "Bưu chính (postal)",
     "notify": "Thông báo (notify)",
     "payments": "Thanh toán (payments)",
+    "portal": "Cổng Dịch vụ công quốc gia (portal)",
     "web": "Giao diện cán bộ (web)",
 }
 

@@ -22,6 +22,8 @@ from services.intake.domain.model import (
 )
 from services.intake.schemas import DEMO_CATALOGUE, catalogue_entries
 from shared.calendar import WorkingCalendar
+from shared.domain import DomainEvent
+from shared.events import EventType
 from tests.unit.fakes import FakeWork
 
 
@@ -43,6 +45,10 @@ class FakeDossiers:
     def add(self, dossier: Dossier) -> Dossier:
         self.items[dossier.code] = dossier
         return self.work.track(dossier)
+
+    def from_portal(self, portal_reference: str) -> Dossier | None:
+        found = next((d for d in self.items.values() if d.portal_reference == portal_reference), None)
+        return self.work.track(found) if found is not None else None
 
     def code_of_pickup(self, pickup_id: str) -> str | None:
         return next((d.code for d in self.items.values() if d.pickup_id == pickup_id), None)
@@ -134,6 +140,18 @@ class FakeIntakeWork(FakeWork):
         self.calendar = FakeCalendar(self)
         self.agencies = FakeAgencies()
         self.observed: list[tuple[str, str]] = []
+        # dossier_status_changed, every one committed: tests of the lifecycle read the
+        # other events from commit(), tests of the portal's statuses read these
+        self.status_changes: list[DomainEvent] = []
+
+    def publish(self, event: DomainEvent) -> None:
+        if event.event_type == EventType.DOSSIER_STATUS_CHANGED:
+            self.status_changes.append(event)
+        else:
+            super().publish(event)
+
+    def commit(self) -> list[DomainEvent]:
+        return [e for e in super().commit() if e.event_type != EventType.DOSSIER_STATUS_CHANGED]
 
     def observe(self, event_type: str, dossier_code: str, data: Any, at: datetime) -> None:
         self.observed.append((event_type, dossier_code))

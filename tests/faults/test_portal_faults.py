@@ -1,0 +1,111 @@
+"""The national portal under faults: 200 dossiers through their lifecycle while the
+portal is down for 60 seconds and the connector is SIGKILLed once in the middle of
+it. At the end the portal holds, for every dossier, its statuses exactly once and in
+order."""
+
+import time
+
+import eventlet
+import pytest
+import requests
+
+from shared.config import SERVICES
+from tests.faults.test_faults import DEPARTMENT, DOSSIERS, Flow
+from tests.helpers import wait_for
+from tests.system import ADMIN, System
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+OUTAGE_SECONDS = 60
+# received, in progress, resolved, returned: at the counter or delivered by post
+EXPECTED = [2, 4, 9, 10]
+
+
+@pytest.fixture
+def installation(new_vhost, database_server, tmp_path):
+    server, prefix = database_server
+    vhost = new_vhost("faults_portal")
+    system = System(vhost, server, f"{prefix}fportal_", tmp_path)
+    system.env["MOTCUA_DISPATCH_SECONDS"] = "0.2"
+    try:
+        for name in ("carrier-sim", "portal-sim", *SERVICES):
+            system.start(name)
+        system.wait_healthy(["carrier-sim", "portal-sim", *SERVICES], timeout=150)
+        answer = requests.put(
+            system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
+            json={"automated": True},
+            headers=ADMIN,
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        yield system
+    finally:
+        system.stop_all()
+        new_vhost.delete(vhost)
+
+
+def test_every_status_reaches_the_portal_once_in_order_across_an_outage_and_a_kill(installation):
+    system = installation
+    portal = f"http://127.0.0.1:{system.portal_sim_port}"
+    flow = Flow(system)
+    flow.start_worker()
+    started = time.monotonic()
+    helpers = [eventlet.spawn(flow.submit_all), eventlet.spawn(flow.hand_back), eventlet.spawn(flow.supervise_worker)]
+    try:
+        wait_for(
+            lambda: len(flow.codes["counter"]) + len(flow.codes["postal"]) >= DOSSIERS // 4,
+            timeout=120,
+            message="a quarter of the dossiers submitted",
+        )
+        requests.post(f"{portal}/control/down", timeout=5).raise_for_status()
+        down_at = time.monotonic()
+        eventlet.sleep(OUTAGE_SECONDS / 3)
+        system.kill("portal")  # SIGKILL: whatever it was sending or recording is cut off
+        system.restart("portal")
+        eventlet.sleep(max(OUTAGE_SECONDS - (time.monotonic() - down_at), 0))
+        requests.post(f"{portal}/control/up", timeout=5).raise_for_status()
+        helpers[0].wait()
+        codes = flow.codes["counter"] + flow.codes["postal"]
+        assert len(set(codes)) == DOSSIERS
+        wait_for(
+            lambda: list(flow.statuses().values()).count("returned") == DOSSIERS,
+            timeout=240,
+            interval=1,
+            message="every dossier returned",
+        )
+    finally:
+        flow.stop()
+        for helper in helpers[1:]:
+            helper.kill()
+
+    last = {}
+
+    def complete():
+        held = requests.get(f"{portal}/control/statuses", timeout=10).json()
+        by_code = {}
+        for code in codes:
+            answer = requests.get(f"{portal}/control/statuses", params={"dossier_code": code}, timeout=10).json()
+            by_code[code] = answer["statuses"]
+        last["wrong"] = {
+            c: [s["status"] for s in s_] for c, s_ in by_code.items() if [s["status"] for s in s_] != EXPECTED
+        }
+        last["summary"] = {k: held[k] for k in ("accepted", "repeats")}
+        return by_code if not last["wrong"] else None
+
+    try:
+        by_code = wait_for(complete, timeout=120, interval=2, message="every dossier's statuses at the portal")
+    except AssertionError as exc:
+        wrong = dict(list(last.get("wrong", {}).items())[:10])
+        raise AssertionError(
+            f"{exc}: {len(last.get('wrong', {}))} dossiers differ, e.g. {wrong}; {last.get('summary')}"
+        ) from None
+    for code, records in by_code.items():
+        assert [r["seq"] for r in records] == [1, 2, 3, 4], (code, records)
+        assert len({r["status_id"] for r in records}) == len(records)
+    overview = requests.get(system.url("portal", "/api/portal/overview"), headers=ADMIN, timeout=10).json()
+    assert overview["statuses"]["owed"] == 0 and overview["statuses"]["parked"] == 0
+    print(
+        f"\n[portal] {DOSSIERS} dossiers, {DOSSIERS * len(EXPECTED)} statuses at the portal in order, each once, "
+        f"after a {OUTAGE_SECONDS} s outage and a SIGKILL of the connector; repeats the portal's key absorbed: "
+        f"{last['summary']['repeats']}; {time.monotonic() - started:.0f} s in all"
+    )
