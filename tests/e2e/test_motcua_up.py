@@ -29,6 +29,7 @@ def up_vhost(new_vhost):
 @pytest.fixture
 def motcua_up(up_vhost, tmp_path):
     ports = {s: free_port() for s in SERVED}
+    portal_sim = free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -40,6 +41,7 @@ def motcua_up(up_vhost, tmp_path):
             "MOTCUA_VAR_DIR": str(tmp_path / "var"),
             "MOTCUA_CARRIER_SIM_PORT": str(free_port()),
             "MOTCUA_PAYMENT_GATEWAY_SIM_PORT": str(free_port()),
+            "MOTCUA_PORTAL_SIM_PORT": str(portal_sim),
             "MOTCUA_OUTBOX_POLL_SECONDS": "0.5",
             "MOTCUA_CLOCK_OFFSET_SECONDS": str(clock.offset_to(BUSINESS_MORNING)),
             **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()},
@@ -67,7 +69,7 @@ def motcua_up(up_vhost, tmp_path):
             message="motcua up to report healthy",
         )
         assert proc.poll() is None, log()
-        yield proc, ports, log
+        yield proc, {**ports, "portal-sim": portal_sim}, log
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -159,6 +161,23 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
     assert summary["total"]["received_counter"] >= 1 and summary["total"]["resolved"] >= 1
     assert read("/api/procedures/report", headers=admin)["offered_after_expiry"] == []
 
+    # the national portal simulator runs beside them: it hears the dossier's four statuses,
+    # and its catalogue is the demo one, so the connector finds nothing stale
+    sim = f"http://127.0.0.1:{ports['portal-sim']}"
+    wait_for(
+        lambda: (
+            [
+                s["status"]
+                for s in requests.get(f"{sim}/control/statuses", params={"dossier_code": code}).json()["statuses"]
+            ]
+            == [2, 4, 9, 10]
+        ),
+        message="the four statuses at the portal simulator",
+    )
+    connector = f"http://127.0.0.1:{ports['portal']}"
+    stale = requests.get(f"{connector}/api/portal/catalog/differences", headers=admin, timeout=30)
+    assert stale.status_code == 200 and stale.json()["differences"] == [], stale.text
+
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
     assert all(port_is_free(p) for p in ports.values())
@@ -166,7 +185,7 @@ def test_motcua_up_runs_a_dossier_to_returned_on_sqlite(motcua_up, tmp_path):
 
 def test_motcua_up_refuses_a_taken_port(motcua_up, up_vhost):
     _, ports, _ = motcua_up
-    env = {**os.environ, "MOTCUA_AMQP_URI": up_vhost, **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in ports.items()}}
+    env = {**os.environ, "MOTCUA_AMQP_URI": up_vhost, **{f"MOTCUA_{s.upper()}_PORT": str(ports[s]) for s in SERVED}}
     second = subprocess.run(
         [sys.executable, "-m", "shared.cli", "up"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=30
     )
