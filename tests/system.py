@@ -72,6 +72,8 @@ class System:
             "MOTCUA_PORTAL_SEND_SECONDS": "0.2",
             "MOTCUA_PORTAL_RETRY_MAX_SECONDS": "2",
             "MOTCUA_PORTAL_POLL_SECONDS": "2",
+            # the business clock stays in the morning: no nightly catalogue pull under the tests
+            "MOTCUA_PORTAL_CATALOG_PULL_AT": "23:59",
             "MOTCUA_WEB_SECURE_COOKIE": "false",  # the tests speak plain HTTP to 127.0.0.1
             **{f"MOTCUA_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
         }

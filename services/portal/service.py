@@ -12,7 +12,7 @@ of application.py (writes) or adapters/queries.py (reads).
 
 import json
 import logging
-from datetime import datetime, time
+from datetime import time
 
 from eventlet import GreenPool
 
@@ -22,6 +22,7 @@ from services.portal.adapters.repository import PortalWork
 from services.portal.answers import DIFFERENCES, OVERVIEW, PULL, PULLS, PUSHED, STATUS, STATUSES
 from services.portal.dependencies import ConnectorAdapter
 from services.portal.domain.errors import PortalUnavailable, UnknownDossier
+from services.portal.domain.model import nightly_pull_due
 from services.portal.schemas import CodeQuery, PullBody, StatusPath
 from shared import clock, national_portal, scope
 from shared.events import EventType
@@ -138,18 +139,15 @@ class PortalService(ServiceBase):
 
     @every("PORTAL_CATALOG_CHECK_SECONDS", 60)
     def nightly_pull(self):
-        """Once a day, after PORTAL_CATALOG_PULL_AT (Vietnam's time)."""
+        """Once a day from PORTAL_CATALOG_PULL_AT (Vietnam's time); tried again later
+        when the portal or intake could not be reached."""
         now = clock.now()
-        local = clock.local(now)
-        at = datetime.combine(local.date(), pull_time(self.config), tzinfo=local.tzinfo)
-        if local < at:
-            return
         with self._works() as work:
-            if work.ledger.pulled_since(at):
-                return
-        application.pull_catalogue(
-            self._works, self.connector.portal, self.connector.intake, now, "nightly", dry_run=False
-        )
+            done, tried = work.ledger.last_pulls()
+        if nightly_pull_due(clock.local(now), pull_time(self.config), done, tried):
+            application.pull_catalogue(
+                self._works, self.connector.portal, self.connector.intake, now, "nightly", dry_run=False
+            )
 
     @http("POST", "/api/portal/catalog/pull")
     @api(roles=("admin",), body=PullBody, answers={200: PULL}, summary="pull the national catalogue now")

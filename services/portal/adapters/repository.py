@@ -116,16 +116,14 @@ class Ledger:
             catalogue_pulls.insert().values(pulled_at=at, by=by, dry_run=dry_run, outcome=outcome, report=report)
         )
 
-    def pulled_since(self, since: datetime) -> bool:
-        """Whether a real (not dry-run) pull was made since then, whatever its outcome."""
-        return (
-            self.session.scalar(
-                sa.select(catalogue_pulls.c.id)
-                .where(catalogue_pulls.c.pulled_at >= since, catalogue_pulls.c.dry_run.is_(False))
-                .limit(1)
-            )
-            is not None
+    def last_pulls(self) -> tuple[datetime | None, datetime | None]:
+        """When the last real pull was done (it reached both sides), and when one was last tried."""
+        real = catalogue_pulls.c.dry_run.is_(False)
+        done = self.session.scalar(
+            sa.select(sa.func.max(catalogue_pulls.c.pulled_at)).where(real, catalogue_pulls.c.outcome != "unreachable")
         )
+        tried = self.session.scalar(sa.select(sa.func.max(catalogue_pulls.c.pulled_at)).where(real))
+        return done, tried
 
 
 class PortalWork(UnitOfWork):

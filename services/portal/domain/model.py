@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,19 @@ from shared import national_portal
 # After this many refusals of the same record (the portal answered 4xx) it is parked
 # for an operator: the dossier's later statuses wait behind it (order first).
 MAX_REFUSALS = 5
+
+
+# A nightly pull that could not reach the portal or intake is tried again this long after.
+PULL_RETRY = timedelta(minutes=15)
+
+
+def nightly_pull_due(now: datetime, at: time, last_done: datetime | None, last_tried: datetime | None) -> bool:
+    """The nightly catalogue pull is due once a day from `at` (Vietnam's time, `now` is
+    local): unless one was done since then, or one was tried in the last PULL_RETRY."""
+    since = datetime.combine(now.date(), at, tzinfo=now.tzinfo)
+    if now < since or (last_done is not None and last_done >= since):
+        return False
+    return last_tried is None or now - last_tried >= PULL_RETRY
 
 
 def dossier_key(code: str, reference: str | None) -> str:

@@ -4,9 +4,18 @@ record sent twice one record."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from services.portal.domain.model import MAX_REFUSALS, Arrival, StatusRecord, backoff, chains, dossier_key, submission
+from services.portal.domain.model import (
+    MAX_REFUSALS,
+    Arrival,
+    StatusRecord,
+    backoff,
+    chains,
+    dossier_key,
+    nightly_pull_due,
+    submission,
+)
 from shared import clock
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=clock.TZ)
@@ -86,3 +95,15 @@ def test_a_portal_dossier_becomes_an_online_submission_and_a_refusal_is_status_3
     arrival.refused("procedure not online", NOW)
     refusal = arrival.refusal_status(NOW)
     assert (refusal.dossier_key, refusal.seq, refusal.number) == ("DVCQG-261126-000001", 1, 3)
+
+
+def test_the_nightly_pull_is_due_once_a_day_and_tried_again_after_a_failure() -> None:
+    one = time(1, 0)
+    night = datetime(2026, 11, 26, 1, 30, tzinfo=clock.TZ)
+    assert not nightly_pull_due(night.replace(hour=0), one, None, None)  # before 01:00
+    assert nightly_pull_due(night, one, None, None)
+    assert not nightly_pull_due(night, one, night - timedelta(minutes=20), night - timedelta(minutes=20))  # done
+    assert nightly_pull_due(night, one, night - timedelta(days=1), night - timedelta(days=1))  # yesterday's
+    failed = night - timedelta(minutes=5)  # tried, the portal out of reach
+    assert not nightly_pull_due(night, one, None, failed)
+    assert nightly_pull_due(night + timedelta(minutes=10), one, None, failed)
