@@ -2,7 +2,8 @@
 the SMS gateway): JSON in, JSON out, over a real socket."""
 
 import json
-from http.server import BaseHTTPRequestHandler
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -24,3 +25,17 @@ class JsonHandler(BaseHTTPRequestHandler):
         except ValueError:
             return None
         return body if isinstance(body, dict) else None
+
+
+class Running:
+    """A simulator served from a thread of this process (tests): `.url`, `.sim`, `.stop()`."""
+
+    def __init__(self, sim, server: ThreadingHTTPServer) -> None:
+        self.sim, self.server = sim, server
+        self.url = f"http://{server.server_address[0]}:{server.server_address[1]}"
+        # a short poll: stop() returns at once (tests start and stop one per test)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

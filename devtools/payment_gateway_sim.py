@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
-from devtools.fake_server import JsonHandler
+from devtools.fake_server import JsonHandler, Running
 from shared import clock
 from shared import payment_gateway as protocol
 
@@ -412,24 +412,10 @@ def make_server(sim, host="127.0.0.1", port=8011):
     return server
 
 
-class Running:
-    """A simulator served from a thread of this process (tests)."""
-
-    def __init__(self, sim, server):
-        self.sim, self.server = sim, server
-        self.url = f"http://{server.server_address[0]}:{server.server_address[1]}"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def start(merchant, secret, ipn_url=None, host="127.0.0.1", port=0, **settings):
     """Serve a new simulator in a background thread (port 0: any free port); `.stop()` ends it."""
     sim = PaymentGatewaySimulator(merchant, secret, ipn_url, **settings)
-    server = make_server(sim, host, port)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return Running(sim, server)
+    return Running(sim, make_server(sim, host, port))
 
 
 def command(port, merchant, secret, ipn_url, host="127.0.0.1"):

@@ -59,7 +59,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from devtools.fake_server import JsonHandler
+from devtools.fake_server import JsonHandler, Running
 from shared import clock
 from shared import national_portal as protocol
 
@@ -842,26 +842,11 @@ def make_server(sim, host="127.0.0.1", port=8012):
     return server
 
 
-class Running:
-    """A simulator served from a thread of this process (tests)."""
-
-    def __init__(self, sim, server):
-        self.sim, self.server = sim, server
-        self.url = f"http://{server.server_address[0]}:{server.server_address[1]}"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def start(secret, push_url=None, host="127.0.0.1", port=0, **settings):
     """Serve a new simulator in a background thread (port 0: any free port); `.stop()` ends it.
     Settings: province, catalog (national-format entries), seed."""
     sim = PortalSimulator(secret, push_url, **settings)
-    server = make_server(sim, host, port)
-    # a short poll: stop() returns at once (tests start and stop one per test)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return Running(sim, server)
+    return Running(sim, make_server(sim, host, port))
 
 
 def command(port, secret, push_url, host="127.0.0.1"):

@@ -5,6 +5,7 @@ restarted, PostgreSQL restarted. Every dossier must reach `returned`, every citi
 get exactly one message per (event, channel), and the dead-letter queues hold the
 poison event and nothing else."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -148,18 +149,17 @@ def publish_poison(amqp_uri):
     return env["event_id"]
 
 
-@pytest.fixture
-def installation(new_vhost, database_server, tmp_path, request):
+@contextlib.contextmanager
+def automated_installation(new_vhost, database_server, tmp_path, name, simulators=("carrier-sim",)):
     """A whole installation of its own (own vhost, own databases), with TUPHAP automated."""
     server, prefix = database_server
-    name = request.node.callspec.id
     vhost = new_vhost(f"faults_{name}")
     system = System(vhost, server, f"{prefix}f{name[:6]}_", tmp_path)
     system.env["MOTCUA_DISPATCH_SECONDS"] = "0.2"
     try:
-        for service in ("carrier-sim", *SERVICES):
+        for service in (*simulators, *SERVICES):
             system.start(service)
-        system.wait_healthy(["carrier-sim", *SERVICES], timeout=150)  # a broker just restarted is slow to declare
+        system.wait_healthy([*simulators, *SERVICES], timeout=150)  # a broker just restarted is slow to declare
         answer = requests.put(
             system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
             json={"automated": True},
@@ -171,6 +171,12 @@ def installation(new_vhost, database_server, tmp_path, request):
     finally:
         system.stop_all()
         new_vhost.delete(vhost)
+
+
+@pytest.fixture
+def installation(new_vhost, database_server, tmp_path, request):
+    with automated_installation(new_vhost, database_server, tmp_path, request.node.callspec.id) as system:
+        yield system
 
 
 def kill_each_service(system, flow):

@@ -1,7 +1,7 @@
 """The national portal under faults: 200 dossiers through their lifecycle while the
-portal is down for 60 seconds and the connector is SIGKILLed once while it sends
-the backlog after. At the end the portal holds, for every dossier, its statuses exactly once and in
-order."""
+portal is down for 60 seconds, and the connector SIGKILLed once while it sends the
+backlog after. At the end the portal holds, for every dossier, its statuses exactly
+once and in order."""
 
 import time
 
@@ -9,10 +9,9 @@ import eventlet
 import pytest
 import requests
 
-from shared.config import SERVICES
-from tests.faults.test_faults import DEPARTMENT, DOSSIERS, Flow
+from tests.faults.test_faults import DOSSIERS, Flow, automated_installation
 from tests.helpers import wait_for
-from tests.system import ADMIN, System
+from tests.system import ADMIN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -28,25 +27,9 @@ def held(portal):
 
 @pytest.fixture
 def installation(new_vhost, database_server, tmp_path):
-    server, prefix = database_server
-    vhost = new_vhost("faults_portal")
-    system = System(vhost, server, f"{prefix}fportal_", tmp_path)
-    system.env["MOTCUA_DISPATCH_SECONDS"] = "0.2"
-    try:
-        for name in ("carrier-sim", "portal-sim", *SERVICES):
-            system.start(name)
-        system.wait_healthy(["carrier-sim", "portal-sim", *SERVICES], timeout=150)
-        answer = requests.put(
-            system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
-            json={"automated": True},
-            headers=ADMIN,
-            timeout=10,
-        )
-        assert answer.status_code == 200, answer.text
+    simulators = ("carrier-sim", "portal-sim")
+    with automated_installation(new_vhost, database_server, tmp_path, "portal", simulators) as system:
         yield system
-    finally:
-        system.stop_all()
-        new_vhost.delete(vhost)
 
 
 def test_every_status_reaches_the_portal_once_in_order_across_an_outage_and_a_kill(installation):
