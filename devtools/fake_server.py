@@ -32,7 +32,8 @@ class Running:
 
     def __init__(self, sim, server: ThreadingHTTPServer) -> None:
         self.sim, self.server = sim, server
-        self.url = f"http://{server.server_address[0]}:{server.server_address[1]}"
+        host, port = server.server_address[:2]
+        self.url = f"http://{host!s}:{port}"
         # a short poll: stop() returns at once (tests start and stop one per test)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 

@@ -87,8 +87,8 @@ def pulls(session: Session, limit: int = 20) -> list[dict[str, Any]]:
     ]
 
 
-def overview(session: Session) -> dict[str, Any]:
-    """How far the portal is from the register: owed, sent, parked; the dossiers in."""
+def status_counts(session: Session) -> dict[str, Any]:
+    """The ledger's statuses owed (not sent, not parked), sent and parked, and the last sent."""
     counts = session.execute(
         sa.select(
             sa.func.count().filter(statuses.c.sent_at.is_(None), statuses.c.parked_at.is_(None)),
@@ -97,8 +97,17 @@ def overview(session: Session) -> dict[str, Any]:
             sa.func.max(statuses.c.sent_at),
         )
     ).one()
+    return {"owed": counts[0], "sent": counts[1], "parked": counts[2], "last_sent_at": _moment(counts[3])}
+
+
+def arrival_states(session: Session) -> dict[str, int]:
     rows = session.execute(sa.select(arrivals.c.state, sa.func.count()).group_by(arrivals.c.state)).all()
-    states: dict[str, int] = {state: n for state, n in rows}
+    return {state: n for state, n in rows}
+
+
+def overview(session: Session) -> dict[str, Any]:
+    """How far the portal is from the register: owed, sent, parked; the dossiers in."""
+    states = arrival_states(session)
     parked = session.scalars(
         sa.select(StatusRecord)
         .where(statuses.c.parked_at.is_not(None), statuses.c.sent_at.is_(None))
@@ -108,7 +117,7 @@ def overview(session: Session) -> dict[str, Any]:
     latest = session.scalars(sa.select(Arrival).order_by(arrivals.c.arrived_at.desc()).limit(50))
     last = pulls(session, 1)
     return {
-        "statuses": {"owed": counts[0], "sent": counts[1], "parked": counts[2], "last_sent_at": _moment(counts[3])},
+        "statuses": status_counts(session),
         "arrivals": {
             "waiting": states.get(ArrivalState.NEW, 0) + states.get(ArrivalState.SUBMITTED, 0),
             "done": states.get(ArrivalState.DONE, 0),
