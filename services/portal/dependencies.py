@@ -32,13 +32,13 @@ class Outage:
         self.until = now + backoff(self.failures, longest)
         self.reason = reason
 
-    def over(self) -> timedelta | None:
+    def over(self, now: datetime) -> timedelta | None:
         """The portal answers again: how long it was out (None: it was not)."""
         if self.since is None:
             return None
         self.failures, self.until, self.reason = 0, None, None
         since, self.since = self.since, None
-        return datetime.now(since.tzinfo) - since
+        return now - since
 
 
 class Connector:

@@ -80,7 +80,7 @@ class PortalService(ServiceBase):
             if outage.failures == 1:
                 log.warning("national portal out of reach (%s): statuses wait, retrying with backoff", done.unavailable)
             return
-        was_out = outage.over()
+        was_out = outage.over(clock.now())
         if was_out is not None:
             log.info("national portal reachable again after %.0f s", was_out.total_seconds())
         if done.sent or done.refused:

@@ -18,6 +18,7 @@ from services.web.pages.citizen import CitizenPages
 from services.web.pages.counter import CounterPages
 from services.web.pages.department import DepartmentPages
 from services.web.pages.payments import PaymentPages
+from services.web.pages.portal import PortalPages
 from services.web.pages.register import RegisterPages
 from shared import clock, config
 from shared.db import Database
@@ -25,7 +26,9 @@ from shared.db import Database
 log = logging.getLogger(__name__)
 
 
-class WebService(AccountPages, CounterPages, DepartmentPages, CitizenPages, AdminPages, RegisterPages, PaymentPages):
+class WebService(
+    AccountPages, CounterPages, DepartmentPages, CitizenPages, AdminPages, RegisterPages, PaymentPages, PortalPages
+):
     name = "web"
     config = Config()
     db = Database()

@@ -157,3 +157,38 @@ def dong(value: Any) -> str:
     """75.000 đồng"""
     shown = grouped(value)
     return shown + " đồng" if shown else ""
+
+
+# The national public service portal connector (services/portal).
+PORTAL_STATUS_STATE = {"sent": "Đã gửi", "waiting": "Đang chờ gửi", "parked": "Bị giữ lại"}
+ARRIVAL_STATE = {
+    "new": "Mới nhận, chưa chuyển vào hệ thống",
+    "submitted": "Đã chuyển vào hệ thống, đang lấy tệp",
+    "done": "Đã chuyển đủ hồ sơ và tệp",
+    "refused": "Hệ thống không nhận",
+}
+ARRIVAL_VIA = {"push": "Cổng gửi đến", "poll": "Hệ thống tự lấy về"}
+PULL_OUTCOME = {
+    "applied": "Đã cập nhật danh mục",
+    "nothing_to_do": "Danh mục đã khớp, không có gì cần cập nhật",
+    "refused": "Danh mục thủ tục không nhận bản cập nhật",
+    "unreachable": "Không đọc được danh mục",
+}
+DIFF_KIND = {
+    "only_national": "Chỉ có trên CSDL quốc gia",
+    "only_local": "Không còn trên CSDL quốc gia",
+    "expired_upstream": "Đã hết hiệu lực trên CSDL quốc gia",
+    "different": "Khác nội dung",
+}
+# the values the staleness report compares (services/portal/domain/catalogue.py COMPARED)
+CATALOGUE_FIELD = {
+    "name": "Tên thủ tục",
+    "field": "Lĩnh vực",
+    "online_service": "Dịch vụ công trực tuyến",
+    "duration_days": "Thời hạn giải quyết",
+    "documents": "Thành phần hồ sơ",
+    "fees": "Phí, lệ phí",
+    "agency_code": "Cơ quan thực hiện",
+    "legal_basis": "Căn cứ pháp lý",
+    "effective_to": "Có hiệu lực đến hết ngày",
+}

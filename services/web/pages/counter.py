@@ -15,7 +15,7 @@ from services.web import counter_forms as forms
 from services.web import file_forms, words
 from services.web.backends import ApiProblem
 from services.web.form_errors import unplaced
-from services.web.pages import files, payments
+from services.web.pages import files, payments, portal
 from services.web.pages.base import Pages, page
 from shared.http import http
 
@@ -221,6 +221,7 @@ class CounterPages(Pages):
             accept=file_forms.ACCEPT,
             ff=file_forms,
             fees=payments.dossier_fees(view, dossier),
+            portal_sent=portal.dossier_statuses(view, dossier),
         )
 
     def _counter_act(
