@@ -20,14 +20,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("dossiers") as batch_op:
-        batch_op.add_column(sa.Column("portal_reference", sa.String(60), nullable=True))
-        batch_op.add_column(sa.Column("status_seq", sa.Integer, nullable=False, server_default="0"))
-        batch_op.create_index("ix_dossiers_portal_reference", ["portal_reference"], unique=True)
+    op.add_column("dossiers", sa.Column("portal_reference", sa.String(60), nullable=True))
+    op.add_column("dossiers", sa.Column("status_seq", sa.Integer, nullable=False, server_default="0"))
+    op.create_index("ix_dossiers_portal_reference", "dossiers", ["portal_reference"], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table("dossiers") as batch_op:
-        batch_op.drop_index("ix_dossiers_portal_reference")
-        batch_op.drop_column("status_seq")
-        batch_op.drop_column("portal_reference")
+    op.drop_index("ix_dossiers_portal_reference", table_name="dossiers")
+    op.drop_column("dossiers", "status_seq")
+    op.drop_column("dossiers", "portal_reference")
