@@ -20,6 +20,7 @@ import functools
 import inspect
 import json
 import logging
+import socket
 import time
 import traceback
 import uuid
@@ -350,10 +351,103 @@ def parse_body(body):
 MALFORMED, REFUSED = "malformed", "refused"
 
 
+def cut(connection):
+    """Shut a kombu connection's socket down: whatever waits on it gets a connection
+    error (and kombu's consumer loop connects again)."""
+    raw = getattr(connection, "_connection", None)  # not `.connection`: that would connect
+    try:
+        raw.transport.sock.shutdown(socket.SHUT_RDWR)
+    except (AttributeError, OSError):
+        pass  # not connected yet, or already gone: nothing to cut
+
+
 class ParkingQueueConsumer(QueueConsumer):
     """nameko's queue consumer, except that a message kombu cannot decode (bad JSON,
     a content type it does not accept) goes to its handler's park path: kombu's
-    default logs and acks it, and the message is gone. Acks and requeues stay nameko's."""
+    default logs and acks it, and the message is gone. Acks and requeues stay nameko's.
+
+    And it checks that the broker really has its consumers: a broker just restarted can
+    take a connection and answer "consume ok" for a quorum queue that is still
+    recovering, then never deliver to it, which would leave the service alive with no
+    consumer at all. A few seconds after each (re)connection, and every
+    RECHECK_SECONDS after, a separate connection asks each queue how many consumers it
+    has (a passive declare); a queue with none, or a set-up still not finished after
+    SETUP_TIMEOUT_SECONDS, gets the consumer's connection cut, and kombu connects again."""
+
+    SETUP_TIMEOUT_SECONDS = 30
+    VERIFY_AFTER_SECONDS = 5
+    RECHECK_SECONDS = 30
+    WATCH_SECONDS = 2
+
+    def __init__(self):
+        super().__init__()
+        self._live = None  # the connection being set up or consumed on
+        self._setting_up_since = None  # monotonic time of the (re)connection still setting up
+        self._verify_at = None  # when to ask the broker for the queues' consumers next
+
+    def start(self):
+        self.container.spawn_managed_thread(self._watch, identifier="ParkingQueueConsumer.watch")
+        super().start()
+
+    def create_connection(self):
+        self._live = super().create_connection()
+        self._setting_up_since, self._verify_at = time.monotonic(), None
+        return self._live
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self._setting_up_since, self._verify_at = None, time.monotonic() + self.VERIFY_AFTER_SECONDS
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    def _watch(self):
+        while not self.should_stop:
+            eventlet.sleep(self.WATCH_SECONDS)
+            now = time.monotonic()
+            if self.check_setup(now):
+                continue
+            if self._verify_at is not None and now >= self._verify_at:
+                self._verify_at = now + self.RECHECK_SECONDS
+                self.check_consumers(self.consumer_counts())
+
+    def check_setup(self, now):
+        """Cut the connection when its set-up has taken too long (True when it did)."""
+        since = self._setting_up_since
+        if since is None or now - since < self.SETUP_TIMEOUT_SECONDS:
+            return False
+        log.warning(
+            "consumers not set up %.0f s after connecting to the broker: cutting the connection to try again",
+            now - since,
+        )
+        self._setting_up_since = now
+        cut(self._live)
+        return True
+
+    def consumer_counts(self):
+        """{queue name: consumers the broker has on it}, from a connection of its own
+        (empty when the broker cannot say now: asked again later)."""
+        names = [provider.queue.name for provider in list(self._consumers)]
+        counts = {}
+        try:
+            with kombu.Connection(self.amqp_uri, connect_timeout=5) as conn:
+                channel = conn.default_channel
+                for name in names:
+                    counts[name] = channel.queue_declare(queue=name, passive=True).consumer_count
+        except BROKER_GONE as exc:
+            log.info("could not count the consumers of this service's queues (%s); asking again later", exc)
+            return {}
+        return counts
+
+    def check_consumers(self, counts):
+        """Cut the connection when a queue it consumes has no consumer at the broker
+        (True when it did)."""
+        orphans = sorted(name for name, count in counts.items() if count == 0)
+        if not orphans or self.should_stop or self._setting_up_since is not None:
+            return False
+        log.warning(
+            "the broker has no consumer on %s though this service consumes it: cutting the connection to consume again",
+            ", ".join(orphans),
+        )
+        cut(self._live)
+        return True
 
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)

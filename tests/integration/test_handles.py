@@ -14,7 +14,7 @@ from shared import events, logs, reliability
 from shared.db import Database, make_engine
 from shared.domain import Aggregate, DomainEvent
 from shared.events import EventType
-from shared.messaging import ConfirmingPublisher, event_exchange, handles
+from shared.messaging import ConfirmingPublisher, ParkingQueueConsumer, event_exchange, handles
 from shared.uow import UnitOfWork
 from tests.helpers import fresh_database, wait_for
 
@@ -178,3 +178,13 @@ def test_a_failed_handling_leaves_neither_its_events_nor_its_inbox_row(consumer,
     assert [t for t, _ in outbox_of(database, code)] == ["dossier_rejected"]
     assert inbox_consumers(database, env["event_id"]) == [f"{SERVICE}.on_stopped"]
     assert committed(env["event_id"])
+
+
+def test_the_broker_is_asked_how_many_consumers_each_queue_has(consumer):
+    """What the queue consumer's watch reads to find a queue the broker left without
+    its consumer (after a restart): here, a running consumer, one on each queue."""
+    queue_consumer = next(ext for ext in consumer.extensions if isinstance(ext, ParkingQueueConsumer))
+    counts = wait_for(lambda: queue_consumer.consumer_counts() or None, message="the consumer counts")
+    assert set(counts) == {e.queue.name for e in consumer.entrypoints if hasattr(e, "queue")}
+    assert set(counts.values()) == {1}
+    assert not queue_consumer.check_consumers(counts)

@@ -1040,9 +1040,14 @@ class Dossier(Aggregate):
         """Add a stored file to the dossier: while it can take papers, declared as one of
         its documents, the dossier's files within MAX_DOSSIER_FILES_BYTES in all. Added
         to a dossier already received, the departments learn of it at once
-        (dossier_files_added); otherwise with reception or the supplement."""
+        (dossier_files_added); otherwise with reception or the supplement. The same
+        content for the same paper from the same uploader again is the file it already
+        has (a client trying again after a lost answer: the portal connector)."""
         self.require_taking_papers(role)
         document = self.require_document(self.named_documents(procedure), file.document)
+        for known in self.files:
+            if (known.document, known.sha256, known.uploaded_by) == (document, file.sha256, file.uploaded_by):
+                return known
         self.require_room(file.size)
         file.document, file.dossier_code = document, self.code
         self.files.append(file)

@@ -268,3 +268,25 @@ def test_the_upload_answers_the_cleaned_name(work: FakeIntakeWork) -> None:
     dossier = submitted(work)
     file = attach(work, dossier.code, name="/home/hoa/scan 01.pdf")
     assert file.name == "scan 01.pdf" and file.uploaded_at == THURSDAY_MORNING
+
+
+def test_the_same_content_for_the_same_paper_sent_again_is_the_file_already_there(work: FakeIntakeWork) -> None:
+    dossier = submitted(work, PORTAL)
+    content = hashlib.sha256(b"the same scan").hexdigest()
+
+    def send(actor: Actor = PORTAL) -> Any:
+        return application.attach_file(
+            work,
+            dossier.code,
+            actor,
+            document=FORM,
+            name="to-khai.pdf",
+            sha256=content,
+            size=MB,
+            media_type="application/pdf",
+            now=THURSDAY_MORNING,
+        )
+
+    first = send()
+    assert send() is first and len(dossier.files) == 1
+    assert send(actor=COUNTER) is not first and len(dossier.files) == 2  # the counter scanning it too: its own file
