@@ -1226,7 +1226,12 @@ class Dossier(Aggregate):
         elif event_type == EventType.DOSSIER_TRANSFERRED:
             self._worked_on_by(data.get("from_department"), data.get("to_department"))
         if event_type in STATUS_OF_EVENT:
-            moved = self._move(STATUS_OF_EVENT[event_type], at, "processing", data.get("department", ""))
+            status = STATUS_OF_EVENT[event_type]
+            if status in (DossierStatus.RESULT_READY, DossierStatus.REJECTED) and self.status == DossierStatus.RECEIVED:
+                # a decision means a department worked on it: processing_started comes through
+                # another queue and may arrive after it, stale then; the step is kept all the same
+                self._move(DossierStatus.IN_PROGRESS, at, "processing", data.get("department", ""))
+            moved = self._move(status, at, "processing", data.get("department", ""))
             if moved and event_type == EventType.SUPPLEMENT_REQUESTED:  # Form 02 lists these items
                 self.supplement_request = {
                     "from": "department",
