@@ -127,6 +127,20 @@ class Flow:
             self.worker.terminate()
             self.worker.wait(timeout=20)
 
+    def all_returned(self, submitting):
+        """Once `submitting` (the green thread of submit_all) is done and every dossier
+        is returned: their codes, each submitted once."""
+        submitting.wait()
+        codes = self.codes["counter"] + self.codes["postal"]
+        assert len(set(codes)) == DOSSIERS
+        wait_for(
+            lambda: list(self.statuses().values()).count("returned") == DOSSIERS,
+            timeout=240,
+            interval=1,
+            message="every dossier returned",
+        )
+        return codes
+
     def statuses(self):
         codes = self.codes["counter"] + self.codes["postal"]
         rows = self.system.scalar(
@@ -232,15 +246,7 @@ def test_nothing_lost_under_fault(installation, fault):
             message="a third of the dossiers submitted",
         )
         FAULTS[fault](system, flow)
-        helpers[0].wait()
-        codes = flow.codes["counter"] + flow.codes["postal"]
-        assert len(set(codes)) == DOSSIERS
-        wait_for(
-            lambda: list(flow.statuses().values()).count("returned") == DOSSIERS,
-            timeout=240,
-            interval=1,
-            message="every dossier returned",
-        )
+        codes = flow.all_returned(helpers[0])
         elapsed = time.monotonic() - started
     finally:
         flow.stop()
