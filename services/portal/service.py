@@ -21,7 +21,7 @@ from services.portal.adapters import queries
 from services.portal.adapters.repository import PortalWork
 from services.portal.answers import DIFFERENCES, OVERVIEW, PULL, PULLS, PUSHED, STATUS, STATUSES
 from services.portal.dependencies import ConnectorAdapter
-from services.portal.domain.errors import PortalUnavailable, UnknownDossier
+from services.portal.domain.errors import PortalRefused, PortalUnavailable, UnknownDossier
 from services.portal.domain.model import nightly_pull_due
 from services.portal.schemas import CodeQuery, PullBody, StatusPath
 from shared import clock, national_portal, scope
@@ -129,7 +129,7 @@ class PortalService(ServiceBase):
             return
         try:
             new = application.poll(self._works, self.connector.portal, clock.now)
-        except PortalUnavailable as exc:
+        except (PortalUnavailable, PortalRefused) as exc:
             log.warning("poll of the portal's dossiers failed: %s", exc)
             return
         if new:
