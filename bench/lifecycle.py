@@ -2,8 +2,8 @@
 raw broker carrying the same messages, in one run.
 
   python -m bench.lifecycle [--rates 10,25,50,100] [--seconds 10] [--flat-out 1000]
-                            [--clients 8] [--workers 1] [--skip-baseline] [--name NAME]
-                            [--profile SERVICE]
+                            [--clients 8] [--workers 1] [--processes 1] [--skip-baseline]
+                            [--name NAME] [--profile SERVICE]
 
 An installation of its own (a scratch RabbitMQ virtual host, scratch PostgreSQL
 databases `motcua_bench_lifecycle_<service>`, both removed at the end): intake,
@@ -103,7 +103,7 @@ def memory(pid):
 class Installation:
     """The four services, the simulators and the department worker(s), as processes."""
 
-    def __init__(self, amqp_uri, db_server, prefix, workdir, workers):
+    def __init__(self, amqp_uri, db_server, prefix, workdir, workers, processes=1):
         self.prefix = prefix
         self.system = System(amqp_uri, db_server, prefix, workdir)
         self.gateway_port = free_port()
@@ -123,12 +123,14 @@ class Installation:
             }
         )
         self.workers = workers
+        self.processes = processes  # of each service (`motcua serve --processes N`)
         self.offset = float(self.system.env["MOTCUA_CLOCK_OFFSET_SECONDS"])
 
     def start(self):
         self.system.start("sms-gateway", "sms-gateway-sim", "--port", str(self.gateway_port))
-        for service in ("carrier-sim", *SERVICES):
-            self.system.start(service)
+        self.system.start("carrier-sim")
+        for service in SERVICES:
+            self.system.start(service, "serve", service, "--processes", str(self.processes))
         self.system.wait_healthy(["carrier-sim", *SERVICES], timeout=120)
         answer = requests.put(
             self.system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
@@ -151,7 +153,8 @@ class Installation:
     def cpu(self):
         """CPU seconds used so far, by part of the system."""
         started = {name: psutil.Process(proc.pid) for name, proc in self.system.processes.items()}
-        used = {name: cpu_seconds(started[name]) for name in SERVICES}
+        # a service in several processes: `serve` and the processes it started
+        used = {name: cpu_seconds(started[name], *started[name].children(recursive=True)) for name in SERVICES}
         used["department worker"] = cpu_seconds(*(p for name, p in started.items() if name.startswith("worker-")))
         used["simulators"] = cpu_seconds(started["carrier-sim"], started["sms-gateway"])
         used["benchmark client"] = cpu_seconds(psutil.Process())
@@ -170,7 +173,13 @@ class Installation:
         return {s: rows.get(self.prefix + s, 0) for s in SERVICES}
 
     def service_memory(self):
-        return {name: memory(proc.pid) for name, proc in self.system.processes.items() if name in SERVICES}
+        """(VmRSS, VmHWM) of each service, its largest process when it runs several."""
+        found = {}
+        for name, proc in self.system.processes.items():
+            if name in SERVICES:
+                pids = [proc.pid] + [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
+                found[name] = max(memory(pid) for pid in pids)
+        return found
 
     def stop(self):
         self.system.stop_all()
@@ -315,9 +324,13 @@ def ms(seconds):
 def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=600, profiled=None):
     print(f"  {label}: {n} dossiers ...", flush=True)
     cpu_before, xact_before = inst.cpu(), inst.transactions()
-    if profiled:
-        samples = inst.system.logdir / f"{profiled}.profile.raw"
-        spy = profile.record(inst.system.processes[profiled].pid, n / rate * 0.8 if rate else 20, samples)
+    spies = {}
+    for service in profiled or ():
+        samples = inst.system.logdir / f"{service}.profile.raw"
+        spies[service] = (
+            samples,
+            profile.record(inst.system.processes[service].pid, n / rate * 0.8 if rate else 20, samples),
+        )
     with ThreadPoolExecutor(max_workers=32) as pool:
         started = time.time()
         codes = counter.at_rate(n, rate, pool) if rate else counter.flat_out(n, clients)
@@ -355,11 +368,12 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
         )
     print(f"{'':14}CPU per dossier: " + ", ".join(f"{part} {used:.1f}" for part, used in cpu.items()) + " ms")
     print(f"{'':14}transactions per dossier: " + ", ".join(f"{s} {x:.1f}" for s, x in xact.items()))
-    if profiled and spy is None:
-        print(f"{'':14}no profile: py-spy is not installed (pip install -e '.[bench]')")
-    elif profiled:
+    for service, (samples, spy) in spies.items():
+        if spy is None:
+            print(f"{'':14}no profile: py-spy is not installed (pip install -e '.[bench]')")
+            break
         spy.wait()
-        print(f"{'':14}where {profiled}'s CPU went (py-spy, sampled during this phase):")
+        print(f"{'':14}where {service}'s CPU went (py-spy, sampled during this phase; raw samples in {samples}):")
         profile.report(samples, out=lambda line: print(" " * 10 + line))
     mem = inst.service_memory()
     print(
@@ -467,6 +481,14 @@ def run_lifecycle(inst, args):
         inst.stop()
 
 
+def profiled_services(text):
+    chosen = list(SERVICES) if text == "all" else [s for s in text.split(",") if s]
+    unknown = [s for s in chosen if s not in SERVICES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"not a service: {', '.join(unknown)} (choose from {', '.join(SERVICES)})")
+    return chosen
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -479,6 +501,9 @@ def main():
     parser.add_argument("--flat-out", type=int, default=1000, help="dossiers submitted as fast as possible (0: skip)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent counters in the flat-out phase")
     parser.add_argument("--workers", type=int, default=1, help="department worker processes")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="processes of each service (motcua serve --processes N)"
+    )
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the raw broker baseline")
     parser.add_argument(
         "--name",
@@ -489,9 +514,9 @@ def main():
     )
     parser.add_argument(
         "--profile",
-        choices=SERVICES,
-        help="sample this service with py-spy in the first phase (below saturation, where the "
-        "samples are CPU time rather than waits for a core)",
+        type=profiled_services,
+        help="sample these services (comma separated, or 'all') with py-spy in the first phase (below "
+        "saturation, where the samples are CPU time rather than waits for a core)",
     )
     args = parser.parse_args()
     amqp = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
@@ -506,11 +531,13 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="motcua-bench-lifecycle-"))
     print(
         f"lifecycle benchmark: {os.cpu_count()} cores, clock at {clock.local(BUSINESS_MORNING):%Y-%m-%d %H:%M}, "
-        f"{args.workers} department worker(s), logs in {workdir}",
+        f"{args.workers} department worker(s), {args.processes} process(es) per service, logs in {workdir}",
         flush=True,
     )
     try:
-        dossiers, messages, results = run_lifecycle(Installation(amqp_uri, server, prefix, workdir, args.workers), args)
+        dossiers, messages, results = run_lifecycle(
+            Installation(amqp_uri, server, prefix, workdir, args.workers, args.processes), args
+        )
         if not args.skip_baseline:
             published, consumed, expected, seconds = broker_baseline(raw_uri, messages)
             print(

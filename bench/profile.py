@@ -29,7 +29,7 @@ LAYERS = [  # (label, pattern of the leaf frame "function (path:line)"), first m
     ("nameko", r"\(nameko/"),
     ("Một Cửa code", r"\((services|shared)/"),
 ]
-ENTRY = re.compile(r"^(\w+Service\.\w+|OutboxRelay\._run|\w+\.dispatch_\w+)")
+ENTRY = re.compile(r"^(\w+Service\.\w+|OutboxRelay\._run|Sender\._run|\w+\.dispatch_\w+)")
 
 
 def record(pid, seconds, out):

@@ -30,7 +30,45 @@ DEV_TOKENS: tuple[tuple[str, dict[str, Any]], ...] = (
 def cmd_serve(args):
     from shared import runner
 
-    runner.serve(args.service)
+    if args.processes > 1:
+        sys.exit(_serve_processes(args.service, args.processes))
+    runner.serve(args.service, replica=args.replica)
+
+
+def _serve_processes(service, count):
+    """The service in `count` processes sharing its port and its queues: the first
+    migrates and runs the timers; the others start once it answers on /health."""
+    if not os.environ.get("MOTCUA_DATABASE_URL"):
+        print(
+            f"motcua serve: --processes {count} needs PostgreSQL (MOTCUA_DATABASE_URL): "
+            "several processes cannot share the SQLite files",
+            file=sys.stderr,
+        )
+        return 2
+    signal.signal(signal.SIGTERM, _interrupt)
+    exe = [sys.executable, "-m", "shared.cli", "serve", service]
+    url = f"http://{config.local_address(config.bind_address())}:{config.port(service)}/health"
+    processes = {}
+    try:
+        processes[f"{service}-1"] = subprocess.Popen(exe, cwd=config.ROOT, preexec_fn=_die_with_parent)
+        _wait_healthy({f"{service}-1": url}, processes, 120)
+        for i in range(2, count + 1):
+            processes[f"{service}-{i}"] = subprocess.Popen(
+                exe + ["--replica"], cwd=config.ROOT, preexec_fn=_die_with_parent
+            )
+        print(f"{service}: {count} processes on port {config.port(service)}", flush=True)
+        while all(p.poll() is None for p in processes.values()):
+            time.sleep(0.5)
+        dead = [n for n, p in processes.items() if p.poll() is not None]
+        print(f"motcua serve: {', '.join(dead)} stopped; stopping the rest", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as exc:
+        print(f"motcua serve: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        _stop_all(processes)
 
 
 def cmd_migrate(args):
@@ -208,6 +246,11 @@ def cmd_up(args):
             flush=True,
         )
         args.no_carrier_sim = True
+    if args.processes > 1 and not os.environ.get("MOTCUA_DATABASE_URL"):
+        sys.exit(
+            f"motcua up: --processes {args.processes} needs PostgreSQL (MOTCUA_DATABASE_URL): "
+            "several processes of a service cannot share the SQLite files"
+        )
     ports = {s: config.port(s) for s in config.SERVED}
     sim_port = int(os.environ.get("MOTCUA_CARRIER_SIM_PORT", 8010))
     gateway_port = int(os.environ.get("MOTCUA_PAYMENT_GATEWAY_SIM_PORT", 8011))
@@ -282,8 +325,9 @@ def cmd_up(args):
                 preexec_fn=_die_with_parent,
             )
         for service in config.SERVED:
+            several = ["--processes", str(args.processes)] if args.processes > 1 and service != config.WEB else []
             processes[service] = subprocess.Popen(
-                exe + ["serve", service], env=env, cwd=config.ROOT, preexec_fn=_die_with_parent
+                exe + ["serve", service, *several], env=env, cwd=config.ROOT, preexec_fn=_die_with_parent
             )
         urls = {s: f"http://{config.local_address(config.bind_address())}:{p}/health" for s, p in ports.items()}
         urls.update({name: f"http://127.0.0.1:{port}/health" for name, port in simulators.items()})
@@ -337,6 +381,16 @@ def _stop_all(processes):
             proc.kill()
 
 
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, at least 1, not {text!r}")
+    return value
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="motcua", description="Một Cửa: the one-stop dossier system.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -362,12 +416,31 @@ def build_parser():
         default=2.0,
         help="seconds between the simulator's tracking updates (default 2)",
     )
+    up.add_argument(
+        "--processes",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="N processes of each service but web, sharing its port and queues (PostgreSQL only; default 1)",
+    )
     up.set_defaults(func=cmd_up)
 
     serve = sub.add_parser(
         "serve", help="run one service in the foreground", description="Migrate the service's database and run it."
     )
     serve.add_argument("service", choices=config.SERVED)
+    serve.add_argument(
+        "--processes",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="run N processes sharing the service's port and queues (PostgreSQL only; default 1)",
+    )
+    serve.add_argument(
+        "--replica",
+        action="store_true",
+        help="a further process beside a running one: no migration, no timers (what --processes starts)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser(

@@ -21,7 +21,10 @@ from typing import Any
 _dossier: contextvars.ContextVar[str] = contextvars.ContextVar("dossier_code", default="-")
 _correlation: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="-")
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [dossier=%(dossier_code)s corr=%(correlation_id)s] %(message)s"
+# the process id tells apart the processes of one service (`motcua serve --processes N`)
+TEXT_FORMAT = (
+    "%(asctime)s %(levelname)s %(name)s [pid=%(process)d dossier=%(dossier_code)s corr=%(correlation_id)s] %(message)s"
+)
 
 
 class ContextFilter(logging.Filter):
@@ -53,6 +56,7 @@ class JsonFormatter(logging.Formatter):
             "time": self.formatTime(record),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,
             "dossier_code": record.dossier_code,  # type: ignore[attr-defined]  # set by ContextFilter
             "correlation_id": record.correlation_id,  # type: ignore[attr-defined]
             "message": redact(record.getMessage()),

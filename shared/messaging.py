@@ -21,14 +21,20 @@ import inspect
 import json
 import logging
 import socket
+import sys
 import time
 import traceback
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import amqp
+import eventlet
+import eventlet.event
 import eventlet.semaphore
 import kombu
+from eventlet.queue import LightQueue
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
 from nameko.events import EventHandler
@@ -37,7 +43,7 @@ from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc
 
 from shared import events, logs, metrics
-from shared.reliability import first_time
+from shared.reliability import first_times
 
 log = logging.getLogger(__name__)
 
@@ -385,6 +391,11 @@ class ParkingQueueConsumer(QueueConsumer):
         self._setting_up_since = None  # monotonic time of the (re)connection still setting up
         self._verify_at = None  # when to ask the broker for the queues' consumers next
 
+    @property
+    def prefetch_count(self):
+        # a batched handler takes what has arrived: enough for the next batch to be waiting
+        return int(self.container.config.get("EVENT_PREFETCH", 2 * event_batch_size(self.container.config)))
+
     def start(self):
         self.container.spawn_managed_thread(self._watch, identifier="ParkingQueueConsumer.watch")
         super().start()
@@ -464,10 +475,38 @@ class ParkingQueueConsumer(QueueConsumer):
         )
 
 
+DEFAULT_EVENT_BATCH = 50
+AFTER_COMMIT_CONCURRENCY = 10
+
+
+def event_batch_size(config):
+    """Deliveries a batched handler takes into one transaction at most (EVENT_BATCH)."""
+    return max(1, int(config.get("EVENT_BATCH", DEFAULT_EVENT_BATCH)))
+
+
+@dataclass
+class Delivery:
+    """A validated event waiting for its handler, with what settling it needs."""
+
+    env: dict[str, Any]
+    message: Any
+    started: float
+
+
+class Batch(list):
+    """Envelopes handed to a handler together (one transaction)."""
+
+
 class ReliableEventHandler(EventHandler):
     """One event type's entrypoint of `@handles`: a nameko event handler on a quorum
     queue, with the envelope validated before the method sees it, delayed retries and
-    a dead-letter queue. The method receives the loaded envelope."""
+    a dead-letter queue. The method receives the loaded envelope.
+
+    A method in the unit of work is batched: a dispatcher hands it what has arrived
+    meanwhile (up to EVENT_BATCH deliveries, in queue order) as one worker and one
+    transaction, and starts the next batch once this one is settled, so a queue's
+    events are handled one batch after the other, in order. Each delivery is then
+    acked, retried or parked on its own."""
 
     queue_consumer = ParkingQueueConsumer()
 
@@ -495,10 +534,62 @@ class ReliableEventHandler(EventHandler):
         self.queue.no_declare = True
         self.source_exchange = event_exchange(self.source_service).name
         self.redeliver_exchange = redeliver_exchange_name(service)
+        self.batched = getattr(method, IN_UNIT_OF_WORK, False)
+        self.batch_size = event_batch_size(self.container.config)
+        self.waiting = LightQueue()
+        self.stopping = False
+
+    def start(self):
+        super().start()
+        if self.batched:
+            self.container.spawn_managed_thread(self._dispatch, identifier=f"{self.queue.name}.dispatch")
 
     def stop(self):
+        self.stopping = True
+        self.waiting.put(None)  # wakes the dispatcher to end
         super().stop()
         self.publisher.close()
+
+    def _dispatch(self):
+        while not self.stopping:
+            batch = [self.waiting.get()]
+            while len(batch) < self.batch_size and self.waiting.qsize():
+                batch.append(self.waiting.get())
+            batch = [delivery for delivery in batch if delivery is not None]
+            if self.stopping:  # the broker has them again when the consumer goes
+                for delivery in batch:
+                    settle(self.queue_consumer.requeue_message, delivery.message)
+                return
+            if batch:
+                self._run_batch(batch)
+
+    def _run_batch(self, batch):
+        settled = eventlet.event.Event()
+
+        def handle_result(worker_ctx, result=None, exc_info=None):
+            try:
+                outcomes = result if exc_info is None else [exc_info] * len(batch)
+                for delivery, outcome in zip(batch, outcomes, strict=True):
+                    env = delivery.env
+                    self._settle(
+                        delivery.message, outcome, env["dossier_code"], env.get("correlation_id"), delivery.started
+                    )
+            finally:
+                settled.send()
+            return result, exc_info
+
+        first = batch[0].env
+        context_data = self.unpack_message_headers(batch[0].message)
+        context_data.update(dossier_code=first["dossier_code"], correlation_id=first.get("correlation_id"))
+        try:
+            self.container.spawn_worker(
+                self, (Batch(d.env for d in batch),), {}, context_data=context_data, handle_result=handle_result
+            )
+        except Exception:  # container being killed: leave the messages to the broker
+            for delivery in batch:
+                settle(self.queue_consumer.requeue_message, delivery.message)
+            return
+        settled.wait()
 
     def handle_undecodable(self, message, exc):
         metrics.HANDLER_FAILURES.labels(self.queue.name, MALFORMED).inc()
@@ -555,10 +646,13 @@ class ReliableEventHandler(EventHandler):
                 log.warning("%s refused event %s: %s", self.queue.name, env["event_id"], problem)
             self._park(message, f"refused event: {problem}", attempt=0, rejected=REFUSED)
             return
+        started = time.monotonic()
+        if self.batched:
+            self.waiting.put(Delivery(env, message, started))
+            return
         args = (env,)
         context_data = self.unpack_message_headers(message)
         context_data.update(dossier_code=env["dossier_code"], correlation_id=env.get("correlation_id"))
-        started = time.monotonic()
         handle_result = lambda worker_ctx, result=None, exc_info=None: self.handle_result(  # noqa: E731
             message, worker_ctx, result, exc_info, started
         )
@@ -568,16 +662,23 @@ class ReliableEventHandler(EventHandler):
             settle(self.queue_consumer.requeue_message, message)
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None, started=None):
+        self._settle(
+            message, exc_info, worker_ctx.data.get("dossier_code"), worker_ctx.data.get("correlation_id"), started
+        )
+        return result, exc_info
+
+    def _settle(self, message, exc_info, dossier_code, correlation_id, started=None):
+        """Ack a handled delivery; send a failed one to its next attempt, or park it."""
         if started is not None:
             metrics.HANDLER_SECONDS.labels(self.queue.name).observe(time.monotonic() - started)
         if exc_info is None:
             settle(self.queue_consumer.ack_message, message)
-            return result, exc_info
+            return
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         attempt = int((message.headers or {}).get("x-motcua-attempt", 0)) + 1
         parked = attempt > len(self.retry_delays)
         metrics.HANDLER_FAILURES.labels(self.queue.name, "parked" if parked else "retry").inc()
-        with logs.about(worker_ctx.data.get("dossier_code"), worker_ctx.data.get("correlation_id")):
+        with logs.about(dossier_code, correlation_id):
             if parked:
                 log.error(
                     "%s failed %d times, parked in %s: %s",
@@ -596,7 +697,6 @@ class ReliableEventHandler(EventHandler):
                     self.queue.name,
                     {"x-motcua-attempt": attempt, "x-motcua-error": error[:2000]},
                 )
-        return result, exc_info
 
     def _park(self, message, error, attempt, rejected=None):
         service = self.container.service_name
@@ -664,18 +764,67 @@ def handles(source, *event_types, **kwargs):
 def _in_unit_of_work(fn):
     @functools.wraps(fn)
     def handle(self, env):
-        consumer = f"{self.name}.{fn.__name__}"
-        with logs.about(env["dossier_code"], env.get("correlation_id")):
-            with self.db.work(self.work) as work:
-                after = fn(self, env, work) if first_time(work.session, consumer, env) else None
-            if callable(after):
-                try:
-                    after()
-                except Exception:
-                    log.exception("%s: the work after the commit failed; the event stays handled", consumer)
+        if isinstance(env, Batch):
+            return _handle_batch(self, fn, env)
+        _handle_together(self, fn, [env])
+        return None
 
     setattr(handle, IN_UNIT_OF_WORK, True)
     return handle
+
+
+def _handle_batch(service, fn, batch):
+    """One transaction for the whole batch; should any of it fail, nothing of it is
+    kept and each envelope is handled again in a transaction of its own, so that
+    only the failing one goes to its retry. The outcome of each: None (handled) or
+    the exc_info of its failure."""
+    try:
+        _handle_together(service, fn, batch)
+        return [None] * len(batch)
+    except Exception:
+        if len(batch) == 1:
+            return [sys.exc_info()]
+        log.info("%s.%s: a batch of %d failed; handling each alone", service.name, fn.__name__, len(batch))
+    outcomes: list[Any] = []
+    for env in batch:
+        try:
+            _handle_together(service, fn, [env])
+            outcomes.append(None)
+        except Exception:
+            outcomes.append(sys.exc_info())
+    return outcomes
+
+
+def _handle_together(service, fn, envs):
+    """Handle envelopes in one unit of work: one inbox insert skips those already
+    handled (and an event twice in the batch), the method runs for the others in
+    order, their events reach the outbox in one insert, one commit; then what the
+    method returned to run after the commit."""
+    consumer = f"{service.name}.{fn.__name__}"
+    afters = []
+    with service.db.work(service.work) as work:
+        fresh = first_times(work.session, consumer, envs)
+        for env in envs:
+            if env["event_id"] not in fresh:
+                continue
+            fresh.discard(env["event_id"])
+            with logs.about(env["dossier_code"], env.get("correlation_id")):
+                after = fn(service, env, work)
+            if callable(after):
+                afters.append((env, after))
+
+    def run(env, after):
+        with logs.about(env["dossier_code"], env.get("correlation_id")):
+            try:
+                after()
+            except Exception:
+                log.exception("%s: the work after the commit failed; the event stays handled", consumer)
+
+    # outside I/O (an SMS, a carrier order): side by side, so a batch waits for its slowest only
+    pool = eventlet.GreenPool(AFTER_COMMIT_CONCURRENCY)
+    for env, after in afters:
+        pool.spawn_n(run, env, after)
+    pool.waitall()
 
 
 def settle(ack_or_requeue, message):

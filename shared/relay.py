@@ -26,13 +26,17 @@ log = logging.getLogger(__name__)
 RELAY_LOCK_KEY = 0x6D6F7463  # arbitrary constant: one relay per service database
 
 
+LOCK_BUSY_SECONDS = 0.02  # another process's relay is publishing: look again soon, it may not wake for ours
+
+
 def relay_once(uow, publisher, batch_size=200):
-    """Publish up to batch_size pending events; returns how many were published."""
+    """Publish up to batch_size pending events; returns how many were published
+    (None when another process's relay holds the lock)."""
     with uow.transaction() as session:
         if session.get_bind().dialect.name == "postgresql" and not session.scalar(
             sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))
         ):
-            return 0
+            return None
         rows = reliability.pending(session, batch_size)
         if not rows:
             return 0
@@ -119,6 +123,9 @@ class OutboxRelay(DependencyProvider):
                     declared = True
                 published = relay_once(self.uow, self.publisher, self.batch_size)
                 failures = 0
+                if published is None:
+                    eventlet.sleep(LOCK_BUSY_SECONDS)
+                    continue
             except Exception as exc:  # broker or database away: keep the rows, try later
                 failures += 1
                 delay = min(0.2 * 2**failures, 10.0)

@@ -49,6 +49,28 @@ inbox = sa.Table(
 )
 
 
+def outbox_row(
+    source: str, event_type: str, dossier_code: str, data: dict[str, Any], correlation_id: str | None = None
+):
+    """(envelope, outbox row) of an owed event, validated now."""
+    env = events.envelope(event_type, dossier_code, data, correlation_id, source=source)
+    row = {
+        "event_id": env["event_id"],
+        "event_type": event_type,
+        "dossier_code": dossier_code,
+        "payload": json.dumps(env, ensure_ascii=False),
+        "created_at": clock.now(),
+    }
+    return env, row
+
+
+def write_outbox(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Owed events into the outbox, in this order, in one statement."""
+    if rows:
+        session.execute(outbox.insert(), rows)
+        session.info["outbox_written"] = True
+
+
 def emit(
     session: Session,
     source: str,
@@ -58,35 +80,36 @@ def emit(
     correlation_id: str | None = None,
 ) -> dict[str, Any]:
     """Owe an event: validated now, written with the change, published after commit."""
-    env = events.envelope(event_type, dossier_code, data, correlation_id, source=source)
-    session.execute(
-        outbox.insert().values(
-            event_id=env["event_id"],
-            event_type=event_type,
-            dossier_code=dossier_code,
-            payload=json.dumps(env, ensure_ascii=False),
-            created_at=clock.now(),
-        )
-    )
-    session.info["outbox_written"] = True
+    env, row = outbox_row(source, event_type, dossier_code, data, correlation_id)
+    write_outbox(session, [row])
     return env
 
 
 def first_time(session: Session, consumer: str, env: dict[str, Any]) -> bool:
     """Record that `consumer` handles this event; False when it already has."""
+    return env["event_id"] in first_times(session, consumer, [env])
+
+
+def first_times(session: Session, consumer: str, envs: list[dict[str, Any]]) -> set[str]:
+    """Record that `consumer` handles these events, in one statement; the ids of
+    those it had not handled before."""
+    now = clock.now()
     insert = dialect_insert(session)
-    result = session.execute(
-        insert(inbox)
-        .values(
-            consumer=consumer,
-            event_id=env["event_id"],
-            event_type=env["event_type"],
-            dossier_code=env.get("dossier_code"),
-            handled_at=clock.now(),
-        )
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    rows = [
+        {
+            "consumer": consumer,
+            "event_id": env["event_id"],
+            "event_type": env["event_type"],
+            "dossier_code": env.get("dossier_code"),
+            "handled_at": now,
+        }
+        for env in envs
+    ]
+    statement = (
+        insert(inbox).on_conflict_do_nothing(index_elements=["consumer", "event_id"]).returning(inbox.c.event_id)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]  # an INSERT's result is a CursorResult
+    # several rows: one INSERT ... VALUES (...), (...) (SQLAlchemy's "insertmanyvalues")
+    return set(session.scalars(statement, rows))
 
 
 def pending(session, limit):

@@ -42,9 +42,13 @@ def web_address(cfg: dict[str, Any]) -> tuple[str, int]:
     return host.strip("[]") or config.DEFAULT_BIND, int(port)
 
 
-def serve(service: str) -> None:
+def serve(service: str, replica: bool = False) -> None:
+    """Run the service. A replica shares the port of the service's first process
+    (nameko binds with SO_REUSEPORT) and its queues, and leaves the migration, the
+    start-up work and the timers to it."""
     # Before anything else: a service with a guessable secret must not even migrate.
     cfg = config.load_config(service)
+    cfg["REPLICA"] = replica
     secret_policy.check_secrets(service, cfg)
     import eventlet
 
@@ -56,6 +60,10 @@ def serve(service: str) -> None:
 
     logs.setup(service)
     host, port = web_address(cfg)
+    if replica:
+        log.info("%s replica sharing %s", service, cfg["WEB_SERVER_ADDRESS"])
+        run([service_class(service)], cfg)
+        return
     if not port_is_free(port, host):
         log.error(
             "port %d is already in use on %s: is another %s running? Stop it or set MOTCUA_%s_PORT",

@@ -1,7 +1,11 @@
 """`@every("SWEEP_SECONDS", 5)`: the one timer of every service, a nameko timer whose
 interval comes from the service's configuration (config.yaml, where an environment
 variable may set it), read when the container sets up rather than when the class
-is defined."""
+is defined.
+
+A replica (a further process of a service, `motcua serve --processes N`) runs no
+timer: its sweeps are the first process's, so that no two processes sweep the same
+rows at once."""
 
 from __future__ import annotations
 
@@ -20,7 +24,20 @@ class ConfiguredTimer(Timer):
 
     def setup(self) -> None:
         self.interval = interval_from(self.container.config, self.key, self.default)
+        self.enabled = not self.container.config.get("REPLICA")
         super().setup()
+
+    def start(self) -> None:
+        if self.enabled:
+            super().start()
+
+    def stop(self) -> None:
+        if self.enabled:
+            super().stop()
+
+    def kill(self) -> None:
+        if self.enabled:
+            super().kill()
 
 
 def interval_from(config: dict[str, Any], key: str, default: float) -> float:

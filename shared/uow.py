@@ -39,6 +39,7 @@ class UnitOfWork:
         self.session = session
         self._tracked: list[Aggregate] = []
         self._loose: list[DomainEvent] = []
+        self._rows: list[dict[str, Any]] = []  # outbox rows owed, written together
 
     def track(self, aggregate: A) -> A:
         """Remember an aggregate loaded or added in this unit of work (once)."""
@@ -63,16 +64,26 @@ class UnitOfWork:
         return collected
 
     def publish_recorded(self) -> list[DomainEvent]:
-        """Write every recorded event to the outbox (shared.db's `work` calls it just
-        before the commit). Returns what was published."""
+        """Write every recorded event to the outbox, in one statement (shared.db's
+        `work` calls it just before the commit). Returns what was published."""
         published = self.collect_events()
         for event in published:
             self.publish(event)
+        self.write_published()
         return published
 
     def publish(self, event: DomainEvent) -> None:
-        """One event into the outbox, in this unit of work's transaction."""
+        """One event owed by this unit of work: validated now, written by
+        `write_published` in its transaction."""
         # imported here: fakes of the unit tier use this module without a database layer
-        from shared.reliability import emit
+        from shared.reliability import outbox_row
 
-        emit(self.session, self.source, event.event_type, event.dossier_code, event.data(), event.correlation_id)
+        self._rows.append(
+            outbox_row(self.source, event.event_type, event.dossier_code, event.data(), event.correlation_id)[1]
+        )
+
+    def write_published(self) -> None:
+        from shared.reliability import write_outbox
+
+        rows, self._rows = self._rows, []
+        write_outbox(self.session, rows)

@@ -21,6 +21,7 @@ from services.notify.domain import policies
 from services.notify.domain.errors import RecipientNotKnownYet, UnknownMessage
 from services.notify.domain.model import Message, MessageStatus, Outcome, OutcomeStatus, Outgoing, Recipient
 from services.notify.domain.policies import Settings
+from shared import logs
 from shared.events import EventType
 
 log = logging.getLogger(__name__)
@@ -127,11 +128,18 @@ def tell_citizen(work: Any, dispatch: Dispatch, env: Mapping[str, Any], now: dat
     return pending if pending.outgoing or pending.separately else None
 
 
-def send_pending(start_work: StartWork, dispatch: Dispatch, pending: Pending, clock: Clock) -> None:
-    for outgoing in pending.outgoing:
-        finish(start_work, dispatch, outgoing, clock)
-    for message_id, channel in pending.separately:
-        deliver(start_work, dispatch, message_id, channel, clock)
+Each = Callable[[Callable[[Outgoing], Outcome], list[Outgoing]], Any]  # map, or one running calls side by side
+
+
+def send_pending(
+    start_work: StartWork, dispatch: Dispatch, pendings: list[Pending], clock: Clock, each: Each = map
+) -> None:
+    """What several handled events left to send: every claimed message through its
+    provider, the answers recorded in one transaction; then the others one by one."""
+    finish_all(start_work, dispatch, [o for pending in pendings for o in pending.outgoing], clock, each)
+    for pending in pendings:
+        for message_id, channel in pending.separately:
+            deliver(start_work, dispatch, message_id, channel, clock)
 
 
 def start(
@@ -152,10 +160,27 @@ def start(
 
 def finish(start_work: StartWork, dispatch: Dispatch, outgoing: Outgoing, clock: Clock) -> None:
     """Call the provider (outside any transaction), then record its answer."""
-    dispatch.rate_limit(outgoing.channel)
-    outcome = send(dispatch.channels[outgoing.channel], outgoing)
+    finish_all(start_work, dispatch, [outgoing], clock)
+
+
+def finish_all(
+    start_work: StartWork, dispatch: Dispatch, outgoing: list[Outgoing], clock: Clock, each: Each = map
+) -> None:
+    """Call the providers (outside any transaction), then record their answers in one
+    transaction."""
+    if not outgoing:
+        return
+
+    def call(message: Outgoing) -> Outcome:
+        dispatch.rate_limit(message.channel)
+        return send(dispatch.channels[message.channel], message)
+
+    outcomes = list(each(call, outgoing))
     with start_work() as work:
-        record(work.messages.get(outgoing.id, for_update=True), outcome, clock(), dispatch.settings)
+        messages = work.messages.get_many([o.id for o in outgoing], for_update=True)
+        for message, outcome in zip(outgoing, outcomes, strict=True):
+            with logs.about(message.dossier_code):
+                record(messages[message.id], outcome, clock(), dispatch.settings)
 
 
 def deliver(

@@ -8,7 +8,7 @@ from services.notify import application
 from services.notify.adapters import queries
 from services.notify.adapters.repository import NotifyWork
 from services.notify.answers import NOTIFICATIONS, RECEIPT_APPLIED
-from services.notify.dependencies import DispatchProvider
+from services.notify.dependencies import DispatchProvider, Sender
 from services.notify.schemas import NotificationsQuery, ReceiptSchema
 from shared import clock
 from shared.events import EventType
@@ -32,6 +32,7 @@ class NotifyService(ServiceBase):
     work = NotifyWork
 
     dispatch = DispatchProvider()
+    sender = Sender()
     dossier_scope = DossierScope()
 
     def start_work(self):
@@ -56,7 +57,7 @@ class NotifyService(ServiceBase):
     def tell_citizen(self, env, work):
         pending = application.tell_citizen(work, self.dispatch, env, clock.now())
         if pending is not None:  # the providers are called once the messages are committed
-            return functools.partial(application.send_pending, self.start_work, self.dispatch, pending, clock.now)
+            return functools.partial(self.sender.hand_over, pending)
         return None
 
     @every("SWEEP_SECONDS", 5)

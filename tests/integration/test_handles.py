@@ -3,10 +3,12 @@ event types, the inbox under `<service>.<method>`, the events an aggregate recor
 reaching the outbox in the handler's own transaction, and the work returned for
 after the commit."""
 
+import itertools
 import json
 import uuid
 from dataclasses import dataclass
 
+import eventlet
 import pytest
 import sqlalchemy as sa
 
@@ -32,6 +34,10 @@ effects = sa.Table(
 CALLS = []  # (event_id, event_type, dossier code and correlation id of the log context)
 AFTER = []  # (event_id, whether its effect was already committed when the callable ran)
 FAIL_ONCE = set()  # dossier codes whose first handling raises after recording its event
+FAIL_TWICE = set()  # dossier codes whose first two handlings raise
+SLOW = set()  # dossier codes whose handling takes a while (what arrives meanwhile makes a batch)
+TRANSACTIONS = {}  # event_id -> the transactions (sessions) that handled it, in order
+SESSIONS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -71,10 +77,17 @@ class HandlesConsumer:
     @handles("intake", EventType.DOSSIER_REFUSED, EventType.DOSSIER_WITHDRAWN)
     def on_stopped(self, env, work):
         CALLS.append((env["event_id"], env["event_type"], logs._dossier.get(), logs.current_correlation_id()))
+        TRANSACTIONS.setdefault(env["event_id"], []).append(work.session.info.setdefault("n", next(SESSIONS)))
+        if env["dossier_code"] in SLOW:
+            eventlet.sleep(0.5)
         work.session.execute(effects.insert().values(event_id=env["event_id"], dossier_code=env["dossier_code"]))
         work.track(Case(env["dossier_code"], env["correlation_id"])).reject(env["data"]["reason"])
         if env["dossier_code"] in FAIL_ONCE:
             FAIL_ONCE.discard(env["dossier_code"])
+            raise RuntimeError("department system down")
+        if env["dossier_code"] in FAIL_TWICE:
+            FAIL_TWICE.remove(env["dossier_code"])
+            FAIL_ONCE.add(env["dossier_code"])
             raise RuntimeError("department system down")
         return lambda: AFTER.append((env["event_id"], committed(env["event_id"])))
 
@@ -178,6 +191,35 @@ def test_a_failed_handling_leaves_neither_its_events_nor_its_inbox_row(consumer,
     assert [t for t, _ in outbox_of(database, code)] == ["dossier_rejected"]
     assert inbox_consumers(database, env["event_id"]) == [f"{SERVICE}.on_stopped"]
     assert committed(env["event_id"])
+
+
+def test_what_arrives_meanwhile_is_handled_in_one_transaction_and_a_failure_retries_alone(consumer, database, amqp_uri):
+    blocker = events.envelope("dossier_refused", new_code(), {"reason": "chậm"}, source="intake")
+    SLOW.add(blocker["dossier_code"])
+    publish(amqp_uri, blocker)
+    wait_for(lambda: blocker["event_id"] in TRANSACTIONS, message="the slow event taken")
+    batch = [events.envelope("dossier_refused", new_code(), {"reason": f"r{i}"}, source="intake") for i in range(5)]
+    failing = batch[2]
+    FAIL_TWICE.add(failing["dossier_code"])
+    publish(amqp_uri, *batch)  # arrives while the slow one is handled: the next batch
+    wait_for(lambda: all(any(a[0] == env["event_id"] for a in AFTER) for env in batch), message="all handled")
+
+    # the five came to the handler together, in one transaction, in the order published,
+    # until the failure undid that transaction; then each ran alone: the four others
+    # were handled there, the failing one went to its retry, which succeeded
+    together = TRANSACTIONS[batch[0]["event_id"]][0]
+    assert [c[0] for c in CALLS if c[0] in {e["event_id"] for e in batch}][:3] == [e["event_id"] for e in batch[:3]]
+    for i, env in enumerate(batch):
+        handled_in = TRANSACTIONS[env["event_id"]]
+        assert (handled_in[0] == together) == (i <= 2)
+        assert len(handled_in) == {0: 2, 1: 2, 2: 3}.get(i, 1)
+        assert len(set(handled_in)) == len(handled_in)
+    # nothing twice: one effect, one outbox event, one inbox row, one run after the commit each
+    for env in batch:
+        assert committed(env["event_id"])
+        assert [t for t, _ in outbox_of(database, env["dossier_code"])] == ["dossier_rejected"]
+        assert inbox_consumers(database, env["event_id"]) == [f"{SERVICE}.on_stopped"]
+        assert [a for a in AFTER if a[0] == env["event_id"]] == [(env["event_id"], True)]
 
 
 def test_the_broker_is_asked_how_many_consumers_each_queue_has(consumer):

@@ -33,7 +33,7 @@ def handle(notify, event_type, data):
     with notify.work() as work:
         pending = application.tell_citizen(work, notify.dispatch, env, notify.clock())
     if pending is not None:
-        application.send_pending(notify.work, notify.dispatch, pending, notify.clock)
+        application.send_pending(notify.work, notify.dispatch, [pending], notify.clock)
 
 
 def bodies(notify, event_type):

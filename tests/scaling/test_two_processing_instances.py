@@ -51,7 +51,7 @@ def two_processing(new_vhost, database_server, tmp_path):
 
 
 def planned_codes(log_path):
-    return re.findall(r"\[dossier=(\S+) corr=\S+\] step 1 queued", log_path.read_text(encoding="utf-8"))
+    return re.findall(r" dossier=(\S+) corr=\S+\] step 1 queued", log_path.read_text(encoding="utf-8"))
 
 
 def test_two_instances_share_the_work_and_handle_nothing_twice(two_processing, tmp_path):

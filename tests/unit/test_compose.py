@@ -50,12 +50,19 @@ READ_BY_CODE = set(
 )
 
 
+def as_run(command):
+    """A command as compose runs it when its variables are not set (their defaults)."""
+    return [re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", arg) for arg in command]
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_service_runs_from_the_one_image_on_its_port(service):
     spec = COMPOSE["services"][service]
     assert spec["build"] == "."
-    args = build_parser().parse_args(spec["command"])
+    args = build_parser().parse_args(as_run(spec["command"]))
     assert args.command == "serve" and args.service == service
+    # MOTCUA_PROCESSES runs several processes of it, one by default
+    assert "${MOTCUA_PROCESSES:-1}" in spec["command"] and args.processes == 1
     # published on the host's loopback only: a reverse proxy with TLS fronts them
     assert spec["ports"] == [f"127.0.0.1:{DEFAULT_PORTS[service]}:{DEFAULT_PORTS[service]}"]
     assert spec["environment"]["MOTCUA_BIND"] == "0.0.0.0"  # inside the container: its own interface

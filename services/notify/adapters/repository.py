@@ -24,6 +24,12 @@ class MessageRepository:
         query = sa.select(Message).where(m.id == message_id)
         return self._one(query.with_for_update() if for_update else query)
 
+    def get_many(self, message_ids, for_update=False):
+        """{id: message} of these messages, in one statement (locked in id order)."""
+        query = sa.select(Message).where(m.id.in_(message_ids)).order_by(m.id)
+        found = self.session.scalars(query.with_for_update() if for_update else query).all()
+        return {message.id: self.work.track(message) for message in found}
+
     def by_provider_ref(self, provider_ref, for_update=False):
         query = sa.select(Message).where(m.provider_ref == provider_ref)
         return self._one(query.with_for_update() if for_update else query)

@@ -41,6 +41,10 @@ class FakeMessages:
         message = self.store.messages.get(message_id)
         return self.work.track(message) if message is not None else None
 
+    def get_many(self, message_ids, for_update=False):
+        found = {i: self.store.messages[i] for i in sorted(message_ids) if i in self.store.messages}
+        return {i: self.work.track(message) for i, message in found.items()}
+
     def by_provider_ref(self, provider_ref, for_update=False):
         message = next((m for m in self.store.messages.values() if m.provider_ref == provider_ref), None)
         return self.work.track(message) if message is not None else None
@@ -161,9 +165,11 @@ class Notify:
         self.store = Store()
         self.clock = Clock(now)
         self.dispatch = dispatch or FakeDispatch()
+        self.transactions = 0
 
     @contextmanager
     def work(self):
+        self.transactions += 1
         work = FakeNotifyWork(self.store)
         yield work
         self.store.outbox.extend(work.commit())

@@ -29,7 +29,31 @@ def handle(notify, env):
     with notify.work() as work:
         pending = application.tell_citizen(work, notify.dispatch, env, notify.clock())
     if pending is not None:
-        application.send_pending(notify.work, notify.dispatch, pending, notify.clock)
+        application.send_pending(notify.work, notify.dispatch, [pending], notify.clock)
+
+
+def test_what_several_events_left_to_send_is_sent_and_recorded_in_one_transaction():
+    sms, email = providers()
+    notify = Notify(FakeDispatch({"sms": sms, "email": email}))
+    codes = [f"000.00.06.H56-261126-000{i}" for i in range(1, 4)]
+    pendings = []
+    for code in codes:
+        with notify.work() as work:
+            pendings.append(
+                application.tell_citizen(
+                    work,
+                    notify.dispatch,
+                    envelope("dossier_received", SAMPLES["dossier_received"], code),
+                    notify.clock(),
+                )
+            )
+    before = notify.transactions
+    application.send_pending(notify.work, notify.dispatch, pendings, notify.clock)
+    # SMS (idempotent, claimed with the event) recorded together; e-mail claimed and sent one by one
+    assert notify.transactions - before == 1 + 2 * len(codes)
+    for code in codes:
+        assert notify.statuses(code) == [("email", MessageStatus.DELIVERED), ("sms", MessageStatus.DELIVERED)]
+        assert all(m.attempts == 1 for m in notify.messages(code))
 
 
 def sweep(notify):
@@ -112,7 +136,7 @@ def test_a_provider_that_drops_duplicates_is_claimed_with_the_message_and_smtp_a
     # the e-mail still `created` (a crash before the SMTP call leaves it to the sweeper)
     assert notify.statuses() == [("email", "created"), ("sms", "sending")]
     assert [o.channel for o in pending.outgoing] == ["sms"] and [c for _, c in pending.separately] == ["email"]
-    application.send_pending(notify.work, notify.dispatch, pending, notify.clock)
+    application.send_pending(notify.work, notify.dispatch, [pending], notify.clock)
     assert notify.statuses() == [("email", "delivered"), ("sms", "delivered")]
     assert notify.dispatch.rate_limited == ["sms", "email"]  # every provider call waits for the rate limit
 
@@ -225,7 +249,7 @@ def test_a_receipt_before_the_providers_answer_keeps_its_verdict():
     with notify.work() as work:
         application.apply_receipt(work, {"reference": m.id, "status": "delivered"}, notify.clock())
     sms.script("0912345678", [Outcome("accepted", provider_ref="gw-9")])
-    application.send_pending(notify.work, notify.dispatch, pending, notify.clock)
+    application.send_pending(notify.work, notify.dispatch, [pending], notify.clock)
     assert (m.status, m.provider_ref) == ("delivered", "gw-9")
     assert [kind for kind, _ in notify.outcomes()] == ["notification_sent"]
 
