@@ -50,12 +50,25 @@ def store(session: Session, snapshot: dict[str, Any]) -> bool:
     return True
 
 
+# (database, version, stored at) -> its WorkingCalendar: a snapshot never changes under
+# its version, so the newest one is built once per process, not on every use
+_built: dict[tuple[str, int, Any], WorkingCalendar] = {}
+
+
 def load(session: Session) -> WorkingCalendar:
     """The WorkingCalendar with the newest overrides this service knows."""
-    row = session.execute(sa.select(calendar_snapshot).where(calendar_snapshot.c.id == 1)).first()
-    if row is None:
+    c = calendar_snapshot.c
+    held = session.execute(sa.select(c.version, c.updated_at).where(c.id == 1)).first()
+    if held is None:
         return WorkingCalendar()
-    return WorkingCalendar(
-        days_off=[date.fromisoformat(d) for d in row.days_off],
-        working_days=[date.fromisoformat(d) for d in row.working_days],
-    )
+    key = (str(session.get_bind().url), held.version, held.updated_at)
+    calendar = _built.get(key)
+    if calendar is None:
+        row = session.execute(sa.select(c.days_off, c.working_days).where(c.id == 1)).one()
+        calendar = WorkingCalendar(
+            days_off=[date.fromisoformat(d) for d in row.days_off],
+            working_days=[date.fromisoformat(d) for d in row.working_days],
+        )
+        _built.clear()  # only the newest is worth keeping
+        _built[key] = calendar
+    return calendar

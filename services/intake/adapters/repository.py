@@ -213,7 +213,21 @@ class IntakeWork(UnitOfWork):
         if event.event_type == EventType.DOSSIER_STATUS_CHANGED:  # a restatement for the portal, not a fact to count
             return
         dossier = next((a for a in self._tracked if isinstance(a, Dossier) and a.code == event.dossier_code), None)
-        self.observe(event.event_type, event.dossier_code, event.data(), dossier.status_at if dossier else clock.now())
+        if dossier is None:
+            self.observe(event.event_type, event.dossier_code, event.data(), clock.now())
+            return
+        # what describes the dossier, from memory (its procedure is in the session's identity map)
+        procedure = self.session.get(ProcedureVersion, dossier.procedure_id) if dossier.procedure_id else None
+        described = statistics.described_by(dossier.agency_code, dossier.channel, procedure) if procedure else None
+        statistics.record(
+            self.session,
+            event.event_type,
+            event.dossier_code,
+            event.data(),
+            dossier.status_at,
+            described=described,
+            new=sa.inspect(dossier).pending,  # added in this unit of work, not yet written
+        )
 
     def observe(self, event_type: str, dossier_code: str, data: Any, at: datetime) -> None:
         """A lifecycle event, intake's or one it follows, into the statistics' log and the

@@ -72,30 +72,56 @@ BATCH = 1000
 # --- recording ---------------------------------------------------------------------------
 
 
-def record(session: Session, event_type: str, dossier_code: str, data: Mapping[str, Any], at: datetime) -> None:
+def record(
+    session: Session,
+    event_type: str,
+    dossier_code: str,
+    data: Mapping[str, Any],
+    at: datetime,
+    described: Mapping[str, str] | None = None,
+    new: bool = False,
+) -> None:
     """Log a lifecycle event and fold it into the dossier's facts, in the caller's
     transaction (IntakeWork.publish for intake's own events, application.follow for
     those it follows). Reception and refusal take what describes the dossier (agency,
-    procedure, field, channel) from the register, so that the log replays alone."""
+    procedure, field, channel) from the register, so that the log replays alone: the
+    caller may hand it over (`described`) when it has the dossier at hand. `new`: the
+    dossier entered the register in this transaction, so it has no facts yet."""
     if event_type not in statistics.OBSERVED:
         return
     data = statistics.kept(data)
     if event_type in (EventType.DOSSIER_RECEIVED, EventType.PAYMENT_REQUESTED, EventType.DOSSIER_REFUSED):
-        data.update(_described(session, dossier_code))
+        data.update(_described(session, dossier_code) if described is None else described)
     session.execute(
         register_events.insert().values(
             dossier_code=dossier_code, event_type=str(event_type), occurred_at=at, data=_plain(data)
         )
     )
-    row = session.execute(
-        sa.select(dossier_facts).where(dossier_facts.c.code == dossier_code).with_for_update()
-    ).first()
+    row = (
+        None
+        if new
+        else session.execute(
+            sa.select(dossier_facts).where(dossier_facts.c.code == dossier_code).with_for_update()
+        ).first()
+    )
     facts = _facts(row._mapping) if row else Facts(dossier_code)
     folded = statistics.observe(facts, event_type, data, at)
     if row is None:
         _save(session, [folded])
     elif folded != facts:  # most shipments' and repeated events change nothing
         session.execute(dossier_facts.update().where(dossier_facts.c.code == dossier_code).values(_row(folded)))
+
+
+def described_by(agency_code: str | None, channel: str | None, procedure: Any) -> dict[str, str]:
+    """What `_described` reads from the register, from a dossier's values and its procedure."""
+    values = {
+        "agency_code": agency_code,
+        "channel": channel,
+        "procedure_code": procedure.code,
+        "procedure_name": procedure.name,
+        "field": procedure.field,
+    }
+    return {name: str(value) for name, value in values.items() if value}
 
 
 def _described(session: Session, code: str) -> dict[str, Any]:
