@@ -61,7 +61,7 @@ def load(session: Session) -> WorkingCalendar:
     held = session.execute(sa.select(c.version, c.updated_at).where(c.id == 1)).first()
     if held is None:
         return WorkingCalendar()
-    key = (str(session.get_bind().url), held.version, held.updated_at)
+    key = (str(session.get_bind().engine.url), held.version, held.updated_at)
     calendar = _built.get(key)
     if calendar is None:
         row = session.execute(sa.select(c.days_off, c.working_days).where(c.id == 1)).one()

@@ -226,7 +226,7 @@ class IntakeWork(UnitOfWork):
             event.data(),
             dossier.status_at,
             described=described,
-            new=sa.inspect(dossier).pending,  # added in this unit of work, not yet written
+            new=sa.inspect(dossier).pending,  # type: ignore[union-attr]  # added in this unit of work, not yet written
         )
 
     def observe(self, event_type: str, dossier_code: str, data: Any, at: datetime) -> None:
