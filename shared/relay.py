@@ -1,6 +1,7 @@
 """The outbox relay: publishes what services committed to their outbox.
 
-It wakes right after a commit that wrote events and polls as a fallback; publishes
+It wakes right after a commit that wrote events (when busy, a few milliseconds later,
+so that the commits meanwhile share the round) and polls as a fallback; publishes
 in outbox order (so per dossier in order) in batches whose confirms are awaited
 together, and marks the rows published in the same transaction that read them. A
 crash between publish and mark means the batch is published again: consumers
@@ -12,7 +13,6 @@ import logging
 
 import eventlet
 import kombu
-import sqlalchemy as sa
 from eventlet.queue import Empty, LightQueue
 from nameko.extensions import DependencyProvider
 
@@ -33,11 +33,9 @@ def relay_once(uow, publisher, batch_size=200):
     """Publish up to batch_size pending events; returns how many were published
     (None when another process's relay holds the lock)."""
     with uow.transaction() as session:
-        if session.get_bind().dialect.name == "postgresql" and not session.scalar(
-            sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))
-        ):
+        held, rows = reliability.pending_under_lock(session, batch_size, RELAY_LOCK_KEY)
+        if not held:
             return None
-        rows = reliability.pending(session, batch_size)
         if not rows:
             return 0
         publisher.publish_batch(
@@ -71,6 +69,7 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
         self.batch_size = int(config.get("OUTBOX_BATCH", 200))
+        self.gather_seconds = float(config.get("OUTBOX_GATHER_SECONDS", 0.005))
         self.publisher = messaging.ConfirmingPublisher(config["AMQP_URI"])
         self.wakeup = LightQueue(maxsize=1)
         self.running = False
@@ -136,7 +135,11 @@ class OutboxRelay(DependencyProvider):
                 try:
                     self.wakeup.get(timeout=self.poll_seconds)
                 except Empty:
-                    pass
+                    continue
+                if published:
+                    # busy (the last round had events): let the commits of the next few
+                    # milliseconds join this round, one transaction and one confirm for them all
+                    eventlet.sleep(self.gather_seconds)
 
     def get_dependency(self, worker_ctx):
         return self

@@ -112,6 +112,28 @@ def first_times(session: Session, consumer: str, envs: list[dict[str, Any]]) -> 
     return set(session.scalars(statement, rows))
 
 
+def pending_under_lock(session, limit, lock_key):
+    """(whether this relay holds the lock, the events to publish), in one statement on
+    PostgreSQL: the lock is tried (for this transaction) and the rows read together."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True, pending(session, limit)
+    o = outbox.c
+    lock = sa.select(sa.func.pg_try_advisory_xact_lock(lock_key).label("held")).cte("relay_lock")
+    waiting = (
+        sa.select(o.id, o.event_type, o.dossier_code, o.payload)
+        .where(lock.c.held, o.published_at.is_(None))
+        .order_by(o.id)
+        .limit(limit)
+        .lateral("waiting")
+    )
+    rows = session.execute(
+        sa.select(lock.c.held, waiting).select_from(lock.outerjoin(waiting, sa.true())).order_by(waiting.c.id)
+    ).all()
+    if not rows or not rows[0].held:
+        return False, []
+    return True, [row for row in rows if row.id is not None]
+
+
 def pending(session, limit):
     return session.execute(
         sa.select(outbox.c.id, outbox.c.event_type, outbox.c.dossier_code, outbox.c.payload)
