@@ -13,9 +13,11 @@ the message or sends the HTTP answer, so an answer or an ack never runs ahead of
 what was stored.
 """
 
+import functools
 import logging
 import os
 import time
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
@@ -212,3 +214,38 @@ def dialect_insert(session):
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # the same call, SQLite's
     return insert
+
+
+def insert_or_skip(
+    session: Any,
+    table: sa.Table,
+    rows: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    conflict: tuple[str, ...],
+    returning: str | None = None,
+) -> Any:
+    """INSERT ... ON CONFLICT (conflict) DO NOTHING [RETURNING returning] of one row or
+    several (the same columns each), in one statement. Written as SQL text, built once
+    per shape: SQLAlchemy does not cache its dialects' ON CONFLICT constructs, and
+    compiling one anew costs about half a millisecond on every execution, on the hot
+    paths (the inbox of every handler) three times the statement itself. Works on
+    PostgreSQL and SQLite."""
+    many = [rows] if isinstance(rows, Mapping) else list(rows)
+    statement = _insert_or_skip(table, tuple(many[0]), len(many), conflict, returning)
+    params = {f"{column}_{i}": value for i, row in enumerate(many) for column, value in row.items()}
+    return session.execute(statement, params)
+
+
+@functools.lru_cache(maxsize=512)
+def _insert_or_skip(
+    table: sa.Table, columns: tuple[str, ...], count: int, conflict: tuple[str, ...], returning: str | None
+) -> sa.TextClause:
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join("(" + ", ".join(f":{c}_{i}" for c in columns) + ")" for i in range(count))
+    sql = (
+        f'INSERT INTO "{table.name}" ({quoted}) VALUES {values} '
+        f"ON CONFLICT ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in conflict)}) DO NOTHING"
+    )
+    if returning:
+        sql += f' RETURNING "{returning}"'
+    binds = [sa.bindparam(f"{c}_{i}", type_=table.c[c].type) for i in range(count) for c in columns]
+    return sa.text(sql).bindparams(*binds)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shared import clock, events
-from shared.db import Moment, dialect_insert
+from shared.db import Moment, insert_or_skip
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,6 @@ def first_times(session: Session, consumer: str, envs: list[dict[str, Any]]) -> 
     """Record that `consumer` handles these events, in one statement; the ids of
     those it had not handled before."""
     now = clock.now()
-    insert = dialect_insert(session)
     rows = [
         {
             "consumer": consumer,
@@ -105,11 +104,7 @@ def first_times(session: Session, consumer: str, envs: list[dict[str, Any]]) -> 
         }
         for env in envs
     ]
-    statement = (
-        insert(inbox).on_conflict_do_nothing(index_elements=["consumer", "event_id"]).returning(inbox.c.event_id)
-    )
-    # several rows: one INSERT ... VALUES (...), (...) (SQLAlchemy's "insertmanyvalues")
-    return set(session.scalars(statement, rows))
+    return set(insert_or_skip(session, inbox, rows, ("consumer", "event_id"), returning="event_id").scalars())
 
 
 def pending_under_lock(session, limit, lock_key):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.intake.adapters import orm
 from shared import clock
-from shared.db import dialect_insert
+from shared.db import insert_or_skip
 from shared.http import ApiError, request_hash, to_json
 
 
@@ -24,13 +24,15 @@ def claim(session: Session, caller: str, key: str | None, body: Any) -> tuple[in
     if not key:
         return None
     table = orm.idempotent_requests
-    result: CursorResult[Any] = session.execute(
-        dialect_insert(session)(table)
-        .values(  # type: ignore[assignment]
-            caller=caller, key=key, request_hash=request_hash(body), status=0, response="", created_at=clock.now()
-        )
-        .on_conflict_do_nothing(index_elements=["caller", "key"])
-    )
+    claim = {
+        "caller": caller,
+        "key": key,
+        "request_hash": request_hash(body),
+        "status": 0,
+        "response": "",
+        "created_at": clock.now(),
+    }
+    result: CursorResult[Any] = insert_or_skip(session, table, claim, ("caller", "key"))
     claimed = result.rowcount
     if claimed:
         return None

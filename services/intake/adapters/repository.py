@@ -29,7 +29,6 @@ from services.intake.domain.model import (
 )
 from shared import calendar_store, clock
 from shared.calendar import WorkingCalendar
-from shared.db import dialect_insert
 from shared.domain import DomainEvent
 from shared.events import EventType
 from shared.uow import UnitOfWork
@@ -75,6 +74,14 @@ class DossierRepository:
         return list(self.session.scalars(sa.select(d.code).where(d.status == DossierStatus.AWAITING_PAYMENT.value)))
 
 
+# SQL text: SQLAlchemy compiles its ON CONFLICT constructs anew on every execution
+# (shared.db.insert_or_skip); the same statement runs on PostgreSQL and SQLite
+NEXT_NUMBER = sa.text(
+    'INSERT INTO code_sequences (agency_code, day, "last") VALUES (:agency_code, :day, 1) '
+    'ON CONFLICT (agency_code, day) DO UPDATE SET "last" = code_sequences."last" + 1 RETURNING "last"'
+)
+
+
 class CodeSequences:
     """Dossier codes [Circular 01/2018/TT-VPCP Art. 19]. The counter row for (agency,
     day) is incremented inside the transaction that receives the dossier (a counter
@@ -87,13 +94,7 @@ class CodeSequences:
 
     def next_code(self, agency_code: str, moment: datetime) -> str:
         day = policies.code_day(moment)
-        table = orm.code_sequences
-        insert = dialect_insert(self.session)(table).values(agency_code=agency_code, day=day, last=1)
-        number: int = self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["agency_code", "day"], set_={"last": table.c.last + 1}
-            ).returning(table.c.last)
-        ).scalar_one()
+        number: int = self.session.execute(NEXT_NUMBER, {"agency_code": agency_code, "day": day}).scalar_one()
         return policies.dossier_code(agency_code, day, number)
 
 

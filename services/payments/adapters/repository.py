@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.payments.adapters.orm import confirmations, obligations, orders
 from services.payments.domain.model import Obligation, Order
-from shared.db import dialect_insert
+from shared.db import insert_or_skip
 from shared.uow import UnitOfWork
 
 
@@ -25,12 +24,8 @@ class PaymentRepository:
     def keep_obligation(self, obligation: Obligation) -> bool:
         """Record it unless known (a repeated payment_requested changes nothing). True when new."""
         values = {c.key: getattr(obligation, c.key) for c in obligations.c}
-        result = self.session.execute(
-            dialect_insert(self.session)(obligations)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["dossier_code", "stage"])
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        result = insert_or_skip(self.session, obligations, values, ("dossier_code", "stage"))
+        return bool(result.rowcount == 1)
 
     def order(self, order_id: str, for_update: bool = False) -> Order | None:
         query = sa.select(Order).where(orders.c.id == order_id)
@@ -66,10 +61,11 @@ class PaymentRepository:
         """The obligation's confirmation for this order unless another holds it:
         the table's key decides (a concurrent claim waits, then finds it taken)."""
         self.session.flush()
-        result: Any = self.session.execute(
-            dialect_insert(self.session)(confirmations)
-            .values(dossier_code=order.dossier_code, stage=str(order.stage), order_id=order.id, confirmed_at=now)
-            .on_conflict_do_nothing(index_elements=["dossier_code", "stage"])
+        result = insert_or_skip(
+            self.session,
+            confirmations,
+            {"dossier_code": order.dossier_code, "stage": str(order.stage), "order_id": order.id, "confirmed_at": now},
+            ("dossier_code", "stage"),
         )
         return bool(result.rowcount == 1)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from services.portal.adapters import queries
 from services.portal.adapters.orm import arrivals, catalogue_pulls, poll_cursor, statuses
 from services.portal.domain.model import Arrival, ArrivalState, StatusRecord
-from shared.db import dialect_insert
+from shared.db import dialect_insert, insert_or_skip
 from shared.uow import UnitOfWork
 
 
@@ -24,11 +24,7 @@ class Ledger:
     def keep_status(self, record: StatusRecord) -> bool:
         """Record it unless known (a redelivered event changes nothing). True when new."""
         values = {c.key: getattr(record, c.key) for c in statuses.c}
-        result: Any = self.session.execute(
-            dialect_insert(self.session)(statuses)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["dossier_key", "seq"])
-        )
+        result = insert_or_skip(self.session, statuses, values, ("dossier_key", "seq"))
         return bool(result.rowcount == 1)
 
     def unsent(self, limit: int) -> list[StatusRecord]:
@@ -74,11 +70,7 @@ class Ledger:
         """Record it unless the portal number is known (pushed twice, or pushed and
         polled). True when new."""
         values = {c.key: getattr(arrival, c.key) for c in arrivals.c}
-        result: Any = self.session.execute(
-            dialect_insert(self.session)(arrivals)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["portal_reference"])
-        )
+        result = insert_or_skip(self.session, arrivals, values, ("portal_reference",))
         return bool(result.rowcount == 1)
 
     def arrivals_due(self, now: datetime, limit: int = 50) -> list[str]:

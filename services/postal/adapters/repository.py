@@ -12,7 +12,7 @@ from services.postal.adapters.orm import shipments
 from services.postal.domain.model import Pickup, Purpose, ResultShipment, Shipment, ShipmentStatus, parse_reference
 from shared import calendar_store
 from shared.calendar import WorkingCalendar
-from shared.db import dialect_insert
+from shared.db import insert_or_skip
 from shared.uow import UnitOfWork
 
 
@@ -69,13 +69,10 @@ class ShipmentRepository:
         """The dossier's shipment of this purpose (its result, or its rejection): this
         one, unless one is recorded already (a repeated or concurrent result_ready or
         dossier_rejected finds the same row: no race, no error)."""
-        insert = dialect_insert(self.session)
         values = {c.key: getattr(shipment, c.key, None) for c in shipments.c}
         # what is not set stays SQL NULL (a JSON column would store None as JSON null)
-        self.session.execute(
-            insert(shipments)
-            .values({k: v for k, v in values.items() if v is not None})
-            .on_conflict_do_nothing(index_elements=["dossier_code", "purpose"])
+        insert_or_skip(
+            self.session, shipments, {k: v for k, v in values.items() if v is not None}, ("dossier_code", "purpose")
         )
         stored: ResultShipment = self.session.scalars(
             sa.select(ResultShipment).where(
