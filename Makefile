@@ -94,6 +94,7 @@ fuzz: install
 bench: install
 	$(BIN)/python -m bench.lifecycle --profile notify
 	$(BIN)/python -m bench.outbox_relay
+	$(BIN)/python -m bench.statements
 	$(BIN)/python -m bench.intake_submit
 	$(BIN)/python -m bench.intake_lookup
 	$(BIN)/python -m bench.files
