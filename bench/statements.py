@@ -1,8 +1,8 @@
 """What one statement of a hop costs this process: the inbox insert of every handler
 (INSERT ... ON CONFLICT DO NOTHING RETURNING) as SQLAlchemy's PostgreSQL construct,
 which SQLAlchemy compiles anew on every execution, beside the same statement as
-SQL text built once per shape (`shared.db.insert_or_skip`), and `SELECT 1` through
-the same session as the floor.
+SQL text built once per shape (`shared.db.insert_or_skip`); and `SELECT 1` through
+the same session and through the bare driver's cursor, the floors of a statement.
 
   python -m bench.statements [--calls 300]
 
@@ -49,6 +49,13 @@ def floor(session, batch):
     return session.execute(sa.text("SELECT 1")).scalar()
 
 
+def bare_floor(session, batch):
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    cursor.execute("SELECT 1")
+    cursor.fetchone()
+    cursor.close()
+
+
 def per_call(engine, how, n, calls):
     """CPU microseconds of this process per call, after a warm-up."""
     with Session(engine) as session:
@@ -75,7 +82,8 @@ def main():
     try:
         reliability.metadata.create_all(engine)
         print(f"one statement, CPU of this process per call ({args.calls} calls each):")
-        print(f"  SELECT 1 through the session (the floor): {per_call(engine, floor, 1, args.calls):6.0f} us")
+        print(f"  SELECT 1 through the session: {per_call(engine, floor, 1, args.calls):6.0f} us")
+        print(f"  SELECT 1 through the bare driver (psycopg2): {per_call(engine, bare_floor, 1, args.calls):6.0f} us")
         for n in (1, 10):
             construct = per_call(engine, as_construct, n, args.calls)
             text = per_call(engine, as_text, n, args.calls)
