@@ -3,7 +3,9 @@
 Every handler consumes a durable quorum queue. A handler that raises is retried
 after a delay (the message waits in a TTL queue of the service that dead-letters it
 back), and after the last attempt it is parked in the service's dead-letter queue
-with the error, where `motcua dlq list|replay` finds it. The quorum queue's
+with the error, where `motcua dlq list|replay` finds it. A try that found the
+database away (restarting, failing over) is retried without counting as an attempt:
+an outage longer than the retry delays parks nothing. The quorum queue's
 delivery limit is the backstop for a process that dies on a message every time.
 
 Nothing goes through the default exchange (write access to it would let a service
@@ -41,6 +43,7 @@ from nameko.events import EventHandler
 from nameko.extensions import register_entrypoint
 from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc
+from sqlalchemy import exc as sa_exc
 
 from shared import events, logs, metrics
 from shared.reliability import first_times
@@ -675,7 +678,10 @@ class ReliableEventHandler(EventHandler):
             settle(self.queue_consumer.ack_message, message)
             return
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
-        attempt = int((message.headers or {}).get("x-motcua-attempt", 0)) + 1
+        attempt = int((message.headers or {}).get("x-motcua-attempt", 0))
+        away = database_away(exc_info[1])
+        if not away:  # the database away is not the event's fault: that try is not counted
+            attempt += 1
         parked = attempt > len(self.retry_delays)
         metrics.HANDLER_FAILURES.labels(self.queue.name, "parked" if parked else "retry").inc()
         with logs.about(dossier_code, correlation_id):
@@ -689,8 +695,14 @@ class ReliableEventHandler(EventHandler):
                 )
                 self._park(message, error, attempt)
             else:
-                delay = self.retry_delays[attempt - 1]
-                log.warning("%s failed (attempt %d), retrying in %d ms: %s", self.queue.name, attempt, delay, error)
+                delay = self.retry_delays[max(attempt, 1) - 1]
+                log.warning(
+                    "%s failed (%s), retrying in %d ms: %s",
+                    self.queue.name,
+                    "database unavailable, not counted" if away else f"attempt {attempt}",
+                    delay,
+                    error,
+                )
                 self._forward(
                     message,
                     Exchange(retry_exchange_name(self.container.service_name, delay), type="fanout", durable=True),
@@ -828,6 +840,19 @@ def _handle_together(service, fn, envs):
     for env, after in afters:
         pool.spawn_n(run, env, after)
     pool.waitall()
+
+
+def database_away(exc):
+    """Whether a handler failed because the database could not be reached or dropped
+    the connection (restarting, failing over), rather than because of its event: a
+    connection SQLAlchemy found broken, or a driver error that came without a
+    PostgreSQL error code (a refused or cut connection). A deadlock or a constraint
+    carries its code, and counts."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    return bool(exc.connection_invalidated) or (
+        isinstance(exc, sa_exc.OperationalError) and getattr(exc.orig, "pgcode", None) is None
+    )
 
 
 def settle(ack_or_requeue, message):

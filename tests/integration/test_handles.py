@@ -16,7 +16,7 @@ from shared import events, logs, reliability
 from shared.db import Database, make_engine
 from shared.domain import Aggregate, DomainEvent
 from shared.events import EventType
-from shared.messaging import ConfirmingPublisher, ParkingQueueConsumer, event_exchange, handles
+from shared.messaging import ConfirmingPublisher, ParkingQueueConsumer, database_away, event_exchange, handles
 from shared.uow import UnitOfWork
 from tests.helpers import fresh_database, wait_for
 
@@ -35,6 +35,7 @@ CALLS = []  # (event_id, event_type, dossier code and correlation id of the log 
 AFTER = []  # (event_id, whether its effect was already committed when the callable ran)
 FAIL_ONCE = set()  # dossier codes whose first handling raises after recording its event
 FAIL_TWICE = set()  # dossier codes whose first two handlings raise
+AWAY = {}  # dossier code -> how many more handlings find the database away
 SLOW = set()  # dossier codes whose handling takes a while (what arrives meanwhile makes a batch)
 TRANSACTIONS = {}  # event_id -> the transactions (sessions) that handled it, in order
 SESSIONS = itertools.count()
@@ -80,6 +81,9 @@ class HandlesConsumer:
         TRANSACTIONS.setdefault(env["event_id"], []).append(work.session.info.setdefault("n", next(SESSIONS)))
         if env["dossier_code"] in SLOW:
             eventlet.sleep(0.5)
+        if AWAY.get(env["dossier_code"]):
+            AWAY[env["dossier_code"]] -= 1
+            raise sa.exc.OperationalError("INSERT ...", {}, ConnectionError("server closed the connection"))
         work.session.execute(effects.insert().values(event_id=env["event_id"], dossier_code=env["dossier_code"]))
         work.track(Case(env["dossier_code"], env["correlation_id"])).reject(env["data"]["reason"])
         if env["dossier_code"] in FAIL_ONCE:
@@ -220,6 +224,32 @@ def test_what_arrives_meanwhile_is_handled_in_one_transaction_and_a_failure_retr
         assert [t for t, _ in outbox_of(database, env["dossier_code"])] == ["dossier_rejected"]
         assert inbox_consumers(database, env["event_id"]) == [f"{SERVICE}.on_stopped"]
         assert [a for a in AFTER if a[0] == env["event_id"]] == [(env["event_id"], True)]
+
+
+def test_tries_that_find_the_database_away_are_not_counted(consumer, database, amqp_uri):
+    """Two retries are configured; four tries in a row find the database away (a
+    restart): the event is not parked, and is handled once the database is back."""
+    env = events.envelope("dossier_refused", new_code(), {"reason": "r"}, source="intake")
+    AWAY[env["dossier_code"]] = 4
+    publish(amqp_uri, env)
+    wait_for(lambda: any(a[0] == env["event_id"] for a in AFTER), timeout=30, message="handled after the outage")
+    assert [c[0] for c in CALLS].count(env["event_id"]) == 5
+    assert committed(env["event_id"])
+    assert [t for t, _ in outbox_of(database, env["dossier_code"])] == ["dossier_rejected"]
+
+
+def test_what_counts_as_the_database_away():
+    def driver_error(pgcode):
+        orig = Exception("x")
+        orig.pgcode = pgcode
+        return orig
+
+    away = sa.exc.OperationalError("SELECT 1", {}, driver_error(None))
+    deadlock = sa.exc.OperationalError("UPDATE ...", {}, driver_error("40P01"))
+    dropped = sa.exc.DBAPIError("SELECT 1", {}, driver_error("57P01"), connection_invalidated=True)
+    unique = sa.exc.IntegrityError("INSERT ...", {}, driver_error("23505"))
+    assert database_away(away) and database_away(dropped)
+    assert not database_away(deadlock) and not database_away(unique) and not database_away(RuntimeError("x"))
 
 
 def test_the_broker_is_asked_how_many_consumers_each_queue_has(consumer):

@@ -8,9 +8,11 @@ import sys
 from collections import defaultdict
 
 import eventlet
+import kombu
 import pytest
 
 from shared.config import ROOT, SERVICES
+from shared.messaging import consumer_queue_name
 from tests.helpers import wait_for
 from tests.system import System, call, dossier, dossier_body, free_port, officer, submit
 
@@ -43,6 +45,7 @@ def two_processing(new_vhost, database_server, tmp_path):
             timeout=60,
             message="the second processing instance",
         )
+        wait_for_two_consumers(system)
         yield system, second_port
     finally:
         if second is not None:
@@ -50,6 +53,21 @@ def two_processing(new_vhost, database_server, tmp_path):
             second.wait(timeout=20)
         system.stop_all()
         new_vhost.delete(vhost)
+
+
+RECEIVED = consumer_queue_name("intake", "dossier_received", "processing", "on_dossier_received")
+
+
+def wait_for_two_consumers(system):
+    """Until the broker has both processes on processing's queue: a process logs that
+    it listens before its consumers are set up, and a burst sent before would all go
+    to the first one (it takes up to twice EVENT_BATCH at a time)."""
+
+    def consumers():
+        with kombu.Connection(system.env["MOTCUA_AMQP_URI"]) as conn:
+            return conn.default_channel.queue_declare(queue=RECEIVED, passive=True).consumer_count
+
+    wait_for(lambda: consumers() == 2, timeout=60, message="two consumers on " + RECEIVED)
 
 
 def submit_and_approve(system, ports, count=DOSSIERS):
@@ -134,6 +152,7 @@ def processing_in_two_processes(new_vhost, database_server, tmp_path):
             timeout=60,
             message="the second processing process",
         )
+        wait_for_two_consumers(system)
         yield system
     finally:
         system.stop_all()
