@@ -217,9 +217,11 @@ class IntakeWork(UnitOfWork):
         if dossier is None:
             self.observe(event.event_type, event.dossier_code, event.data(), clock.now())
             return
-        # what describes the dossier, from memory (its procedure is in the session's identity map)
-        procedure = self.session.get(ProcedureVersion, dossier.procedure_id) if dossier.procedure_id else None
-        described = statistics.described_by(dossier.agency_code, dossier.channel, procedure) if procedure else None
+        described = None
+        if event.event_type in statistics.DESCRIBED and dossier.procedure_id:
+            # from memory: the use case loaded the procedure, the session's identity map has it
+            procedure = self.session.get(ProcedureVersion, dossier.procedure_id)
+            described = statistics.described_by(dossier.agency_code, dossier.channel, procedure) if procedure else None
         statistics.record(
             self.session,
             event.event_type,

@@ -72,6 +72,10 @@ BATCH = 1000
 # --- recording ---------------------------------------------------------------------------
 
 
+# the events whose log entry carries what describes the dossier (agency, procedure, channel)
+DESCRIBED = frozenset({EventType.DOSSIER_RECEIVED, EventType.PAYMENT_REQUESTED, EventType.DOSSIER_REFUSED})
+
+
 def record(
     session: Session,
     event_type: str,
@@ -90,7 +94,7 @@ def record(
     if event_type not in statistics.OBSERVED:
         return
     data = statistics.kept(data)
-    if event_type in (EventType.DOSSIER_RECEIVED, EventType.PAYMENT_REQUESTED, EventType.DOSSIER_REFUSED):
+    if event_type in DESCRIBED:
         data.update(_described(session, dossier_code) if described is None else described)
     session.execute(
         register_events.insert().values(
