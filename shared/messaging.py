@@ -487,6 +487,14 @@ def event_batch_size(config):
     return max(1, int(config.get("EVENT_BATCH", DEFAULT_EVENT_BATCH)))
 
 
+def take_waiting(queue, limit):
+    """The next item of `queue` (waiting for one), with what else is already there, up to `limit`."""
+    taken = [queue.get()]
+    while len(taken) < limit and queue.qsize():
+        taken.append(queue.get())
+    return taken
+
+
 @dataclass
 class Delivery:
     """A validated event waiting for its handler, with what settling it needs."""
@@ -555,10 +563,7 @@ class ReliableEventHandler(EventHandler):
 
     def _dispatch(self):
         while not self.stopping:
-            batch = [self.waiting.get()]
-            while len(batch) < self.batch_size and self.waiting.qsize():
-                batch.append(self.waiting.get())
-            batch = [delivery for delivery in batch if delivery is not None]
+            batch = [delivery for delivery in take_waiting(self.waiting, self.batch_size) if delivery is not None]
             if self.stopping:  # the broker has them again when the consumer goes
                 for delivery in batch:
                     settle(self.queue_consumer.requeue_message, delivery.message)

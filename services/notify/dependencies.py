@@ -13,7 +13,7 @@ from services.notify import application
 from services.notify.adapters.dispatch import Dispatch
 from shared import clock
 from shared.db import Database
-from shared.messaging import AFTER_COMMIT_CONCURRENCY, event_batch_size
+from shared.messaging import AFTER_COMMIT_CONCURRENCY, event_batch_size, take_waiting
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,7 @@ class Sender(DependencyProvider):
     def _run(self):
         pool = eventlet.GreenPool(AFTER_COMMIT_CONCURRENCY)
         while True:
-            taken = [self.waiting.get()]
-            while len(taken) < self.batch_size and self.waiting.qsize():
-                taken.append(self.waiting.get())
+            taken = take_waiting(self.waiting, self.batch_size)
             pendings = [p for p in taken if p is not None]
             if pendings:
                 try:
