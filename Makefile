@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # extra arguments for pytest in `make test`, `make test-unit` and `make coverage`, e.g. PYTEST_ARGS="-x -k sms"
 PYTEST_ARGS ?=
+# A pytest that selected nothing (PYTEST_ARGS="-k sms" finds no fault test) is no failure.
+NONE_SELECTED_OK := || [ $$? -eq 5 ]
 
 # Without a Docker engine (testcontainers), the tests use the local RabbitMQ and
 # PostgreSQL unless told otherwise.
@@ -22,7 +24,7 @@ NO_SERVERS := MOTCUA_TEST_AMQP_URI=amqp://guest:guest@127.0.0.1:9/ \
 help:
 	@echo "make install    create $(VENV) with the locked dependencies (requirements.lock), Một Cửa and its devtools"
 	@echo "make run        run every service (and the web screens) with local defaults in development mode (motcua up)"
-	@echo "make test       the unit tier, the browser tests (Chromium), then every other test against a real RabbitMQ and PostgreSQL"
+	@echo "make test       the unit tier; the browser tests (Chromium) beside the other tests against a real RabbitMQ and PostgreSQL; the fault tests last"
 	@echo "make test-unit  the unit tier (tests/unit): rules on fake repositories, no broker, no database"
 	@echo "make test-fast  the unit tier, then the rest without the slow fault tests"
 	@echo "make coverage   the whole suite under coverage (services started as processes included); prints the total"
@@ -47,19 +49,32 @@ run: install
 	$(BIN)/motcua up
 
 test-unit: install
-	$(NO_SERVERS) $(BIN)/pytest tests/unit $(PYTEST_ARGS)
+	$(NO_SERVERS) $(BIN)/pytest tests/unit $(PYTEST_ARGS) $(NONE_SELECTED_OK)
 
 # The web screens in a real browser run in a pytest of their own, without eventlet
 # (tests/conftest.py): Playwright's loop needs real sockets.
 WEB_TESTS := MOTCUA_TEST_EVENTLET=0 $(BIN)/pytest tests/web
 
+REST_TESTS := $(BIN)/pytest --ignore=tests/unit --ignore=tests/web
+
+# The browser tests run beside the integration and end-to-end tests: each pytest has
+# its own virtual host and databases, and the two mostly wait on different things
+# (Chromium, the services). The browser's report is kept in var/test-web.log and
+# printed when both are done. The fault tests restart RabbitMQ and PostgreSQL under
+# everything, so they run last, alone.
+BESIDE_THE_BROWSER = mkdir -p var; echo "the browser tests run beside these; their report follows at the end (var/test-web.log)"; \
+	($(WEB_TESTS) $(1) $(PYTEST_ARGS) $(NONE_SELECTED_OK)) > var/test-web.log 2>&1 & web=$$!; \
+	trap 'kill $$web 2>/dev/null' INT TERM; \
+	$(REST_TESTS) -m "not slow" $(PYTEST_ARGS) $(NONE_SELECTED_OK); rest=$$?; \
+	wait $$web; browser=$$?; echo "--- the browser tests (tests/web) ---"; cat var/test-web.log; \
+	[ $$rest -eq 0 ] && [ $$browser -eq 0 ]
+
 test: test-unit
-	$(WEB_TESTS) $(PYTEST_ARGS)
-	$(BIN)/pytest --ignore=tests/unit --ignore=tests/web $(PYTEST_ARGS)
+	@$(call BESIDE_THE_BROWSER,)
+	$(REST_TESTS) -m slow $(PYTEST_ARGS) $(NONE_SELECTED_OK)
 
 test-fast: test-unit
-	$(WEB_TESTS) -m "not slow" $(PYTEST_ARGS)
-	$(BIN)/pytest --ignore=tests/unit --ignore=tests/web -m "not slow" $(PYTEST_ARGS)
+	@$(call BESIDE_THE_BROWSER,-m "not slow")
 
 # Child processes (`python -m shared.cli serve ...`) are measured too: coverage's
 # subprocess patch (pyproject.toml, [tool.coverage.run]).
