@@ -74,6 +74,8 @@ BATCH = 1000
 
 # the events whose log entry carries what describes the dossier (agency, procedure, channel)
 DESCRIBED = frozenset({EventType.DOSSIER_RECEIVED, EventType.PAYMENT_REQUESTED, EventType.DOSSIER_REFUSED})
+LOG_EVENT = register_events.insert()
+FOLD_FACTS = dossier_facts.update().where(dossier_facts.c.code == sa.bindparam("fact_code"))
 
 
 def record(
@@ -96,11 +98,8 @@ def record(
     data = statistics.kept(data)
     if event_type in DESCRIBED:
         data.update(_described(session, dossier_code) if described is None else described)
-    session.execute(
-        register_events.insert().values(
-            dossier_code=dossier_code, event_type=str(event_type), occurred_at=at, data=_plain(data)
-        )
-    )
+    entry = {"dossier_code": dossier_code, "event_type": str(event_type), "occurred_at": at, "data": _plain(data)}
+    session.execute(LOG_EVENT, entry)  # the parameters apart: the statement is built and compiled once
     row = (
         None
         if new
@@ -113,7 +112,7 @@ def record(
     if row is None:
         _save(session, [folded])
     elif folded != facts:  # most shipments' and repeated events change nothing
-        session.execute(dossier_facts.update().where(dossier_facts.c.code == dossier_code).values(_row(folded)))
+        session.execute(FOLD_FACTS, {"fact_code": dossier_code, **_row(folded)})
 
 
 def described_by(agency_code: str | None, channel: str | None, procedure: Any) -> dict[str, str]:

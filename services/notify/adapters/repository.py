@@ -10,6 +10,8 @@ from shared.uow import UnitOfWork
 
 # the messages table's columns (queried through the table: the domain class stays plain)
 m = messages.c
+# built once: each event asks it
+EVENT_HAS_MESSAGES = sa.select(sa.literal(1)).where(m.event_id == sa.bindparam("event_id")).limit(1)
 
 
 class MessageRepository:
@@ -36,7 +38,7 @@ class MessageRepository:
 
     def event_has_messages(self, event_id):
         """Whether an event already made its messages (under any consumer name)."""
-        return self.session.scalar(sa.select(sa.literal(1)).where(m.event_id == event_id).limit(1)) is not None
+        return self.session.scalar(EVENT_HAS_MESSAGES, {"event_id": event_id}) is not None
 
     def due(self, now, created_grace_seconds, limit):
         """[(id, channel)] of the messages to send now (Message.is_due, in SQL)."""
