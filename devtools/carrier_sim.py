@@ -25,12 +25,11 @@ import random
 import threading
 import time
 import uuid
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 import requests
 
-from devtools.fake_server import JsonHandler
+from devtools.fake_server import JsonHandler, Server
 from shared import clock
 from shared.signing import sign
 
@@ -257,4 +256,4 @@ def make_server(sim, host="127.0.0.1", port=8010):
         def log_message(self, fmt, *args):
             log.debug(fmt, *args)
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return Server((host, port), Handler)

@@ -2,6 +2,7 @@
 the SMS gateway): JSON in, JSON out, over a real socket."""
 
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -27,10 +28,43 @@ class JsonHandler(BaseHTTPRequestHandler):
         return body if isinstance(body, dict) else None
 
 
+class Server(ThreadingHTTPServer):
+    """A stand-in's server. Closed, it also closes the connections its clients keep
+    alive, as a process that stops would: a client's next call finds the stand-in
+    gone rather than an old connection still answering."""
+
+    daemon_threads = True
+
+    def __init__(self, address, handler) -> None:
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self):
+        with self.connections_lock:
+            kept_alive = list(self.connections)
+        for connection in kept_alive:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already closed by the client
+                pass
+        super().server_close()
+
+
 class Running:
     """A simulator served from a thread of this process (tests): `.url`, `.sim`, `.stop()`."""
 
-    def __init__(self, sim, server: ThreadingHTTPServer) -> None:
+    def __init__(self, sim, server: Server) -> None:
         self.sim, self.server = sim, server
         host, port = server.server_address[:2]
         self.url = f"http://{host!s}:{port}"

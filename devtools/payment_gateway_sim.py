@@ -32,12 +32,11 @@ import logging
 import threading
 import time
 from datetime import date, datetime
-from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
-from devtools.fake_server import JsonHandler, Running
+from devtools.fake_server import JsonHandler, Running, Server
 from shared import clock
 from shared import payment_gateway as protocol
 
@@ -407,9 +406,7 @@ def make_server(sim, host="127.0.0.1", port=8011):
         def log_message(self, fmt, *args):
             log.debug(fmt, *args)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    return Server((host, port), Handler)
 
 
 def start(merchant, secret, ipn_url=None, host="127.0.0.1", port=0, **settings):

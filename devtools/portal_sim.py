@@ -52,14 +52,13 @@ import time
 import unicodedata
 import uuid
 from datetime import date, datetime
-from http.server import ThreadingHTTPServer
 from importlib import resources
 from typing import Any, TypeGuard
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from devtools.fake_server import JsonHandler, Running
+from devtools.fake_server import JsonHandler, Running, Server
 from shared import clock
 from shared import national_portal as protocol
 
@@ -837,9 +836,7 @@ def make_server(sim, host="127.0.0.1", port=8012):
         def log_message(self, fmt, *args):
             log.debug(fmt, *args)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    return Server((host, port), Handler)
 
 
 def start(secret, push_url=None, host="127.0.0.1", port=0, **settings):

@@ -15,12 +15,11 @@ import logging
 import threading
 import time
 import uuid
-from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from devtools.fake_server import JsonHandler
+from devtools.fake_server import JsonHandler, Server
 from shared.signing import sign
 
 log = logging.getLogger(__name__)
@@ -128,6 +127,4 @@ def make_server(sim, host="127.0.0.1", port=8011):
         def log_message(self, fmt, *args):
             log.debug(fmt, *args)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    return Server((host, port), Handler)

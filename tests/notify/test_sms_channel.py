@@ -1,14 +1,13 @@
 """The HTTP SMS channel against real HTTP servers: the gateway simulator, a server
-that redirects, a port where nothing listens, and the proxy the environment names."""
+that redirects, a port where nothing listens: each answer its outcome."""
 
 import http.server
 
 import eventlet
 import pytest
-import urllib3
 
 from devtools.sms_gateway_sim import GatewaySimulator, make_server
-from services.notify.adapters.channels import HttpSmsGateway, http_pool
+from services.notify.adapters.channels import HttpSmsGateway
 from services.notify.domain.model import Outgoing
 from tests.system import free_port
 
@@ -74,13 +73,4 @@ def test_a_redirect_is_not_followed_but_named():
 def test_nothing_listening_is_unreachable_not_a_timeout():
     outcome = channel(f"http://127.0.0.1:{free_port()}").send(sms())
     assert outcome.status == "temporary"
-    assert outcome.reason.startswith("SMS gateway unreachable")
-
-
-def test_the_proxy_of_the_environment_is_used_unless_the_host_is_exempt(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.tinh.gov.vn:3128")
-    monkeypatch.setenv("NO_PROXY", "sms.noibo.vn")
-    through = http_pool("https://sms.example.vn/messages")
-    assert isinstance(through, urllib3.ProxyManager) and through.proxy.host == "proxy.tinh.gov.vn"
-    assert not isinstance(http_pool("https://sms.noibo.vn/messages"), urllib3.ProxyManager)
-    assert not isinstance(http_pool("http://sms.example.vn/messages"), urllib3.ProxyManager)
+    assert outcome.reason == "SMS gateway unreachable: NewConnectionError"

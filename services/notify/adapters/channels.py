@@ -11,19 +11,14 @@ permanent (never retry) or technical (our side is misconfigured). It never raise
 for a provider's answer.
 """
 
-import json
 import logging
 import smtplib
 import ssl
-import urllib.parse
-import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate
 
-import urllib3
-
 from services.notify.domain.model import Outcome
-from shared import clock
+from shared import clock, outbound
 
 log = logging.getLogger(__name__)
 
@@ -155,66 +150,40 @@ class HttpSmsGateway(Channel):
 
     def __init__(self, config):
         super().__init__(config)
-        self.url = config["SMS_GATEWAY_URL"].rstrip("/") + "/messages"
-        self.pool = http_pool(self.url)
-        timeout = float(config.get("SMS_TIMEOUT_SECONDS", 10))
-        self.timeout = urllib3.Timeout(connect=timeout, read=timeout)
+        self.gateway = outbound.Client(config["SMS_GATEWAY_URL"], float(config.get("SMS_TIMEOUT_SECONDS", 10)))
 
     def send(self, message, work=None):
         cfg = self.config
-        body = {
-            "to": message.address,
-            "from": cfg.get("SMS_SENDER") or "MOTCUA",
-            "text": message.body,
-            "reference": message.id,
-        }
         try:
-            answer = self.pool.request(
+            answer = self.gateway.request(
                 "POST",
-                self.url,
-                body=json.dumps(body).encode(),
-                headers={
-                    "Content-Type": "application/json",
-                    "Authorization": f"Bearer {cfg.get('SMS_GATEWAY_KEY') or ''}",
-                    "Idempotency-Key": message.id,
+                "/messages",
+                headers={"Authorization": f"Bearer {cfg.get('SMS_GATEWAY_KEY') or ''}", "Idempotency-Key": message.id},
+                json={
+                    "to": message.address,
+                    "from": cfg.get("SMS_SENDER") or "MOTCUA",
+                    "text": message.body,
+                    "reference": message.id,
                 },
-                timeout=self.timeout,
-                retries=False,  # the message's own retries decide (and the gateway drops a resend)
             )
-        except urllib3.exceptions.TimeoutError as exc:
-            if not isinstance(exc, urllib3.exceptions.NewConnectionError):  # a refused connection is one too
-                return Outcome("temporary", "SMS gateway timed out")
-            return Outcome("temporary", f"SMS gateway unreachable: {exc.__class__.__name__}")
-        except urllib3.exceptions.HTTPError as exc:
-            return Outcome("temporary", f"SMS gateway unreachable: {exc.__class__.__name__}")
-        text = answer.data.decode("utf-8", "replace")
-        reason = f"SMS gateway {answer.status}: {text[:200]}"
+        except outbound.OutboundError as exc:
+            return Outcome("temporary", "SMS gateway timed out" if exc.timed_out else f"SMS gateway {exc}")
+        reason = f"SMS gateway {answer.status}: {answer.text[:200]}"
         if answer.status in (401, 403):
             return Outcome("technical", reason)
         if answer.status == 429 or answer.status >= 500:
             return Outcome("temporary", reason)
         if answer.status >= 400:
             return Outcome("permanent", reason)
-        if answer.status >= 300:  # SMS_GATEWAY_URL points at the wrong place: a setting to fix
-            return Outcome("technical", f"{reason} (redirected to {answer.headers.get('Location')})")
+        if answer.redirect is not None:  # SMS_GATEWAY_URL points at the wrong place: a setting to fix
+            return Outcome("technical", f"{reason} (redirected to {answer.redirect})")
         try:
-            answered = json.loads(text)
+            body = answer.json()
         except ValueError:
-            answered = {}
-        answered = answered if isinstance(answered, dict) else {}
-        status = "delivered" if answered.get("status") == "delivered" else "accepted"
-        return Outcome(status, provider_ref=str(answered.get("id") or "") or None)
-
-
-def http_pool(url):
-    """Connections to `url`'s host, through the proxy the environment names for it
-    (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), decided once: urllib3 directly, where requests
-    spent more of notify's CPU on each call than the call itself."""
-    parts = urllib.parse.urlsplit(url)
-    proxy = urllib.request.getproxies().get(parts.scheme)
-    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
-        return urllib3.ProxyManager(proxy)
-    return urllib3.PoolManager()
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        status = "delivered" if body.get("status") == "delivered" else "accepted"
+        return Outcome(status, provider_ref=str(body.get("id") or "") or None)
 
 
 def truthy(value):

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import requests
-
 from services.portal.domain.errors import PortalRefused, PortalUnavailable
-from shared import national_portal
+from shared import national_portal, outbound
 
 
 class NationalPortal:
     def __init__(self, base_url: str, secret: str, province: str, timeout: float = 10.0) -> None:
-        self.base_url, self.secret, self.province, self.timeout = base_url.rstrip("/"), secret, province, timeout
-        self.http = requests.Session()
+        self.secret, self.province = secret, province
+        self.http = outbound.Client(base_url, timeout)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> NationalPortal:
@@ -25,21 +23,21 @@ class NationalPortal:
             float(config.get("PORTAL_TIMEOUT_SECONDS") or 10),
         )
 
-    def _call(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
+    def _call(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> outbound.Answer:
         raw = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
         headers = national_portal.signed_headers(self.secret, raw)
         if body is not None:
             headers["Content-Type"] = "application/json"
         try:
-            answer = self.http.request(
-                method, self.base_url + path, data=raw or None, params=params, headers=headers, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            raise PortalUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
-        if answer.status_code >= 500 or answer.status_code == 429:
-            raise PortalUnavailable(f"HTTP {answer.status_code}")
-        if answer.status_code >= 400:
-            raise PortalRefused(answer.status_code, answer.text[:300])
+            answer = self.http.request(method, path, body=raw or None, params=params, headers=headers)
+        except outbound.OutboundError as exc:
+            raise PortalUnavailable(str(exc)) from exc
+        if answer.status >= 500 or answer.status == 429:
+            raise PortalUnavailable(f"HTTP {answer.status}")
+        if answer.redirect is not None:  # PORTAL_URL is not the portal's: said until it is set right
+            raise PortalUnavailable(f"HTTP {answer.status}: redirected to {answer.redirect}")
+        if answer.status >= 400:
+            raise PortalRefused(answer.status, answer.text[:300])
         return answer
 
     def send_status(self, message: dict[str, Any]) -> str:

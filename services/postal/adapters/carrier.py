@@ -13,18 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import requests
-
 from services.postal.application import CarrierError
+from shared import outbound
 
 __all__ = ["CarrierError", "HttpCarrier"]
 
 
 class HttpCarrier:
     def __init__(self, base_url: str, api_key: str, timeout: float = 5.0, connect_timeout: float = 3.0) -> None:
-        self.base_url = base_url.rstrip("/")
         self.api_key = api_key
-        self.timeout = (float(connect_timeout), float(timeout))
+        self.http = outbound.Client(base_url, float(timeout), float(connect_timeout))
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> HttpCarrier:
@@ -37,17 +35,13 @@ class HttpCarrier:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = requests.request(
-                method,
-                self.base_url + path,
-                timeout=self.timeout,
-                headers={"Authorization": f"Bearer {self.api_key}"},
-                **kwargs,
-            )
-        except requests.RequestException as exc:
-            raise CarrierError(f"carrier unreachable: {exc.__class__.__name__}") from exc
-        if response.status_code >= 400:
-            raise CarrierError(f"carrier answered {response.status_code}: {response.text[:200]}")
+            response = self.http.request(method, path, headers={"Authorization": f"Bearer {self.api_key}"}, **kwargs)
+        except outbound.OutboundError as exc:
+            raise CarrierError(f"carrier {exc}") from exc
+        if response.status >= 400:
+            raise CarrierError(f"carrier answered {response.status}: {response.text[:200]}")
+        if response.redirect is not None:
+            raise CarrierError(f"carrier answered {response.status}: redirected to {response.redirect}")
         try:
             return response.json()
         except ValueError as exc:
