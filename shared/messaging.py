@@ -821,6 +821,7 @@ def _handle_together(service, fn, envs):
     afters = []
     with service.db.work(service.work) as work:
         fresh = first_times(work.session, consumer, envs)
+        work.expect([env for env in envs if env["event_id"] in fresh])
         for env in envs:
             if env["event_id"] not in fresh:
                 continue

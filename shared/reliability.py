@@ -5,6 +5,7 @@ publishes them later (shared.relay). Inbox: a consumer records the event_id it
 handled in the same transaction as the effect, so a redelivered event is skipped.
 """
 
+import functools
 import json
 import logging
 from typing import Any
@@ -112,6 +113,16 @@ def pending_under_lock(session, limit, lock_key):
     PostgreSQL: the lock is tried (for this transaction) and the rows read together."""
     if session.get_bind().dialect.name != "postgresql":
         return True, pending(session, limit)
+    rows = session.execute(_under_lock(limit, lock_key)).all()
+    if not rows or not rows[0].held:
+        return False, []
+    return True, [row for row in rows if row.id is not None]
+
+
+@functools.lru_cache(maxsize=16)
+def _under_lock(limit, lock_key):
+    """Built once per (limit, lock): each relay round runs it, and building it again
+    (a CTE and a LATERAL) cost half as much as running it."""
     o = outbox.c
     lock = sa.select(sa.func.pg_try_advisory_xact_lock(lock_key).label("held")).cte("relay_lock")
     waiting = (
@@ -121,12 +132,7 @@ def pending_under_lock(session, limit, lock_key):
         .limit(limit)
         .lateral("waiting")
     )
-    rows = session.execute(
-        sa.select(lock.c.held, waiting).select_from(lock.outerjoin(waiting, sa.true())).order_by(waiting.c.id)
-    ).all()
-    if not rows or not rows[0].held:
-        return False, []
-    return True, [row for row in rows if row.id is not None]
+    return sa.select(lock.c.held, waiting).select_from(lock.outerjoin(waiting, sa.true())).order_by(waiting.c.id)
 
 
 def pending(session, limit):
@@ -138,8 +144,15 @@ def pending(session, limit):
     ).all()
 
 
+MARK_PUBLISHED = (
+    outbox.update()
+    .where(outbox.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(published_at=sa.bindparam("published_at"))
+)
+
+
 def mark_published(session, ids):
-    session.execute(outbox.update().where(outbox.c.id.in_(ids)).values(published_at=clock.now()))
+    session.execute(MARK_PUBLISHED, {"ids": list(ids), "published_at": clock.now()})
 
 
 def lag(session):

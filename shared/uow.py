@@ -47,6 +47,10 @@ class UnitOfWork:
             self._tracked.append(aggregate)
         return aggregate
 
+    def expect(self, envelopes: list[dict[str, Any]]) -> None:
+        """The events a batch is about to handle in this unit of work, before the
+        first: a repository may read at once what each will ask. Nothing by default."""
+
     def record(self, event: DomainEvent) -> None:
         """An event that belongs to no aggregate of this service (a calendar change,
         a pickup handed over): published with the others."""
