@@ -2,25 +2,13 @@
 that redirects, a port where nothing listens: each answer its outcome."""
 
 import http.server
+import uuid
 
 import eventlet
-import pytest
 
-from devtools.sms_gateway_sim import GatewaySimulator, make_server
 from services.notify.adapters.channels import HttpSmsGateway
 from services.notify.domain.model import Outgoing
 from tests.system import free_port
-
-
-@pytest.fixture
-def simulator():
-    sim = GatewaySimulator(key="k", slow_seconds=2.0)
-    server = make_server(sim, port=free_port())
-    thread = eventlet.spawn(server.serve_forever)
-    sim.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield sim
-    server.shutdown()
-    thread.wait()
 
 
 class Redirect(http.server.BaseHTTPRequestHandler):
@@ -34,27 +22,28 @@ class Redirect(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def channel(url, timeout=10):
-    return HttpSmsGateway({"SMS_GATEWAY_URL": url, "SMS_GATEWAY_KEY": "k", "SMS_TIMEOUT_SECONDS": timeout})
+def channel(url, timeout=10, key="gateway-key"):
+    return HttpSmsGateway({"SMS_GATEWAY_URL": url, "SMS_GATEWAY_KEY": key, "SMS_TIMEOUT_SECONDS": timeout})
 
 
 def sms(phone="0912345678", text="Hồ sơ đã được tiếp nhận"):
-    return Outgoing(id="m-1", channel="sms", dossier_code="000.00.01.H56-261126-0001", address=phone, body=text)
+    code = "000.00.01.H56-261126-0001"
+    return Outgoing(id=str(uuid.uuid4()), channel="sms", dossier_code=code, address=phone, body=text)
 
 
-def test_the_gateway_takes_the_message_with_its_key_and_idempotency_key(simulator):
-    outcome = channel(simulator.url).send(sms())
+def test_the_gateway_takes_the_message_with_its_key_and_idempotency_key(gateway):
+    message = sms(phone="0900000002")
+    outcome = channel(gateway.url).send(message)
     assert outcome.status in ("accepted", "delivered") and outcome.provider_ref
-    [sent] = simulator.sent
-    assert sent["to"] == "0912345678" and sent["text"] == "Hồ sơ đã được tiếp nhận"
-    assert simulator.requests == [("0912345678", "m-1")]
+    [sent] = [s for s in gateway.sent if s["to"] == "0900000002"]
+    assert sent["text"] == "Hồ sơ đã được tiếp nhận"
+    assert [r for r in gateway.requests if r[0] == "0900000002"] == [("0900000002", message.id)]
 
 
-def test_a_wrong_key_is_ours_to_fix_and_a_slow_answer_is_tried_again(simulator):
-    wrong = HttpSmsGateway({"SMS_GATEWAY_URL": simulator.url, "SMS_GATEWAY_KEY": "other"})
-    assert wrong.send(sms()).status == "technical"
-    simulator.script("0900000001", ["slow"])
-    outcome = channel(simulator.url, timeout=0.5).send(sms(phone="0900000001"))
+def test_a_wrong_key_is_ours_to_fix_and_a_slow_answer_is_tried_again(gateway):
+    assert channel(gateway.url, key="other").send(sms()).status == "technical"
+    gateway.script("0900000001", ["slow"])
+    outcome = channel(gateway.url, timeout=0.5).send(sms(phone="0900000001"))
     assert (outcome.status, outcome.reason) == ("temporary", "SMS gateway timed out")
 
 
