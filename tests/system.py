@@ -181,6 +181,9 @@ def token(role, **claims):
 
 COUNTER = token("counter", agency=AGENCY, sub="canbo.motcua")
 ADMIN = token("admin", sub="quantri")
+# Processing opens the first step as soon as it hears of a reception, so a read right
+# after a submission may already find the dossier in progress.
+JUST_RECEIVED = ("received", "in_progress")
 
 
 def officer(department):
