@@ -6,7 +6,8 @@ Uses MOTCUA_AMQP_URI (default local RabbitMQ) and MOTCUA_DATABASE_URL (default t
 local PostgreSQL) with a scratch database `motcua_bench_relay`, dropped at the end.
 Prints events/s for: kombu publishing with a confirm awaited per message (the
 baseline), our publisher confirming whole batches, and the full relay (read the
-outbox, publish, confirm, mark published) on PostgreSQL.
+outbox, publish, confirm, mark published) on PostgreSQL; then the relay's round of
+one event, as at low load (CPU of this process and wall time a round).
 """
 
 import argparse
@@ -87,6 +88,20 @@ def main():
             while relay_once(uow, publisher, 200):
                 pass
             print("relay     outbox on PostgreSQL -> broker  ", rate(n, time.perf_counter() - start))
+
+            rounds = n // 10
+            cpu = wall = 0.0
+            for i in range(rounds):
+                with uow.transaction() as session:
+                    reliability.emit(session, "intake", "dossier_refused", f"ONE-{i}", {"reason": "bench"})
+                cpu0, wall0 = time.process_time(), time.perf_counter()
+                relay_once(uow, publisher, 200)
+                cpu += time.process_time() - cpu0
+                wall += time.perf_counter() - wall0
+            print(
+                f"relay     one event a round ({rounds} rounds)  "
+                f"{cpu / rounds * 1e6:8.0f} us CPU, {wall / rounds * 1e6:.0f} us wall a round"
+            )
             publisher.close()
         finally:
             queue(conn.channel()).delete()

@@ -3,9 +3,10 @@
 It wakes right after a commit that wrote events (when busy, a few milliseconds later,
 so that the commits meanwhile share the round) and polls as a fallback; publishes
 in outbox order (so per dossier in order) in batches whose confirms are awaited
-together, and marks the rows published in the same transaction that read them. A
-crash between publish and mark means the batch is published again: consumers
-dedupe through their inbox. On PostgreSQL an advisory lock keeps one relay of a
+together. The rows are marked published by the statement that reads them, in a
+transaction committed once the broker has confirmed them: a crash between publish
+and commit means the batch is published again, and consumers dedupe through their
+inbox. On PostgreSQL an advisory lock keeps one relay of a
 service active at a time, which keeps the order when several instances run.
 """
 
@@ -33,7 +34,7 @@ def relay_once(uow, publisher, batch_size=200):
     """Publish up to batch_size pending events; returns how many were published
     (None when another process's relay holds the lock)."""
     with uow.transaction() as session:
-        held, rows = reliability.pending_under_lock(session, batch_size, RELAY_LOCK_KEY)
+        held, rows = reliability.take_pending(session, batch_size, RELAY_LOCK_KEY)
         if not held:
             return None
         if not rows:
@@ -49,7 +50,6 @@ def relay_once(uow, publisher, batch_size=200):
                 for row in rows
             ]
         )
-        reliability.mark_published(session, [row.id for row in rows])
     return len(rows)
 
 

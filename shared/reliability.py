@@ -108,31 +108,43 @@ def first_times(session: Session, consumer: str, envs: list[dict[str, Any]]) -> 
     return set(insert_or_skip(session, inbox, rows, ("consumer", "event_id"), returning="event_id").scalars())
 
 
-def pending_under_lock(session, limit, lock_key):
-    """(whether this relay holds the lock, the events to publish), in one statement on
-    PostgreSQL: the lock is tried (for this transaction) and the rows read together."""
+def take_pending(session, limit, lock_key):
+    """(whether this relay holds the lock, the events to publish, in outbox order),
+    marked published in the caller's transaction, which commits only once the broker
+    has confirmed them: should the publish fail, the rollback leaves them waiting. On
+    PostgreSQL one statement tries the lock (for this transaction), reads and marks."""
+    now = clock.now()
     if session.get_bind().dialect.name != "postgresql":
-        return True, pending(session, limit)
-    rows = session.execute(_under_lock(limit, lock_key)).all()
+        rows = pending(session, limit)
+        if rows:
+            session.execute(MARK_PUBLISHED, {"ids": [row.id for row in rows], "published_at": now})
+        return True, rows
+    rows = session.execute(_take_under_lock(limit, lock_key), {"published_at": now}).all()
     if not rows or not rows[0].held:
         return False, []
     return True, [row for row in rows if row.id is not None]
 
 
 @functools.lru_cache(maxsize=16)
-def _under_lock(limit, lock_key):
-    """Built once per (limit, lock): each relay round runs it, and building it again
-    (a CTE and a LATERAL) cost half as much as running it."""
-    o = outbox.c
-    lock = sa.select(sa.func.pg_try_advisory_xact_lock(lock_key).label("held")).cte("relay_lock")
-    waiting = (
-        sa.select(o.id, o.event_type, o.dossier_code, o.payload)
-        .where(lock.c.held, o.published_at.is_(None))
-        .order_by(o.id)
-        .limit(limit)
-        .lateral("waiting")
-    )
-    return sa.select(lock.c.held, waiting).select_from(lock.outerjoin(waiting, sa.true())).order_by(waiting.c.id)
+def _take_under_lock(limit, lock_key):
+    """Built once per (limit, lock): each relay round runs it. The lock's CTE is
+    evaluated once (a volatile function), and the UPDATE runs only when it is held."""
+    return sa.text(
+        f"""
+        WITH relay_lock AS (SELECT pg_try_advisory_xact_lock({int(lock_key)}) AS held),
+        waiting AS (
+            SELECT outbox.id FROM outbox, relay_lock
+            WHERE relay_lock.held AND outbox.published_at IS NULL
+            ORDER BY outbox.id LIMIT {int(limit)}
+        ),
+        taken AS (
+            UPDATE outbox SET published_at = :published_at FROM waiting WHERE outbox.id = waiting.id
+            RETURNING outbox.id, outbox.event_type, outbox.dossier_code, outbox.payload
+        )
+        SELECT relay_lock.held, taken.id, taken.event_type, taken.dossier_code, taken.payload
+        FROM relay_lock LEFT JOIN taken ON true ORDER BY taken.id
+        """
+    ).bindparams(sa.bindparam("published_at", type_=Moment()))
 
 
 def pending(session, limit):
@@ -149,10 +161,6 @@ MARK_PUBLISHED = (
     .where(outbox.c.id.in_(sa.bindparam("ids", expanding=True)))
     .values(published_at=sa.bindparam("published_at"))
 )
-
-
-def mark_published(session, ids):
-    session.execute(MARK_PUBLISHED, {"ids": list(ids), "published_at": clock.now()})
 
 
 def lag(session):
