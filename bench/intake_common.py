@@ -42,7 +42,7 @@ def wait_healthy(url, proc, timeout=90):
     raise SystemExit(f"{url} not up after {timeout}s")
 
 
-def start_intake(amqp, db_server, prefix, logfile, **env):
+def start_intake(amqp, db_server, prefix, logfile, processes=1, **env):
     port = free_port()
     environment = {
         **os.environ,
@@ -56,7 +56,7 @@ def start_intake(amqp, db_server, prefix, logfile, **env):
         **env,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "serve", "intake"],
+        [sys.executable, "-m", "shared.cli", "serve", "intake", "--processes", str(processes)],
         env=environment,
         cwd=ROOT,
         stdout=logfile,
@@ -87,14 +87,16 @@ def stop(proc):
 
 
 class Usage:
-    """CPU used by a process, and by the whole machine, between start and stop."""
+    """CPU used by a process and its children (`--processes`), and by the whole
+    machine, between start and stop."""
 
     def __init__(self, pid):
-        self.process = psutil.Process(pid)
-        self.cpu, self.machine = cpu_seconds(self.process), machine_cpu()
+        parent = psutil.Process(pid)
+        self.processes = [parent, *parent.children(recursive=True)]
+        self.cpu, self.machine = cpu_seconds(*self.processes), machine_cpu()
 
     def report(self, requests_done):
-        cpu = cpu_seconds(self.process) - self.cpu
+        cpu = cpu_seconds(*self.processes) - self.cpu
         busy, total = (a - b for a, b in zip(machine_cpu(), self.machine, strict=True))
         return (
             f"   server CPU {cpu / max(requests_done, 1) * 1000:4.1f} ms/req, machine {busy / max(total, 1):4.0%} busy"

@@ -3,6 +3,7 @@ nameko @http endpoint that parses the same JSON, measured in the same run; then
 p50/p99 latency of submissions arriving at a steady 100/s.
 
   python -m bench.intake_submit [--seconds 8] [--steady-rate 100] [--steady-seconds 10]
+                                [--processes 1]
 
 Uses MOTCUA_AMQP_URI and MOTCUA_DATABASE_URL (default: the local servers), a scratch
 RabbitMQ virtual host and a scratch database, both removed at the end. Each client
@@ -31,6 +32,9 @@ def main():
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels (default 1,8,32)")
     parser.add_argument("--steady-rate", type=float, default=100, help="submissions/s of the latency run")
     parser.add_argument("--steady-seconds", type=float, default=10)
+    parser.add_argument(
+        "--processes", type=int, default=1, help="intake's processes (`motcua serve --processes`, default 1)"
+    )
     args = parser.parse_args()
     amqp, db = servers()
     amqp, drop_vhost = scratch_vhost(amqp, "submit")
@@ -45,7 +49,7 @@ def main():
     payload = dossier_body(return_method="postal")
     raw = json.dumps(payload).encode()
     logs = tempfile.NamedTemporaryFile(prefix="bench-intake-", suffix=".log", delete=False)
-    intake, intake_url = start_intake(amqp, db, PREFIX, logs)
+    intake, intake_url = start_intake(amqp, db, PREFIX, logs, processes=args.processes)
     bare, bare_url = start_bare(amqp, logs)
     try:
 
@@ -66,7 +70,10 @@ def main():
                 == 201
             )
 
-        print(f"POST /api/dossiers on PostgreSQL ({args.seconds:g} s per level), log {logs.name}")
+        print(
+            f"POST /api/dossiers on PostgreSQL ({args.seconds:g} s per level, intake in {args.processes} "
+            f"process(es)), log {logs.name}"
+        )
         closed_loop(submit, 2, 1.5)  # warm up: connections, caches
         closed_loop(baseline, 2, 1.5)
         for clients in (int(c) for c in args.clients.split(",")):

@@ -2,7 +2,7 @@
 raw broker carrying the same messages, in one run.
 
   python -m bench.lifecycle [--rates 10,25,50,100] [--seconds 10] [--flat-out 1000]
-                            [--clients 8] [--workers 1] [--processes 1] [--skip-baseline]
+                            [--clients 8] [--workers 1] [--processes 1|SERVICE=N,...] [--skip-baseline]
                             [--name NAME] [--profile SERVICE]
 
 An installation of its own (a scratch RabbitMQ virtual host, scratch PostgreSQL
@@ -103,7 +103,7 @@ def memory(pid):
 class Installation:
     """The four services, the simulators and the department worker(s), as processes."""
 
-    def __init__(self, amqp_uri, db_server, prefix, workdir, workers, processes=1):
+    def __init__(self, amqp_uri, db_server, prefix, workdir, workers, processes):
         self.prefix = prefix
         self.system = System(amqp_uri, db_server, prefix, workdir)
         self.gateway_port = free_port()
@@ -123,14 +123,14 @@ class Installation:
             }
         )
         self.workers = workers
-        self.processes = processes  # of each service (`motcua serve --processes N`)
+        self.processes = processes  # {service: N} for `motcua serve --processes N`, 1 for the others
         self.offset = float(self.system.env["MOTCUA_CLOCK_OFFSET_SECONDS"])
 
     def start(self):
         self.system.start("sms-gateway", "sms-gateway-sim", "--port", str(self.gateway_port))
         self.system.start("carrier-sim")
         for service in SERVICES:
-            self.system.start(service, "serve", service, "--processes", str(self.processes))
+            self.system.start(service, "serve", service, "--processes", str(self.processes.get(service, 1)))
         self.system.wait_healthy(["carrier-sim", *SERVICES], timeout=120)
         answer = requests.put(
             self.system.url("processing", f"/api/departments/{DEPARTMENT}/automation"),
@@ -481,6 +481,20 @@ def run_lifecycle(inst, args):
         inst.stop()
 
 
+def processes_per_service(text):
+    """`2` (every service in two processes) or `intake=2,notify=2` (the others in one)."""
+    try:
+        if text.isdigit():
+            return dict.fromkeys(SERVICES, int(text))
+        counts = {name: int(n) for name, _, n in (part.partition("=") for part in text.split(","))}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number, or SERVICE=N,...") from None
+    unknown = set(counts) - set(SERVICES)
+    if unknown or not all(n >= 1 for n in counts.values()):
+        raise argparse.ArgumentTypeError(f"{text!r}: services are {', '.join(SERVICES)}, each at least 1 process")
+    return counts
+
+
 def profiled_services(text):
     chosen = list(SERVICES) if text == "all" else [s for s in text.split(",") if s]
     unknown = [s for s in chosen if s not in SERVICES]
@@ -502,7 +516,10 @@ def main():
     parser.add_argument("--clients", type=int, default=8, help="concurrent counters in the flat-out phase")
     parser.add_argument("--workers", type=int, default=1, help="department worker processes")
     parser.add_argument(
-        "--processes", type=int, default=1, help="processes of each service (motcua serve --processes N)"
+        "--processes",
+        default={},
+        type=processes_per_service,
+        help="processes of each service (motcua serve --processes N): N for all, or SERVICE=N,... (1 for the others)",
     )
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the raw broker baseline")
     parser.add_argument(
@@ -531,7 +548,8 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="motcua-bench-lifecycle-"))
     print(
         f"lifecycle benchmark: {os.cpu_count()} cores, clock at {clock.local(BUSINESS_MORNING):%Y-%m-%d %H:%M}, "
-        f"{args.workers} department worker(s), {args.processes} process(es) per service, logs in {workdir}",
+        f"{args.workers} department worker(s), processes per service: "
+        f"{', '.join(f'{s} {args.processes.get(s, 1)}' for s in SERVICES)}, logs in {workdir}",
         flush=True,
     )
     try:
