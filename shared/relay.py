@@ -6,8 +6,8 @@ in outbox order (so per dossier in order) in batches whose confirms are awaited
 together. The rows are marked published by the statement that reads them, in a
 transaction committed once the broker has confirmed them: a crash between publish
 and commit means the batch is published again, and consumers dedupe through their
-inbox. On PostgreSQL an advisory lock keeps one relay of a
-service active at a time, which keeps the order when several instances run.
+inbox. On PostgreSQL an advisory lock keeps one relay of a service active at a time,
+which keeps the order when several instances run.
 """
 
 import logging
