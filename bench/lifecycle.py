@@ -25,8 +25,9 @@ phase ends when every one of its dossiers is `returned`. It prints:
     the carrier's simulated delivery);
   - the resident memory (VmRSS now, VmHWM peak) of each service process;
   - CPU time per dossier of each part (services, department worker, simulators,
-    this client, RabbitMQ, PostgreSQL, the whole machine) and transactions per
-    dossier committed in each service's database;
+    this client, RabbitMQ, PostgreSQL, the whole machine), transactions per
+    dossier committed in each service's database, and events per handler
+    transaction in each service (its batches, from /metrics);
   - with --profile SERVICE, where that service's CPU went in the first phase
     (bench.profile, py-spy from the `bench` extra).
 The baseline then replays the messages the run caused (every outbox row, each
@@ -56,6 +57,7 @@ import kombu
 import psutil
 import requests
 import sqlalchemy as sa
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench import profile
 from bench.common import cpu_seconds, drop_database, machine_cpu, percentile, scratch_vhost
@@ -171,6 +173,23 @@ class Installation:
             p=self.prefix + "%",
         )
         return {s: rows.get(self.prefix + s, 0) for s in SERVICES}
+
+    def batches(self):
+        """(handler transactions, deliveries in them) so far in each service, from its
+        /metrics (with several processes, the one that answered)."""
+        found = {}
+        for service in SERVICES:
+            text = requests.get(self.system.url(service, "/metrics"), timeout=10).text
+            runs = deliveries = 0.0
+            for family in text_string_to_metric_families(text):
+                if family.name == "motcua_handler_batch_deliveries":
+                    for sample in family.samples:
+                        if sample.name.endswith("_count"):
+                            runs += sample.value
+                        elif sample.name.endswith("_sum"):
+                            deliveries += sample.value
+            found[service] = (runs, deliveries)
+        return found
 
     def service_memory(self):
         """(VmRSS, VmHWM) of each service, its largest process when it runs several."""
@@ -323,7 +342,7 @@ def ms(seconds):
 
 def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=600, profiled=None):
     print(f"  {label}: {n} dossiers ...", flush=True)
-    cpu_before, xact_before = inst.cpu(), inst.transactions()
+    cpu_before, xact_before, batches_before = inst.cpu(), inst.transactions(), inst.batches()
     spies = {}
     for service in profiled or ():
         samples = inst.system.logdir / f"{service}.profile.raw"
@@ -341,6 +360,10 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
         time.sleep(0.2)  # the last SMS may still be on its way
     cpu = {part: (used - cpu_before[part]) / n * 1000 for part, used in inst.cpu().items()}
     xact = {s: (done - xact_before[s]) / n for s, done in inst.transactions().items()}
+    batches = {
+        s: (deliveries - batches_before[s][1]) / max(runs - batches_before[s][0], 1)
+        for s, (runs, deliveries) in inst.batches().items()
+    }
     first = min(counter.planned[c][0] for c in codes)
     span = max(returned.values()) - first
     to_sms = [
@@ -368,6 +391,7 @@ def run_phase(inst, citizens, counter, label, n, rate=None, clients=8, timeout=6
         )
     print(f"{'':14}CPU per dossier: " + ", ".join(f"{part} {used:.1f}" for part, used in cpu.items()) + " ms")
     print(f"{'':14}transactions per dossier: " + ", ".join(f"{s} {x:.1f}" for s, x in xact.items()))
+    print(f"{'':14}events per handler transaction: " + ", ".join(f"{s} {x:.1f}" for s, x in batches.items()))
     for service, (samples, spy) in spies.items():
         if spy is None:
             print(f"{'':14}no profile: py-spy is not installed (pip install -e '.[bench]')")

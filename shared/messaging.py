@@ -572,6 +572,7 @@ class ReliableEventHandler(EventHandler):
                 self._run_batch(batch)
 
     def _run_batch(self, batch):
+        metrics.HANDLER_BATCH.labels(self.queue.name).observe(len(batch))
         settled = eventlet.event.Event()
 
         def handle_result(worker_ctx, result=None, exc_info=None):

@@ -31,6 +31,12 @@ log = logging.getLogger(__name__)
 disable_created_metrics()  # no *_created series: half the lines, nothing an operator reads
 
 HANDLER_SECONDS = Histogram("motcua_handler_seconds", "Time an event handler took, by its queue", ["queue"])
+HANDLER_BATCH = Histogram(
+    "motcua_handler_batch_deliveries",
+    "Deliveries a batched event handler took into one transaction, by its queue",
+    ["queue"],
+    buckets=(1, 2, 5, 10, 20, 50, 100),
+)
 HANDLER_FAILURES = Counter(
     "motcua_handler_failures",
     "Event handler failures by queue and what became of the message (retry, parked, malformed, refused)",

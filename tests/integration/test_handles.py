@@ -11,12 +11,20 @@ from dataclasses import dataclass
 import eventlet
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 
 from shared import events, logs, reliability
 from shared.db import Database, make_engine
 from shared.domain import Aggregate, DomainEvent
 from shared.events import EventType
-from shared.messaging import ConfirmingPublisher, ParkingQueueConsumer, database_away, event_exchange, handles
+from shared.messaging import (
+    ConfirmingPublisher,
+    ParkingQueueConsumer,
+    consumer_queue_name,
+    database_away,
+    event_exchange,
+    handles,
+)
 from shared.uow import UnitOfWork
 from tests.helpers import fresh_database, wait_for
 
@@ -197,7 +205,18 @@ def test_a_failed_handling_leaves_neither_its_events_nor_its_inbox_row(consumer,
     assert committed(env["event_id"])
 
 
+def batches_of_three_to_five():
+    """Batches of 3 to 5 deliveries the refusals' queue has seen (the batch size histogram)."""
+    queue = consumer_queue_name("intake", "dossier_refused", SERVICE, "on_stopped")
+
+    def up_to(le):
+        return REGISTRY.get_sample_value("motcua_handler_batch_deliveries_bucket", {"queue": queue, "le": le}) or 0
+
+    return up_to("5.0") - up_to("2.0")
+
+
 def test_what_arrives_meanwhile_is_handled_in_one_transaction_and_a_failure_retries_alone(consumer, database, amqp_uri):
+    seen_before = batches_of_three_to_five()
     blocker = events.envelope("dossier_refused", new_code(), {"reason": "chậm"}, source="intake")
     SLOW.add(blocker["dossier_code"])
     publish(amqp_uri, blocker)
@@ -218,6 +237,7 @@ def test_what_arrives_meanwhile_is_handled_in_one_transaction_and_a_failure_retr
         assert (handled_in[0] == together) == (i <= 2)
         assert len(handled_in) == {0: 2, 1: 2, 2: 3}.get(i, 1)
         assert len(set(handled_in)) == len(handled_in)
+    assert batches_of_three_to_five() == seen_before + 1  # and /metrics counted that batch
     # nothing twice: one effect, one outbox event, one inbox row, one run after the commit each
     for env in batch:
         assert committed(env["event_id"])
