@@ -124,6 +124,8 @@ def main():
     parser.add_argument("--messages", type=int, default=2000, help="events (one SMS each) per measurement")
     args = parser.parse_args()
     n = args.messages
+    # notify runs in this process: its token checks need a secret of the installation's own
+    os.environ.setdefault("MOTCUA_JWT_SECRET", "bench-notify-secret-of-at-least-32-bytes")
     amqp_uri = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
     server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     url = sa.engine.make_url(server).set(database="motcua_bench_notify")

@@ -50,6 +50,7 @@ def test_a_small_lifecycle_run_returns_every_dossier_and_cleans_up(amqp_uri, dat
     # every dossier's "received" SMS reached the gateway: warm-up 20, 5/s for 2 s, flat out 10
     assert re.findall(r"submission -> received SMS .*\((\d+) SMS\)", out) == ["20", "10", "10"]
     assert "CPU per dossier: intake" in out and "RSS now/peak: intake" in out
+    assert re.search(r"events per handler transaction: intake [\d.]+, processing [\d.]+", out), out
     assert re.search(r"baseline: kombu alone, the run's \d+ messages", out), out
     assert "targets:" in out
     admin = sa.create_engine(sa.engine.make_url(server).set(database="postgres"))
