@@ -50,13 +50,19 @@ class Answer:
         return self.headers.get("Location", "") if 300 <= self.status < 400 else None
 
 
+# connections kept to one host: a batch's messages are sent side by side (up to
+# shared.messaging.AFTER_COMMIT_CONCURRENCY), and urllib3 keeps one by default,
+# closing every other after its call
+CONNECTIONS_PER_HOST = 10
+
+
 def pool_for(url: str) -> urllib3.PoolManager:
     """Connections to `url`'s host, through the proxy the environment names for it."""
     parts = urllib.parse.urlsplit(url)
     proxy = urllib.request.getproxies().get(parts.scheme)
     if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
-        return urllib3.ProxyManager(proxy)
-    return urllib3.PoolManager()
+        return urllib3.ProxyManager(proxy, maxsize=CONNECTIONS_PER_HOST)
+    return urllib3.PoolManager(maxsize=CONNECTIONS_PER_HOST)
 
 
 class Client:

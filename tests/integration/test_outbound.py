@@ -1,7 +1,7 @@
 """The client of the third parties on the hot paths (shared/outbound.py) against a
 real HTTP server: JSON both ways, the query string, an answer of any status handed
 back, a redirect named and not followed, no answer told apart from a slow one, and
-the proxy the environment names."""
+the proxy the environment names, and calls side by side keeping their connections."""
 
 import http.server
 import json
@@ -11,7 +11,7 @@ import eventlet
 import pytest
 import urllib3
 
-from shared.outbound import Client, OutboundError, pool_for
+from shared.outbound import CONNECTIONS_PER_HOST, Client, OutboundError, pool_for
 from tests.system import free_port
 
 
@@ -83,3 +83,43 @@ def test_the_proxy_of_the_environment_is_used_unless_the_host_is_exempt(monkeypa
     assert isinstance(through, urllib3.ProxyManager) and through.proxy.host == "proxy.tinh.gov.vn"
     assert not isinstance(pool_for("https://sms.noibo.vn/messages"), urllib3.ProxyManager)
     assert not isinstance(pool_for("http://sms.example.vn/messages"), urllib3.ProxyManager)
+
+
+class KeptAlive(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1: a connection stays open between calls; each call's connection is noted."""
+
+    protocol_version = "HTTP/1.1"
+    peers = set()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        eventlet.sleep(0.05)  # the calls overlap
+        self.peers.add(self.client_address)
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_calls_side_by_side_keep_their_connections_for_the_next_ones():
+    """A batch's messages go out side by side; the next batch finds the connections
+    open instead of opening (and the server accepting) one for each call again."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), KeptAlive)
+    thread = eventlet.spawn(server.serve_forever)
+    client = Client(f"http://127.0.0.1:{server.server_address[1]}", 5)
+
+    def side_by_side():
+        calls = eventlet.GreenPool()
+        answers = calls.imap(lambda _: client.request("POST", "/sms", json={}), range(CONNECTIONS_PER_HOST))
+        assert [answer.status for answer in answers] == [204] * CONNECTIONS_PER_HOST
+
+    try:
+        side_by_side()
+        first = set(KeptAlive.peers)
+        side_by_side()
+        assert len(first) == CONNECTIONS_PER_HOST and KeptAlive.peers == first
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.wait()
