@@ -157,6 +157,14 @@ def main():
     parser.add_argument("--claims", type=int, default=200, help="claims per officer, 8 officers (default 200)")
     parser.add_argument("--auto-tasks", type=int, default=500, help="tasks the department worker answers (default 500)")
     args = parser.parse_args()
+    if args.departments < 8:
+        parser.error("--departments: at least 8 (officers claim in D06 and D07, the last one is automated)")
+    if args.auto_tasks > args.tasks // args.departments:
+        # the worker stops after --auto-tasks answers: it would wait for tasks that never come
+        parser.error(
+            f"--auto-tasks: at most {args.tasks // args.departments}, the tasks waiting in each department "
+            "(--tasks / --departments)"
+        )
     server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     amqp_uri, drop_vhost = scratch_vhost(os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI), "processing")
     url = sa.engine.make_url(server).set(database=DB_PREFIX + "processing")
