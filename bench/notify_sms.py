@@ -94,11 +94,16 @@ def preload(amqp_uri, service, method, n):
     return queue
 
 
+MIN_MESSAGES = 200
+
+
 def run(container, done, n):
     """(count, seconds) from the first event handled to the last: start-up left out."""
     container.start()
     while (first := done()) < 1:
         eventlet.sleep(0.01)
+    if first >= n:
+        raise SystemExit(f"all {n} events were handled before the timing could start: use more --messages")
     start = time.perf_counter()
     while done() < n:
         eventlet.sleep(0.05)
@@ -123,6 +128,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000, help="events (one SMS each) per measurement")
     args = parser.parse_args()
+    if args.messages < MIN_MESSAGES:
+        parser.error(f"--messages: at least {MIN_MESSAGES}, so that each rate is timed over more than a moment")
     n = args.messages
     # notify runs in this process: its token checks need a secret of the installation's own
     os.environ.setdefault("MOTCUA_JWT_SECRET", "bench-notify-secret-of-at-least-32-bytes")

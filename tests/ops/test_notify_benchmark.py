@@ -19,7 +19,7 @@ def test_a_small_notify_run_prints_both_baselines_and_the_sms_rate(amqp_uri, dat
     env = {**os.environ, "MOTCUA_AMQP_URI": amqp_uri, "MOTCUA_DATABASE_URL": server}
     env.pop("MOTCUA_JWT_SECRET", None)  # as on a developer's machine
     done = subprocess.run(
-        [sys.executable, "-m", "bench.notify_sms", "--messages", "40"],
+        [sys.executable, "-m", "bench.notify_sms", "--messages", "200"],
         cwd=ROOT,
         env=env,
         capture_output=True,
