@@ -45,7 +45,7 @@ from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc
 from sqlalchemy import exc as sa_exc
 
-from shared import events, logs, metrics, outbound
+from shared import events, logs, metrics
 from shared.reliability import first_times
 
 log = logging.getLogger(__name__)
@@ -479,9 +479,7 @@ class ParkingQueueConsumer(QueueConsumer):
 
 
 DEFAULT_EVENT_BATCH = 50
-# a batch's outside calls (SMS, carrier orders) side by side: as many as the outbound
-# client keeps connections to one host, so that none opens a connection of its own
-AFTER_COMMIT_CONCURRENCY = outbound.CONNECTIONS_PER_HOST
+AFTER_COMMIT_CONCURRENCY = 10
 
 
 def event_batch_size(config):

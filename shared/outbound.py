@@ -50,8 +50,8 @@ class Answer:
         return self.headers.get("Location", "") if 300 <= self.status < 400 else None
 
 
-# connections kept to one host: a batch's messages are sent this many side by side
-# (shared.messaging.AFTER_COMMIT_CONCURRENCY), and urllib3 keeps one by default,
+# connections kept to one host: a batch's messages are sent side by side (up to
+# shared.messaging.AFTER_COMMIT_CONCURRENCY), and urllib3 keeps one by default,
 # closing every other after its call
 CONNECTIONS_PER_HOST = 10
 
