@@ -10,8 +10,9 @@ Pre-loads N dossier_received events (SMS chosen) into a queue, then measures:
             notification_sent in the outbox: messages/s until the gateway holds N SMS.
 The gateway is the local simulator (`motcua sms-gateway-sim`) in its own process.
 Uses MOTCUA_AMQP_URI (default local RabbitMQ) and MOTCUA_DATABASE_URL (default the
-local PostgreSQL) with a scratch database, dropped at the end; the queues are named
-after `notify_bench` and deleted at the end.
+local PostgreSQL) with a scratch virtual host (where rabbitmqctl can make one) and a
+scratch database, dropped at the end; the queues are named after `notify_bench` and
+deleted at the end.
 """
 
 import eventlet
@@ -34,7 +35,7 @@ import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
-from bench.common import drop_database  # noqa: E402
+from bench.common import drop_database, scratch_vhost  # noqa: E402
 from services.notify.service import NotifyService  # noqa: E402
 from shared import events, messaging, migrations  # noqa: E402
 from shared.config import DEFAULT_AMQP_URI, ROOT  # noqa: E402
@@ -132,7 +133,8 @@ def main():
     n = args.messages
     # notify runs in this process: its token checks need a secret of the installation's own
     os.environ.setdefault("MOTCUA_JWT_SECRET", "bench-notify-secret-of-at-least-32-bytes")
-    amqp_uri = os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI)
+    # a virtual host of its own: the events it loads must not reach an installation on the same broker
+    amqp_uri, drop_vhost = scratch_vhost(os.environ.get("MOTCUA_AMQP_URI", DEFAULT_AMQP_URI), "notify")
     server = os.environ.get("MOTCUA_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     url = sa.engine.make_url(server).set(database="motcua_bench_notify")
     migrations.upgrade("notify", url)
@@ -204,6 +206,7 @@ def main():
         gateway.terminate()
         gateway.wait(timeout=10)
         cleanup(amqp_uri, ["notify_bench_raw", "notify_bench_inbox", "notify_bench"])
+        drop_vhost()
         drop_database(url)
 
 

@@ -106,12 +106,17 @@ def test_a_missing_field_shows_the_form_again_with_the_message_beside_it(system,
 
 def test_too_many_lookups_give_a_page_that_says_when_to_try_again(system, web_url):
     citizen = Citizen(web_url, "203.0.113.14")
-    statuses = [citizen.look_up(code=f"KHONG-CO-{i}", id_number=ID_NUMBER).status_code for i in range(31)]
-    assert statuses[:30] == [404] * 30, statuses
-    refused = citizen.look_up(code="KHONG-CO-X", id_number=ID_NUMBER)
+    statuses = [citizen.look_up(code=f"KHONG-CO-{i}", id_number=ID_NUMBER).status_code for i in range(30)]
+    assert statuses == [404] * 30, statuses
+    # a lookup comes back every 2 s: on a slow machine a few more may pass before one is refused
+    for i in range(10):
+        refused = citizen.look_up(code=f"KHONG-CO-X{i}", id_number=ID_NUMBER)
+        if refused.status_code != 404:
+            break
+    assert refused.status_code == 429, refused.status_code
     # intake's Retry-After: when the next lookup is allowed (one every 2 s at 30 a minute)
     wait = int(refused.headers["Retry-After"])
-    assert refused.status_code == 429 and 1 <= wait <= 2, wait
+    assert 1 <= wait <= 2, wait
     assert "Vui lòng thử lại sau" in refused.text and f"Bạn có thể thử lại sau {wait} giây" in refused.text
     # another citizen is not affected
     assert Citizen(web_url, "203.0.113.15").look_up(code="KHONG-CO-Y", id_number=ID_NUMBER).status_code == 404
