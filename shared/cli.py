@@ -68,7 +68,7 @@ def _serve_processes(service, count):
         print(f"motcua serve: {exc}", file=sys.stderr)
         return 1
     finally:
-        _stop_all(processes)
+        stop_processes(processes)
 
 
 def cmd_migrate(args):
@@ -365,15 +365,16 @@ def cmd_up(args):
         print(f"motcua up: {exc}", file=sys.stderr)
         return_code = 1
     finally:
-        _stop_all(processes)
+        stop_processes(processes)
     sys.exit(return_code)
 
 
-def _stop_all(processes):
+def stop_processes(processes, grace=10):
+    """SIGTERM to all at once, then SIGKILL to those still running after `grace` seconds."""
     for proc in processes.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + grace
     for proc in processes.values():
         try:
             proc.wait(timeout=max(deadline - time.monotonic(), 0.1))

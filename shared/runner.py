@@ -3,6 +3,8 @@
 import importlib
 import inspect
 import logging
+import os
+import signal
 import socket
 import sys
 from typing import Any
@@ -42,6 +44,30 @@ def web_address(cfg: dict[str, Any]) -> tuple[str, int]:
     return host.strip("[]") or config.DEFAULT_BIND, int(port)
 
 
+def wake_on_signals() -> None:
+    """nameko stops on SIGTERM from a green thread its handler spawns, but Python
+    resumes an interrupted epoll (PEP 475) for the rest of the hub's timeout: an idle
+    service slept on until its next timer or heartbeat (web: until the supervisor's
+    SIGKILL). The signal's byte on a pipe the hub watches wakes it at once."""
+    import eventlet
+    from eventlet.hubs import trampoline
+
+    readable, writable = os.pipe()
+    os.set_blocking(readable, False)
+    os.set_blocking(writable, False)
+    signal.set_wakeup_fd(writable)
+
+    def drain() -> None:
+        while True:
+            trampoline(readable, read=True)
+            try:
+                os.read(readable, 512)
+            except BlockingIOError:
+                pass
+
+    eventlet.spawn_n(drain)
+
+
 def serve(service: str, replica: bool = False) -> None:
     """Run the service. A replica shares the port of the service's first process
     (nameko binds with SO_REUSEPORT) and its queues, and leaves the migration, the
@@ -59,6 +85,7 @@ def serve(service: str, replica: bool = False) -> None:
     from nameko.cli.run import run
 
     logs.setup(service)
+    wake_on_signals()
     host, port = web_address(cfg)
     if replica:
         log.info("%s replica sharing %s", service, cfg["WEB_SERVER_ADDRESS"])

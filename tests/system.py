@@ -15,6 +15,7 @@ import requests
 import sqlalchemy as sa
 
 from shared import auth, clock
+from shared.cli import stop_processes
 from shared.config import ROOT, SERVED
 from tests.helpers import wait_for
 
@@ -163,14 +164,8 @@ class System:
             return conn.scalar(sa.text(sql), params)
 
     def stop_all(self):
-        for name in list(self.processes):
-            proc = self.processes.pop(name)
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        stop_processes(self.processes, grace=15)
+        self.processes.clear()
         for engine in self.engines.values():
             engine.dispose()
 
